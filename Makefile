@@ -1,0 +1,30 @@
+# vramlab: `make lab` to learn, `make test` to check everything.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: lab test install oracle clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Open the notebooks in JupyterLab
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab notebooks/
+
+## Run the whole suite: unit tests, doctests, notebooks (nbval), oracle tests when torch is present
+test: $(STAMP)
+	$(PY) -m pytest
+
+## Install the transformers/torch oracle (CPU build of torch pinned)
+oracle: $(STAMP)
+	$(PY) -m pip install --quiet "torch==2.13.0" "transformers>=4.51"
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

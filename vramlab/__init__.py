@@ -1,0 +1,40 @@
+"""vramlab: how much GPU memory a large language model needs, derived, explained and checked.
+
+Sizes are integers of bytes; GB means 10**9 bytes and GiB means 2**30 bytes.
+Importing vramlab is light: sympy, pandas, matplotlib and ipywidgets load only inside
+the functions that need them.
+
+>>> import vramlab as vl
+>>> m = vl.load_model("Qwen/Qwen3-8B")
+>>> vl.format_bytes(vl.weights_bytes(m, "bf16"), "GB")
+'16.38 GB'
+"""
+
+from __future__ import annotations
+
+from .dtypes import DType, get_dtype, list_dtypes
+from .errors import VramlabError
+from .memory import (
+    Estimate,
+    activation_bytes,
+    estimate,
+    kv_bytes_per_token,
+    kv_cache_bytes,
+    weights_breakdown,
+    weights_bytes,
+)
+from .params import active_param_count, param_breakdown, param_count
+from .presets import list_models, load_model
+from .spec import LayerAttention, ModelSpec
+from .units import GB, GiB, KB, KiB, MB, MiB, format_both, format_bytes, parse_bytes, to_unit
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DType", "Estimate", "LayerAttention", "ModelSpec", "VramlabError",
+    "GB", "GiB", "KB", "KiB", "MB", "MiB",
+    "activation_bytes", "active_param_count", "estimate", "format_both", "format_bytes",
+    "get_dtype", "kv_bytes_per_token", "kv_cache_bytes", "list_dtypes", "list_models",
+    "load_model", "param_breakdown", "param_count", "parse_bytes", "to_unit",
+    "weights_breakdown", "weights_bytes",
+]

@@ -1,0 +1,362 @@
+"""Memory of serving a model: weights, KV cache, activations, framework overhead, margin.
+
+All results are integers of bytes. The formulas:
+
+* weights = Σ_components params × bits / 8 (quantized formats apply to the linear layers;
+  embeddings, lm_head, norms, biases and routers stay 16-bit, see :mod:`vramlab.dtypes`)
+* KV bytes per token = Σ_layers 2 · H_kv · d_head · bytes  (MLA: (d_c + d_rope) · bytes,
+  no factor 2: one latent serves K and V)
+* a sliding-window layer caches at most ``window`` positions
+* KV cache = concurrency × Σ_layers min(tokens, window_l) · per-layer bytes per token
+
+>>> import vramlab as vl
+>>> m = vl.load_model("Qwen/Qwen3-8B")
+>>> vl.kv_bytes_per_token(m, kv_dtype="bf16")     # 2 x 36 x 8 x 128 x 2
+147456
+>>> vl.format_bytes(vl.kv_cache_bytes(m, tokens=32768), "GiB")
+'4.50 GiB'
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from fractions import Fraction
+from typing import Any
+
+from .dtypes import TORCH_DTYPE_NAMES, DType, get_dtype
+from .errors import VramlabError, check_int, check_number
+from .params import param_breakdown
+from .presets import load_model
+from .spec import ModelSpec
+from .units import GiB, format_bytes, to_unit
+
+__all__ = [
+    "weights_bytes", "weights_breakdown", "kv_bytes_per_token", "kv_cache_bytes", "kv_bytes_per_layer",
+    "activation_bytes", "resolve_weight_dtype", "resolve_kv_dtype", "estimate", "Estimate",
+    "DEFAULT_FRAMEWORK_BYTES", "DEFAULT_PREFILL_CHUNK", "QUANTIZED_COMPONENTS",
+]
+
+#: Components a weight-only format quantizes by default (the linear layers of the blocks).
+QUANTIZED_COMPONENTS = ("attention", "mlp", "experts", "shared_experts")
+
+#: Framework and CUDA context outside weights, KV cache and activations: CUDA context and
+#: cuBLAS/attention workspaces (~0.3-0.6 GiB), NCCL buffers under tensor parallelism,
+#: CUDA-graph pools (0.5-1.5 GiB in vLLM) and allocator fragmentation. 1 GiB is a middle figure.
+DEFAULT_FRAMEWORK_BYTES = 1 * GiB
+
+#: Tokens processed in one forward pass during prefill: vLLM's chunked prefill splits long
+#: prompts into chunks of ``max_num_batched_tokens`` (2048 is a common default).
+DEFAULT_PREFILL_CHUNK = 2048
+
+
+def _model(m: Any) -> ModelSpec:
+    return m if isinstance(m, ModelSpec) else load_model(m)
+
+
+def resolve_weight_dtype(m: ModelSpec, dtype: str | DType | None = "auto") -> DType:
+    """The weight format; ``"auto"``/None reads the checkpoint (quantization_config, torch_dtype).
+
+    >>> import vramlab as vl
+    >>> resolve_weight_dtype(vl.load_model("deepseek-ai/DeepSeek-V3")).name
+    'fp8'
+    >>> resolve_weight_dtype(vl.load_model("meta-llama/Llama-2-7b-hf")).name
+    'fp16'
+    """
+    if dtype is None or dtype == "auto":
+        q = m.hf_config.get("quantization_config") or {}
+        method = str(q.get("quant_method", "")).lower()
+        if method in ("fp8", "mxfp4", "gptq", "awq"):
+            return get_dtype({"gptq": "int4", "awq": "int4"}.get(method, method))
+        return get_dtype(TORCH_DTYPE_NAMES.get(str(m.torch_dtype), "bf16"))
+    return get_dtype(dtype)
+
+
+def resolve_kv_dtype(m: ModelSpec, kv_dtype: str | DType | None = "auto") -> DType:
+    """The KV-cache format; ``"auto"`` follows the model's compute dtype (as vLLM does).
+
+    >>> import vramlab as vl
+    >>> resolve_kv_dtype(vl.load_model("Qwen/Qwen3-8B"), "auto").name
+    'bf16'
+    >>> resolve_kv_dtype(vl.load_model("Qwen/Qwen3-8B"), "Q4_K_M")
+    Traceback (most recent call last):
+    ...
+    vramlab.errors.VramlabError: kv_dtype 'Q4_K_M' is not a KV-cache format; valid: fp32, fp16, bf16, fp8, fp8_e4m3, fp8_e5m2, int8, int4, int4-raw
+    """
+    if kv_dtype is None or kv_dtype == "auto":
+        return get_dtype(TORCH_DTYPE_NAMES.get(str(m.torch_dtype), "bf16"))
+    d = get_dtype(kv_dtype)
+    if not d.kv_ok:
+        from .dtypes import list_dtypes
+
+        raise VramlabError(
+            f"kv_dtype {kv_dtype!r} is not a KV-cache format; valid: {', '.join(list_dtypes(kv_only=True))}",
+            field="kv_dtype",
+        )
+    if d.name == "int4":  # KV int4 is stored as bare 4-bit values in engines
+        return get_dtype("int4-raw")
+    return d
+
+
+def weights_breakdown(m: Any, dtype: str | DType | None = "auto", quantized: tuple[str, ...] | None = None) -> dict[str, int]:
+    """Bytes of each parameter component in the given weight format.
+
+    Parameters
+    ----------
+    m : ModelSpec or preset id
+    dtype : str
+        A name from :mod:`vramlab.dtypes` or ``"auto"``.
+    quantized : tuple of str, optional
+        Components stored in ``dtype`` when it is weight-only; the others stay bf16.
+        Default: the linear layers (``QUANTIZED_COMPONENTS``); for MXFP4 on an MoE model,
+        the experts only (as in the gpt-oss checkpoints).
+
+    Examples
+    --------
+    >>> b = weights_breakdown("Qwen/Qwen3-8B", "int4")
+    >>> b["embeddings"] == 2 * 151936 * 4096   # embeddings stay 16-bit
+    True
+    """
+    m = _model(m)
+    d = resolve_weight_dtype(m, dtype)
+    params = param_breakdown(m)
+    if quantized is None:
+        if d.name == "mxfp4" and m.is_moe:
+            quantized = ("experts",)
+        else:
+            quantized = QUANTIZED_COMPONENTS
+    keep = get_dtype("bf16")
+    out = {}
+    for comp, n in params.items():
+        fmt = d if (not d.weight_only or comp in quantized) else keep
+        out[comp] = fmt.bytes_for(n)
+    return out
+
+
+def weights_bytes(m: Any, dtype: str | DType | None = "auto", quantized: tuple[str, ...] | None = None) -> int:
+    """Bytes of the model weights in ``dtype``.
+
+    >>> import vramlab as vl
+    >>> m = vl.load_model("Qwen/Qwen3-8B")
+    >>> vl.weights_bytes(m, dtype="bf16")          # 2 bytes x 8,190,735,360
+    16381470720
+    >>> vl.format_bytes(vl.weights_bytes(m, "int4"), "GB")
+    '5.93 GB'
+    """
+    return sum(weights_breakdown(m, dtype, quantized).values())
+
+
+def kv_bytes_per_layer(m: Any, kv_dtype: str | DType | None = "auto") -> Fraction:
+    """Exact bytes one token adds to one layer's cache (a Fraction for 4-bit KV).
+
+    >>> kv_bytes_per_layer("Qwen/Qwen3-8B", "fp8")
+    Fraction(2048, 1)
+    """
+    m = _model(m)
+    return m.kv_elements_per_token_per_layer * resolve_kv_dtype(m, kv_dtype).bytes_per_value
+
+
+def _ceil(x: Fraction) -> int:
+    return -(-x.numerator // x.denominator)
+
+
+def kv_cache_bytes(m: Any, tokens: int, concurrency: int = 1, kv_dtype: str | DType | None = "auto") -> int:
+    """KV cache of ``concurrency`` sequences of ``tokens`` tokens each (prompt + output).
+
+    Sliding-window layers hold at most ``window`` positions.
+
+    >>> import vramlab as vl
+    >>> vl.kv_cache_bytes("Qwen/Qwen3-8B", tokens=4096, concurrency=8, kv_dtype="fp8") == 8 * 4096 * 73728
+    True
+    >>> mistral = vl.load_model("mistralai/Mistral-7B-v0.1")       # window 4096 on every layer
+    >>> vl.kv_cache_bytes(mistral, 32768) == vl.kv_cache_bytes(mistral, 4096)
+    True
+    """
+    m = _model(m)
+    tokens = check_int("tokens", tokens, minimum=0, maximum=10**9)
+    concurrency = check_int("concurrency", concurrency, minimum=0, maximum=10**7)
+    per_layer = kv_bytes_per_layer(m, kv_dtype)
+    positions = sum(la.tokens_cached(tokens) for la in m.layers)
+    return concurrency * _ceil(positions * per_layer)
+
+
+def kv_bytes_per_token(m: Any, kv_dtype: str | DType | None = "auto", context: int | None = None) -> int:
+    """Bytes of KV cache per token.
+
+    With ``context=None`` every layer counts (the cost of a token while the sequence is
+    shorter than every window). With a ``context``, sliding-window layers are capped at
+    their window and the result is the average per token over that context, rounded up.
+
+    >>> import vramlab as vl
+    >>> g = vl.load_model("google/gemma-2-9b")
+    >>> vl.kv_bytes_per_token(g, "bf16")
+    344064
+    >>> vl.kv_bytes_per_token(g, "bf16", context=8192)   # 21 sliding layers hold 4096 positions
+    258048
+    """
+    m = _model(m)
+    if context is None:
+        return _ceil(m.num_layers * kv_bytes_per_layer(m, kv_dtype))
+    context = check_int("context", context, minimum=1, maximum=10**9)
+    return -(-kv_cache_bytes(m, context, 1, kv_dtype) // context)
+
+
+def activation_bytes(m: Any, batched_tokens: int = DEFAULT_PREFILL_CHUNK, sequences: int = 1,
+                     dtype: str | DType | None = "auto") -> int:
+    """Peak transient activations of one forward pass over ``batched_tokens`` tokens.
+
+    An approximation (flash attention assumed, so no tokens² score matrix): per token the
+    residual stream and its normed copy (2·h) plus the larger of the MLP buffers
+    (gate, up, activated: 3·I, MoE: 3·k·I_expert) and the attention buffers
+    (Q, K, V, output: (2·H_q + 2·H_kv)·d_head), in the compute dtype; plus fp32 logits
+    (V values) for each of ``sequences`` sequences being sampled.
+
+    >>> import vramlab as vl
+    >>> vl.format_bytes(activation_bytes("Qwen/Qwen3-8B", 2048), "MiB")
+    '211.16 MiB'
+    """
+    m = _model(m)
+    batched_tokens = check_int("batched_tokens", batched_tokens, minimum=0, maximum=10**8)
+    sequences = check_int("sequences", sequences, minimum=0, maximum=10**7)
+    if m.is_moe:
+        width = m.num_experts_per_tok * int(m.config.get("moe_intermediate_size") or m.intermediate_size)
+    else:
+        width = m.intermediate_size
+    attn = (2 * m.num_q_heads + 2 * m.num_kv_heads) * m.head_dim
+    per_token = 2 * m.hidden_size + max(3 * width, attn)
+    act = resolve_weight_dtype(m, dtype if dtype != "auto" else None)
+    act_bytes = act.bytes_per_value if not act.weight_only and act.kind == "float" else Fraction(2)
+    return _ceil(batched_tokens * per_token * act_bytes) + sequences * m.vocab_size * 4
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A memory estimate in integer bytes.
+
+    ``overhead = activations + framework``; ``margin`` is ``margin_fraction`` of
+    weights + KV cache + overhead; ``total`` is the sum of all parts.
+
+    >>> import vramlab as vl
+    >>> e = vl.estimate("Qwen/Qwen3-8B", tokens=4096)
+    >>> e.total == e.weights + e.kv_cache + e.overhead + e.margin
+    True
+    """
+
+    model: str
+    tokens: int
+    concurrency: int
+    weight_dtype: str
+    kv_dtype: str
+    margin_fraction: float
+    weights: int
+    kv_cache: int
+    activations: int
+    framework: int
+    margin: int
+
+    @property
+    def overhead(self) -> int:
+        """Activations plus framework/CUDA context."""
+        return self.activations + self.framework
+
+    @property
+    def total(self) -> int:
+        """Everything, margin included."""
+        return self.weights + self.kv_cache + self.overhead + self.margin
+
+    def parts(self) -> dict[str, int]:
+        """The parts that sum to ``total``, by name."""
+        return {"weights": self.weights, "kv_cache": self.kv_cache, "activations": self.activations,
+                "framework": self.framework, "margin": self.margin}
+
+    def to_dict(self) -> dict[str, Any]:
+        """Inputs, parts and total as plain JSON-ready values (bytes)."""
+        d = asdict(self)
+        d["overhead"] = self.overhead
+        d["total"] = self.total
+        return d
+
+    def table(self):
+        """A pandas DataFrame: one row per part and the total, in bytes, GB and GiB.
+
+        >>> import vramlab as vl
+        >>> vl.estimate("Qwen/Qwen3-8B", tokens=4096).table().columns.tolist()
+        ['part', 'bytes', 'GB', 'GiB']
+        """
+        import pandas as pd
+
+        rows = [(k, v) for k, v in self.parts().items()] + [("total", self.total)]
+        return pd.DataFrame(
+            [{"part": k, "bytes": v, "GB": round(to_unit(v, "GB"), 3), "GiB": round(to_unit(v, "GiB"), 3)} for k, v in rows]
+        )
+
+    def __str__(self) -> str:
+        lines = [f"{self.model}: {self.concurrency} x {self.tokens:,} tokens, weights {self.weight_dtype}, "
+                 f"KV {self.kv_dtype}, margin {self.margin_fraction:.0%}"]
+        for k, v in list(self.parts().items()) + [("total", self.total)]:
+            lines.append(f"  {k:<12}{format_bytes(v, 'GB'):>14}{format_bytes(v, 'GiB'):>15}")
+        return "\n".join(lines)
+
+
+def estimate(
+    m: Any,
+    tokens: int = 4096,
+    concurrency: int = 1,
+    weight_dtype: str | DType | None = "auto",
+    kv_dtype: str | DType | None = "auto",
+    margin: float = 0.1,
+    *,
+    activation_tokens: int | None = None,
+    framework_bytes: int = DEFAULT_FRAMEWORK_BYTES,
+) -> Estimate:
+    """Estimate the memory to serve ``concurrency`` sequences of ``tokens`` tokens.
+
+    Parameters
+    ----------
+    m : ModelSpec, preset id, path or dict
+    tokens : int
+        Prompt + generated tokens per sequence.
+    concurrency : int
+        Sequences held in the KV cache at once.
+    weight_dtype, kv_dtype : str
+        Formats (``"auto"`` reads the checkpoint / follows the compute dtype).
+    margin : float
+        Safety margin as a fraction of weights + KV + overhead (0.1 = 10 %).
+    activation_tokens : int, optional
+        Tokens in the largest forward pass (default: ``min(tokens × concurrency, 2048)``,
+        one chunk of chunked prefill). 0 leaves activations out.
+    framework_bytes : int
+        CUDA context, workspaces, CUDA graphs (default 1 GiB). 0 leaves it out.
+
+    Returns
+    -------
+    Estimate
+
+    Examples
+    --------
+    The article's way: weights + KV, times 1.1, nothing else.
+
+    >>> import vramlab as vl
+    >>> e = vl.estimate("Qwen/Qwen3-8B", tokens=32768, weight_dtype="bf16", kv_dtype="fp8",
+    ...                 margin=0.1, activation_tokens=0, framework_bytes=0)
+    >>> vl.format_bytes(e.total, "GB")
+    '20.56 GB'
+    """
+    m = _model(m)
+    tokens = check_int("tokens", tokens, minimum=1, maximum=10**9)
+    concurrency = check_int("concurrency", concurrency, minimum=1, maximum=10**7)
+    margin = check_number("margin", margin, minimum=0.0, maximum=10.0)
+    framework_bytes = check_int("framework_bytes", framework_bytes, minimum=0, maximum=10**15)
+    wd = resolve_weight_dtype(m, weight_dtype)
+    kd = resolve_kv_dtype(m, kv_dtype)
+    if activation_tokens is None:
+        activation_tokens = min(tokens * concurrency, DEFAULT_PREFILL_CHUNK)
+    activation_tokens = check_int("activation_tokens", activation_tokens, minimum=0, maximum=10**8)
+    w = weights_bytes(m, wd)
+    kv = kv_cache_bytes(m, tokens, concurrency, kd)
+    act = activation_bytes(m, activation_tokens, min(concurrency, activation_tokens)) if activation_tokens else 0
+    sub = w + kv + act + framework_bytes
+    mg = round(sub * Fraction(margin))
+    return Estimate(
+        model=m.name, tokens=tokens, concurrency=concurrency, weight_dtype=wd.name, kv_dtype=kd.name,
+        margin_fraction=margin, weights=w, kv_cache=kv, activations=act, framework=framework_bytes, margin=mg,
+    )

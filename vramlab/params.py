@@ -1,0 +1,210 @@
+"""Exact parameter counts by component, as transformers builds each family.
+
+The count equals ``sum(p.numel() for p in model.parameters())`` of the transformers model
+built from the same config (the test suite checks this on the meta device). Buffers are
+not parameters: DeepSeek-V3's per-layer router bias ``e_score_correction_bias``
+(256 values x 58 MoE layers = 14,848) is a buffer in transformers and is not counted.
+Multimodal configs (Gemma-3) are counted for the language model only.
+
+Components
+----------
+embeddings      token embedding matrix (V x h)
+attention       Q, K, V, O projection weights (MLA: its down/up projections; gpt-oss sinks)
+mlp             dense MLP weights (gate, up, down; Falcon: h->4h->h)
+experts         routed MoE expert weights
+shared_experts  always-on MoE experts (DeepSeek)
+router          MoE gate weights
+norms           RMSNorm/LayerNorm weights and LayerNorm biases (incl. q/k norms)
+biases          linear-layer biases (Qwen2 QKV bias, gpt-oss)
+lm_head         output projection, absent when tied to the embeddings
+
+>>> from vramlab import load_model
+>>> m = load_model("Qwen/Qwen3-8B")
+>>> f"{m.param_count():,}"
+'8,190,735,360'
+>>> m.param_breakdown()["lm_head"] == m.param_breakdown()["embeddings"]
+True
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from .spec import ModelSpec
+
+__all__ = ["param_breakdown", "param_count", "active_param_count", "moe_layer_indices", "params_per_expert"]
+
+COMPONENTS = ("embeddings", "attention", "mlp", "experts", "shared_experts", "router", "norms", "biases", "lm_head")
+
+
+def _c(m: ModelSpec, key: str, default: Any = None) -> Any:
+    v = m.config.get(key)
+    return default if v is None else v
+
+
+def moe_layer_indices(m: ModelSpec) -> list[int]:
+    """Indices of the layers whose MLP is a mixture of experts.
+
+    >>> from vramlab import load_model
+    >>> idx = moe_layer_indices(load_model("deepseek-ai/DeepSeek-V3"))
+    >>> idx[0], len(idx)
+    (3, 58)
+    """
+    if not m.is_moe:
+        return []
+    mt, n = m.model_type, m.num_layers
+    if mt == "qwen3_moe":
+        only = set(_c(m, "mlp_only_layers", []))
+        step = int(_c(m, "decoder_sparse_step", 1))
+        return [i for i in range(n) if i not in only and (i + 1) % step == 0]
+    if mt in ("deepseek_v2", "deepseek_v3"):
+        k = int(_c(m, "first_k_dense_replace", 0))
+        freq = int(_c(m, "moe_layer_freq", 1))
+        return [i for i in range(n) if i >= k and i % freq == 0]
+    return list(range(n))
+
+
+def _moe_width(m: ModelSpec) -> int:
+    return int(_c(m, "moe_intermediate_size", m.intermediate_size))
+
+
+def params_per_expert(m: ModelSpec) -> tuple[int, int]:
+    """(weights, biases) of one routed expert.
+
+    >>> from vramlab import load_model
+    >>> params_per_expert(load_model("Qwen/Qwen3-30B-A3B"))
+    (4718592, 0)
+    """
+    h = m.hidden_size
+    if m.model_type == "gpt_oss":
+        inter = m.intermediate_size
+        return 3 * h * inter, 2 * inter + h
+    return 3 * h * _moe_width(m), 0
+
+
+def _attention(m: ModelSpec, c: Counter) -> None:
+    h, nq, nkv, hd, L = m.hidden_size, m.num_q_heads, m.num_kv_heads, m.head_dim, m.num_layers
+    mt = m.model_type
+    if m.attention_kind == "MLA":
+        rope = int(m.qk_rope_head_dim)
+        nope = int(_c(m, "qk_nope_head_dim", 128))
+        vdim = int(_c(m, "v_head_dim", 128))
+        r_kv = int(m.kv_lora_rank)
+        r_q = _c(m, "q_lora_rank")
+        qk = nope + rope
+        if r_q is None:
+            q = h * nq * qk
+            qnorm = 0
+        else:
+            q = h * int(r_q) + int(r_q) * nq * qk
+            qnorm = int(r_q)
+        attn = q + h * (r_kv + rope) + r_kv * nq * (nope + vdim) + nq * vdim * h
+        c["attention"] += L * attn
+        c["norms"] += L * (qnorm + r_kv)
+        if _c(m, "attention_bias", False):
+            c["biases"] += L * ((int(r_q) if r_q is not None else 0) + r_kv + rope + h)
+        return
+    if mt == "falcon":
+        c["attention"] += L * (h * (nq + 2 * nkv) * hd + h * h)
+        if _c(m, "bias", False):
+            c["biases"] += L * ((nq + 2 * nkv) * hd + h)
+        return
+    c["attention"] += L * (2 * h * nq * hd + 2 * h * nkv * hd)
+    qkv_b = nq * hd + 2 * nkv * hd
+    if mt == "qwen2":
+        c["biases"] += L * qkv_b
+    elif _c(m, "attention_bias", False):
+        c["biases"] += L * (qkv_b + h)
+    if mt in ("qwen3", "qwen3_moe", "gemma3_text"):
+        c["norms"] += L * 2 * hd
+    if mt == "gpt_oss":
+        c["attention"] += L * nq  # attention sinks, one logit per head
+
+
+def _mlp(m: ModelSpec, c: Counter) -> None:
+    h, L, mt = m.hidden_size, m.num_layers, m.model_type
+    if mt == "falcon":
+        ffn = m.intermediate_size
+        c["mlp"] += L * 2 * h * ffn
+        if _c(m, "bias", False):
+            c["biases"] += L * (ffn + h)
+        return
+    moe = set(moe_layer_indices(m))
+    dense_layers = L - len(moe)
+    c["mlp"] += dense_layers * 3 * h * m.intermediate_size
+    if _c(m, "mlp_bias", False):
+        c["biases"] += dense_layers * (2 * m.intermediate_size + h)
+    if not moe:
+        return
+    E = m.num_experts
+    w, b = params_per_expert(m)
+    c["experts"] += len(moe) * E * w
+    c["biases"] += len(moe) * E * b
+    c["router"] += len(moe) * h * E
+    if mt == "gpt_oss":
+        c["biases"] += len(moe) * E
+    if mt in ("deepseek_v2", "deepseek_v3"):
+        shared = int(_c(m, "n_shared_experts", 0) or 0)
+        c["shared_experts"] += len(moe) * 3 * h * _moe_width(m) * shared
+
+
+def _norms(m: ModelSpec, c: Counter) -> None:
+    h, L, mt = m.hidden_size, m.num_layers, m.model_type
+    if mt == "falcon":  # LayerNorm: weight and bias
+        if _c(m, "new_decoder_architecture", False):
+            per = int(_c(m, "num_ln_in_parallel_attn", 2))
+        elif _c(m, "parallel_attn", True):
+            per = 1
+        else:
+            per = 2
+        c["norms"] += L * per * 2 * h + 2 * h
+        return
+    per = 4 if mt in ("gemma2", "gemma3_text") else 2
+    c["norms"] += L * per * h + h
+
+
+def param_breakdown(m: ModelSpec) -> dict[str, int]:
+    """Parameters by component (zero components left out); values sum to the total.
+
+    >>> from vramlab import load_model
+    >>> b = param_breakdown(load_model("tiiuae/falcon-7b"))
+    >>> "lm_head" in b   # Falcon ties its output head to the embeddings
+    False
+    """
+    c: Counter = Counter()
+    c["embeddings"] = m.vocab_size * m.hidden_size
+    _attention(m, c)
+    _mlp(m, c)
+    _norms(m, c)
+    if not m.tie_word_embeddings:
+        c["lm_head"] = m.vocab_size * m.hidden_size
+    return {k: int(c[k]) for k in COMPONENTS if c[k]}
+
+
+def param_count(m: ModelSpec) -> int:
+    """Total parameters.
+
+    >>> from vramlab import load_model
+    >>> f"{param_count(load_model('Qwen/QwQ-32B')):,}"
+    '32,763,876,352'
+    """
+    return sum(param_breakdown(m).values())
+
+
+def active_param_count(m: ModelSpec) -> int:
+    """Parameters that take part in one token's forward pass.
+
+    For MoE models this is the total minus the routed experts not chosen
+    (``num_experts - num_experts_per_tok`` per MoE layer); embeddings and lm_head count.
+
+    >>> from vramlab import load_model
+    >>> f"{active_param_count(load_model('Qwen/Qwen3-30B-A3B')):,}"
+    '3,353,032,704'
+    """
+    total = param_count(m)
+    if not m.is_moe:
+        return total
+    w, b = params_per_expert(m)
+    idle = m.num_experts - m.num_experts_per_tok
+    return total - len(moe_layer_indices(m)) * idle * (w + b)

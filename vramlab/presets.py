@@ -1,0 +1,112 @@
+"""Shipped model presets and :func:`load_model`.
+
+Each preset in ``vramlab/data/models/*.json`` holds a model's real config.json fields, the
+source URL, and the model card's published figures. Nothing is ever downloaded.
+
+>>> from vramlab.presets import list_models
+>>> "Qwen/Qwen3-8B" in list_models()
+True
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Mapping
+
+from .errors import VramlabError
+from .spec import ModelSpec, from_config, read_config_file
+
+__all__ = ["list_models", "load_model", "preset_record"]
+
+
+@lru_cache(maxsize=1)
+def _presets() -> dict[str, dict[str, Any]]:
+    out = {}
+    folder = resources.files("vramlab") / "data" / "models"
+    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
+        if entry.name.endswith(".json"):
+            rec = json.loads(entry.read_text(encoding="utf-8"))
+            out[rec["id"]] = rec
+    return out
+
+
+def list_models() -> list[str]:
+    """Ids of the shipped presets, sorted.
+
+    >>> len(list_models()) >= 20
+    True
+    """
+    return sorted(_presets())
+
+
+def preset_record(model_id: str) -> dict[str, Any]:
+    """The whole preset record (config, source, card figures, notes) of a preset id.
+
+    >>> preset_record("Qwen/Qwen3-8B")["card"]["params_total"]
+    '8.2B'
+    """
+    p = _presets()
+    if model_id in p:
+        return json.loads(json.dumps(p[model_id]))
+    lower = {k.lower(): k for k in p}
+    if model_id.lower() in lower:
+        return preset_record(lower[model_id.lower()])
+    short = {k.split("/")[-1].lower(): k for k in p}
+    if model_id.lower() in short:
+        return preset_record(short[model_id.lower()])
+    close = difflib.get_close_matches(model_id, list(p), n=3, cutoff=0.4)
+    for k in difflib.get_close_matches(model_id.lower(), list(short), n=3, cutoff=0.4):
+        if short[k] not in close:
+            close.append(short[k])
+    close = close[:3]
+    hint = f"; closest: {', '.join(close)}" if close else ""
+    raise VramlabError(
+        f"model {model_id!r} is not a preset or an existing config.json path{hint} "
+        "(see `vramlab models` for all ids)",
+        field="model",
+    )
+
+
+def load_model(model: str | Path | Mapping[str, Any] | ModelSpec, name: str | None = None) -> ModelSpec:
+    """Load a model: a preset id, a path to a config.json (or its folder), or a config dict.
+
+    Parameters
+    ----------
+    model : str, Path, dict or ModelSpec
+        ``"Qwen/Qwen3-8B"`` (also ``"qwen3-8b"``), ``"path/to/config.json"``, or a dict.
+    name : str, optional
+        Name to show for a path or dict.
+
+    Examples
+    --------
+    >>> m = load_model("Qwen/Qwen3-8B")
+    >>> m.num_layers, m.num_q_heads, m.num_kv_heads, m.head_dim, m.attention_kind
+    (36, 32, 8, 128, 'GQA')
+    >>> load_model("Qwen/Qwen3-8X")
+    Traceback (most recent call last):
+    ...
+    vramlab.errors.VramlabError: model 'Qwen/Qwen3-8X' is not a preset or an existing config.json path; closest: Qwen/Qwen3-8B, Qwen/Qwen3-32B, Qwen/Qwen3-0.6B (see `vramlab models` for all ids)
+    """
+    if isinstance(model, ModelSpec):
+        return model
+    if isinstance(model, Mapping):
+        return from_config(model, name=name)
+    if not isinstance(model, (str, Path)):
+        raise VramlabError(
+            f"model must be a preset id, a config.json path or a dict, got {type(model).__name__}",
+            field="model",
+        )
+    path = Path(model)
+    if isinstance(model, str) and model in _presets():
+        rec = _presets()[model]
+        return from_config(rec["config"], name=rec["id"], meta=rec)
+    if path.is_dir() and (path / "config.json").is_file():
+        path = path / "config.json"
+    if path.is_file():
+        return from_config(read_config_file(path), name=name or str(model))
+    rec = preset_record(str(model))
+    return from_config(rec["config"], name=rec["id"], meta=rec)
