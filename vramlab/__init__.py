@@ -38,3 +38,5 @@ __all__ = [
     "load_model", "param_breakdown", "param_count", "parse_bytes", "to_unit",
     "weights_breakdown", "weights_bytes",
 ]
+
+from . import exercises  # noqa: E402  (light: only vramlab modules)

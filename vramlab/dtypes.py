@@ -133,7 +133,6 @@ DTYPES: dict[str, DType] = {
         DType("Q4_0", Fraction(18 * 8, 32), "gguf", False, False, "GGUF Q4_0: 32 4-bit values + fp16 scale", _GGUF),
         DType("Q3_K", Fraction(110 * 8, 256), "gguf", False, False, "GGUF Q3_K: 110 bytes per 256 weights", _GGUF),
         DType("Q2_K", Fraction(84 * 8, 256), "gguf", False, False, "GGUF Q2_K: 84 bytes per 256 weights", _GGUF),
-        DType("Q6_K_mix", Fraction(656, 100), "gguf", False, False, "GGUF Q6_K file average", _GGUF_MIX),
         DType("Q5_K_M", Fraction(568, 100), "gguf", False, False, "GGUF Q5_K_M mix (Q5_K with some Q6_K tensors): 5.68 bits/weight", _GGUF_MIX),
         DType("Q5_K_S", Fraction(552, 100), "gguf", False, False, "GGUF Q5_K_S mix: 5.52 bits/weight", _GGUF_MIX),
         DType("Q4_K_M", Fraction(484, 100), "gguf", False, False, "GGUF Q4_K_M mix (Q4_K with attn_v/ffn_down partly Q6_K): 4.84 bits/weight", _GGUF_MIX),
@@ -165,7 +164,7 @@ def get_dtype(name: str | DType) -> DType:
     >>> get_dtype("int3")
     Traceback (most recent call last):
     ...
-    vramlab.errors.VramlabError: dtype 'int3' is unknown; did you mean: int4, int8, int4-g32? Valid: fp32, fp16, bf16, fp8, fp8_e4m3, fp8_e5m2, int8, int4, int4-g32, int4-g64, int4-g128, int4-raw, nf4, nf4-nodq, mxfp4, Q8_0, Q6_K, Q5_K, Q4_K, Q4_0, Q3_K, Q2_K, Q6_K_mix, Q5_K_M, Q5_K_S, Q4_K_M, Q4_K_S, Q3_K_M
+    vramlab.errors.VramlabError: dtype 'int3' is unknown; did you mean: int8, int4, int4-g32? Valid: fp32, fp16, bf16, fp8, fp8_e4m3, fp8_e5m2, int8, int4, int4-g32, int4-g64, int4-g128, int4-raw, nf4, nf4-nodq, mxfp4, Q8_0, Q6_K, Q5_K, Q4_K, Q4_0, Q3_K, Q2_K, Q5_K_M, Q5_K_S, Q4_K_M, Q4_K_S, Q3_K_M
     """
     if isinstance(name, DType):
         return name

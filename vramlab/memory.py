@@ -140,7 +140,7 @@ def weights_bytes(m: Any, dtype: str | DType | None = "auto", quantized: tuple[s
     >>> vl.weights_bytes(m, dtype="bf16")          # 2 bytes x 8,190,735,360
     16381470720
     >>> vl.format_bytes(vl.weights_bytes(m, "int4"), "GB")
-    '5.93 GB'
+    '6.10 GB'
     """
     return sum(weights_breakdown(m, dtype, quantized).values())
 
@@ -212,7 +212,7 @@ def activation_bytes(m: Any, batched_tokens: int = DEFAULT_PREFILL_CHUNK, sequen
 
     >>> import vramlab as vl
     >>> vl.format_bytes(activation_bytes("Qwen/Qwen3-8B", 2048), "MiB")
-    '211.16 MiB'
+    '176.58 MiB'
     """
     m = _model(m)
     batched_tokens = check_int("batched_tokens", batched_tokens, minimum=0, maximum=10**8)
@@ -339,7 +339,7 @@ def estimate(
     >>> e = vl.estimate("Qwen/Qwen3-8B", tokens=32768, weight_dtype="bf16", kv_dtype="fp8",
     ...                 margin=0.1, activation_tokens=0, framework_bytes=0)
     >>> vl.format_bytes(e.total, "GB")
-    '20.56 GB'
+    '20.68 GB'
     """
     m = _model(m)
     tokens = check_int("tokens", tokens, minimum=1, maximum=10**9)

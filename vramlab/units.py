@@ -54,7 +54,7 @@ def from_unit(value: float, unit: str) -> int:
     """An amount in ``unit`` as whole bytes (rounded to the nearest byte).
 
     >>> from_unit(79.19, "GiB")
-    85030098698
+    85029615043
     >>> from_unit(24, "GB")
     24000000000
     """
