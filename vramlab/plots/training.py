@@ -1,0 +1,3 @@
+"""Plots for the training notebooks (matplotlib; each function takes ax=None and returns the axes)."""
+
+__all__: list[str] = []
