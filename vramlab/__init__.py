@@ -25,13 +25,14 @@ from .memory import (
 )
 from .params import active_param_count, param_breakdown, param_count
 from .presets import list_models, load_model
+from .gpus import GPU, get_gpu, list_gpus
 from .spec import LayerAttention, ModelSpec
 from .units import GB, GiB, KB, KiB, MB, MiB, format_both, format_bytes, parse_bytes, to_unit
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "DType", "Estimate", "LayerAttention", "ModelSpec", "VramlabError",
+    "DType", "Estimate", "GPU", "get_gpu", "list_gpus", "LayerAttention", "ModelSpec", "VramlabError",
     "GB", "GiB", "KB", "KiB", "MB", "MiB",
     "activation_bytes", "active_param_count", "estimate", "format_both", "format_bytes",
     "get_dtype", "kv_bytes_per_token", "kv_cache_bytes", "list_dtypes", "list_models",
@@ -40,3 +41,26 @@ __all__ = [
 ]
 
 from . import exercises  # noqa: E402  (light: only vramlab modules)
+
+# Submodules and names loaded on first use, so that `import vramlab` stays light.
+_LAZY_MODULES = ("articles", "formulas", "plots", "serving", "training", "widgets")
+_LAZY_NAMES = {
+    "fit": "gpus",
+    "kv_pool": "serving",
+    "Pool": "serving",
+    "explain_vllm_log": "serving",
+}
+
+
+def __getattr__(name: str):
+    import importlib
+
+    if name in _LAZY_MODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    if name in _LAZY_NAMES:
+        return getattr(importlib.import_module(f"{__name__}.{_LAZY_NAMES[name]}"), name)
+    raise AttributeError(f"module 'vramlab' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY_MODULES) | set(_LAZY_NAMES))
