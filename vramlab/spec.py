@@ -228,6 +228,57 @@ def _as_int(v: Any, key: str, *, minimum: int = 1, maximum: int = 10**8) -> int:
     return v
 
 
+#: Optional integer fields read by the parameter and memory formulas, with their valid range.
+_OPTIONAL_INTS: dict[str, tuple[int, int]] = {
+    "max_position_embeddings": (1, 10**9),
+    "intermediate_size": (1, 10**8),
+    "moe_intermediate_size": (1, 10**8),
+    "ffn_hidden_size": (1, 10**8),
+    "num_local_experts": (0, 100_000),
+    "num_experts": (0, 100_000),
+    "n_routed_experts": (0, 100_000),
+    "num_experts_per_tok": (0, 100_000),
+    "experts_per_token": (0, 100_000),
+    "n_shared_experts": (0, 100_000),
+    "decoder_sparse_step": (1, 10_000),
+    "first_k_dense_replace": (0, 10_000),
+    "moe_layer_freq": (1, 10_000),
+    "q_lora_rank": (1, 10**8),
+    "qk_nope_head_dim": (1, 100_000),
+    "v_head_dim": (1, 100_000),
+    "num_ln_in_parallel_attn": (1, 2),
+    "sliding_window_pattern": (1, 10_000),
+    "max_window_layers": (0, 10_000),
+}
+
+#: Boolean switches read by the formulas; they must be JSON true/false.
+_BOOLS = (
+    "tie_word_embeddings", "attention_bias", "mlp_bias", "bias", "multi_query",
+    "new_decoder_architecture", "parallel_attn", "use_sliding_window", "alibi",
+)
+
+
+def _check_fields(cfg: dict[str, Any]) -> None:
+    """Validate (and normalise in place) the optional fields the formulas read."""
+    for key, (lo, hi) in _OPTIONAL_INTS.items():
+        if cfg.get(key) is not None:
+            cfg[key] = _as_int(cfg[key], key, minimum=lo, maximum=hi)
+    for key in _BOOLS:
+        v = cfg.get(key)
+        if v is not None and not isinstance(v, bool):
+            raise VramlabError(f"config field {key!r} must be true or false, got {v!r}", field=key)
+    td = cfg.get("torch_dtype")
+    if td is not None and not isinstance(td, str):
+        raise VramlabError(f"config field 'torch_dtype' must be a string such as 'bfloat16', got {td!r}",
+                           field="torch_dtype")
+    only = cfg.get("mlp_only_layers")
+    if only is not None:
+        if not isinstance(only, (list, tuple)):
+            raise VramlabError(f"config field 'mlp_only_layers' must be a list of layer indices, got {only!r}",
+                               field="mlp_only_layers")
+        cfg["mlp_only_layers"] = [_as_int(i, "mlp_only_layers", minimum=0, maximum=10_000) for i in only]
+
+
 def _text_config(raw: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
     """The language-model part of a config and its model_type."""
     mt = raw.get("model_type")
@@ -245,25 +296,42 @@ def _text_config(raw: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
     return dict(raw), str(mt or "unknown")
 
 
+#: layer_types values read as full attention and as sliding-window attention.
+_FULL_TYPES = ("full_attention", "full", "global", "global_attention")
+_SLIDING_TYPES = ("sliding_attention", "sliding", "local")
+
+
 def _layer_pattern(mt: str, cfg: Mapping[str, Any], n_layers: int) -> tuple[LayerAttention, ...]:
     window = _get(cfg, "sliding_window")
     if window is not None:
         window = _as_int(window, "sliding_window", maximum=10**9)
     types = cfg.get("layer_types")
     if types is not None:
+        if not isinstance(types, (list, tuple)):
+            raise VramlabError(
+                f"config field 'layer_types' must be a list of {n_layers} strings "
+                f"('full_attention' or 'sliding_attention'), got {types!r}",
+                field="layer_types",
+            )
         if len(types) != n_layers:
             raise VramlabError(
                 f"config field 'layer_types' must list {n_layers} layers (num_hidden_layers), got {len(types)}",
                 field="layer_types",
             )
         out = []
-        for t in types:
-            if t in ("sliding_attention", "sliding", "local"):
+        for i, t in enumerate(types):
+            if t in _SLIDING_TYPES:
                 if window is None:
                     raise VramlabError("config has sliding layers in 'layer_types' but no 'sliding_window'", field="sliding_window")
                 out.append(LayerAttention("sliding", window))
-            else:
+            elif t in _FULL_TYPES:
                 out.append(LayerAttention("full"))
+            else:
+                raise VramlabError(
+                    f"config field 'layer_types' entry {i} must be one of "
+                    f"{', '.join(_FULL_TYPES + _SLIDING_TYPES)}, got {t!r}",
+                    field="layer_types",
+                )
         return tuple(out)
     full = LayerAttention("full")
     if window is None:
@@ -272,14 +340,14 @@ def _layer_pattern(mt: str, cfg: Mapping[str, Any], n_layers: int) -> tuple[Laye
     if mt == "gemma2":
         return tuple(slide if (i + 1) % 2 else full for i in range(n_layers))
     if mt == "gemma3_text":
-        p = int(_get(cfg, "sliding_window_pattern", 6))
+        p = _get(cfg, "sliding_window_pattern", 6)
         return tuple(full if (i + 1) % p == 0 else slide for i in range(n_layers))
     if mt == "gpt_oss":
         return tuple(slide if (i + 1) % 2 else full for i in range(n_layers))
     if mt in ("qwen2", "qwen3", "qwen3_moe"):
         if not cfg.get("use_sliding_window", False):
             return (full,) * n_layers
-        mwl = int(_get(cfg, "max_window_layers", n_layers))
+        mwl = _get(cfg, "max_window_layers", n_layers)
         return tuple(slide if i >= mwl else full for i in range(n_layers))
     if mt in ("mistral", "mixtral", "phi3") or mt not in EXACT_FAMILIES:
         # transformers builds a sliding-window cache for every layer when the
@@ -332,6 +400,7 @@ def from_config(config: Mapping[str, Any], name: str | None = None, meta: Mappin
             "parameter count is approximate (Llama-like layout assumed)"
         )
     label = name or raw.get("_name_or_path") or mt
+    _check_fields(cfg)
 
     n_layers = _need_int(cfg, "num_hidden_layers", label, maximum=10_000)
     hidden = _need_int(cfg, "hidden_size", label)
@@ -383,8 +452,8 @@ def from_config(config: Mapping[str, Any], name: str | None = None, meta: Mappin
     else:
         kind = "GQA"
 
-    n_exp = int(_get(cfg, "num_local_experts", 0) or _get(cfg, "num_experts", 0) or _get(cfg, "n_routed_experts", 0) or 0)
-    k_exp = int(_get(cfg, "num_experts_per_tok", 0) or _get(cfg, "experts_per_token", 0) or 0) if n_exp else 0
+    n_exp = _get(cfg, "num_local_experts", 0) or _get(cfg, "num_experts", 0) or _get(cfg, "n_routed_experts", 0) or 0
+    k_exp = (_get(cfg, "num_experts_per_tok", 0) or _get(cfg, "experts_per_token", 0) or 0) if n_exp else 0
     if n_exp:
         if not (1 <= k_exp <= n_exp):
             raise VramlabError(
@@ -406,7 +475,7 @@ def from_config(config: Mapping[str, Any], name: str | None = None, meta: Mappin
         attention_kind=kind,
         layers=layers,
         tie_word_embeddings=bool(cfg.get("tie_word_embeddings", True)),
-        max_position_embeddings=int(mpe) if mpe is not None else None,
+        max_position_embeddings=mpe,
         torch_dtype=cfg.get("torch_dtype") or cfg.get("dtype") or raw.get("torch_dtype"),
         kv_lora_rank=kv_lora,
         qk_rope_head_dim=qk_rope,
