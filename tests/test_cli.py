@@ -1,0 +1,374 @@
+"""The ``vramlab`` command line: numbers recomputed here from config fields, JSON, errors.
+
+Expected figures are computed in this file from the raw config.json fields of the presets
+(or are the published counts quoted in the project's issue), never copied from vramlab's output.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from vramlab import cli
+from vramlab.presets import list_models, preset_record
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Published exact counts (transformers on the meta device), quoted in the issue.
+QWEN3_8B_PARAMS = 8_190_735_360
+QWQ_32B_PARAMS = 32_763_876_352
+DEEPSEEK_V3_PARAMS = 671_026_404_352
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    rc = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def table_rows(text: str) -> dict[str, list[str]]:
+    """Rows of an aligned table, keyed by their first cell (cells are 2+ spaces apart)."""
+    rows = {}
+    for line in text.splitlines():
+        cells = re.split(r"\s{2,}", line.strip())
+        if len(cells) >= 2:
+            rows[cells[0]] = cells[1:]
+    return rows
+
+
+def raw_config(model_id: str) -> dict:
+    cfg = preset_record(model_id)["config"]
+    return cfg.get("text_config", cfg)
+
+
+def kv_bytes_per_token_16bit(cfg: dict) -> int:
+    """KV-cache bytes per token at 2 bytes per value, straight from config fields."""
+    layers = cfg["num_hidden_layers"]
+    if cfg.get("kv_lora_rank"):  # MLA: one latent plus the decoupled RoPE key, no factor 2
+        return layers * (cfg["kv_lora_rank"] + cfg["qk_rope_head_dim"]) * 2
+    heads = cfg["num_attention_heads"]
+    head_dim = cfg.get("head_dim") or cfg["hidden_size"] // heads
+    if cfg.get("multi_query") and not cfg.get("new_decoder_architecture"):
+        kv_heads = 1
+    else:
+        kv_heads = cfg.get("num_key_value_heads") or heads
+    return 2 * layers * kv_heads * head_dim * 2
+
+
+def qwen3_8b_breakdown() -> dict[str, int]:
+    """Qwen3-8B's parameters by component, from its config fields."""
+    c = raw_config("Qwen/Qwen3-8B")
+    h, L, V, inter = c["hidden_size"], c["num_hidden_layers"], c["vocab_size"], c["intermediate_size"]
+    q, kv, d = c["num_attention_heads"], c["num_key_value_heads"], c["head_dim"]
+    return {
+        "embeddings": V * h,
+        "attention": L * (h * q * d + 2 * h * kv * d + q * d * h),
+        "mlp": L * 3 * h * inter,
+        "norms": L * (2 * h + 2 * d) + h,  # input + post-attention norms, q/k norms, final norm
+        "lm_head": V * h,
+    }
+
+
+# ---------------------------------------------------------------------------
+# vramlab models
+def test_models_table_lists_every_preset_with_recomputed_kv(capsys):
+    rc, out, err = run(capsys, "models")
+    assert rc == 0 and err == ""
+    header = out.splitlines()[0]
+    for word in ("id", "family", "attention", "layers", "params (B)", "KiB"):
+        assert word in header
+    rows = table_rows(out)
+    assert set(list_models()) <= set(rows)
+    for model_id in list_models():
+        cfg = raw_config(model_id)
+        family, kind, layers, params_b, kv_kib = rows[model_id]
+        assert family == cfg["model_type"]
+        assert int(layers) == cfg["num_hidden_layers"]
+        assert float(kv_kib) == pytest.approx(kv_bytes_per_token_16bit(cfg) / 1024, abs=0.005)
+    assert rows["Qwen/Qwen3-8B"][:4] == ["qwen3", "GQA", "36", f"{QWEN3_8B_PARAMS / 1e9:.2f}"]
+    assert rows["Qwen/Qwen3-8B"][4] == "144.00"  # 2 x 36 x 8 x 128 x 2 bytes = 147,456 bytes
+    assert rows["Qwen/QwQ-32B"][3] == f"{QWQ_32B_PARAMS / 1e9:.2f}"
+    assert rows["deepseek-ai/DeepSeek-V3"][1] == "MLA"
+    assert rows["tiiuae/falcon-7b"][1] == "MQA"
+    assert rows["meta-llama/Llama-2-7b-hf"][1] == "MHA"
+
+
+def test_models_json(capsys):
+    rc, out, _ = run(capsys, "models", "--json")
+    assert rc == 0
+    data = {r["id"]: r for r in json.loads(out)}
+    assert set(data) == set(list_models())
+    for model_id, rec in data.items():
+        assert rec["kv_bytes_per_token_16bit"] == kv_bytes_per_token_16bit(raw_config(model_id))
+        ref = preset_record(model_id).get("reference", {}).get("params_computed_from_config")
+        if model_id == "deepseek-ai/DeepSeek-V3":
+            # that reference also counts the router's e_score_correction_bias, a buffer in
+            # transformers (not a parameter): n_routed_experts values per MoE layer
+            cfg = raw_config(model_id)
+            moe_layers = cfg["num_hidden_layers"] - cfg["first_k_dense_replace"]
+            ref -= cfg["n_routed_experts"] * moe_layers
+        assert rec["params"] == ref
+    assert data["Qwen/Qwen3-8B"]["params"] == QWEN3_8B_PARAMS
+    assert data["Qwen/Qwen3-8B"]["kv_bytes_per_token_16bit"] == 2 * 36 * 8 * 128 * 2
+    assert data["deepseek-ai/DeepSeek-V3"]["params"] == DEEPSEEK_V3_PARAMS
+
+
+# ---------------------------------------------------------------------------
+# vramlab params MODEL
+def test_params_breakdown_recomputed_from_config(capsys):
+    rc, out, err = run(capsys, "params", "Qwen/Qwen3-8B")
+    assert rc == 0 and err == ""
+    expected = qwen3_8b_breakdown()
+    total = sum(expected.values())
+    assert total == QWEN3_8B_PARAMS
+    rows = table_rows(out)
+    for name, n in expected.items():
+        count, share = rows[name]
+        assert int(count.replace(",", "")) == n
+        assert float(share.rstrip(" %")) == pytest.approx(100 * n / total, abs=0.005)
+    assert rows["total"][0] == "8,190,735,360"
+    assert "active per token" not in rows  # dense model
+    assert "model card" in out and "8.2B" in out  # card figure from the preset
+
+
+def test_params_moe_active_and_json(capsys):
+    rc, out, _ = run(capsys, "params", "Qwen/Qwen3-30B-A3B")
+    assert rc == 0
+    cfg = raw_config("Qwen/Qwen3-30B-A3B")
+    h, L, e_inter = cfg["hidden_size"], cfg["num_hidden_layers"], cfg["moe_intermediate_size"]
+    idle = cfg["num_experts"] - cfg["num_experts_per_tok"]
+    rows = table_rows(out)
+    total = int(rows["total"][0].replace(",", ""))
+    active = int(rows["active per token"][0].replace(",", ""))
+    assert total - active == L * idle * 3 * h * e_inter  # unchosen experts: gate, up, down each
+    assert "3.3B" in out  # the card's active figure is shown beside the count
+
+    rc, out, _ = run(capsys, "params", "Qwen/Qwen3-30B-A3B", "--json")
+    data = json.loads(out)
+    assert data["total"] == total and data["active"] == active
+    assert sum(data["components"].values()) == total
+    assert data["components"]["experts"] == L * cfg["num_experts"] * 3 * h * e_inter
+    assert data["card"]["params_active"] == "3.3B"
+
+
+def test_params_of_a_config_file(capsys, tmp_path):
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(preset_record("Qwen/QwQ-32B")["config"]))
+    rc, out, _ = run(capsys, "params", str(path), "--json")
+    assert rc == 0
+    data = json.loads(out)
+    assert data["total"] == QWQ_32B_PARAMS
+    assert data["card"] == {}  # no model card for a bare config.json
+
+
+def test_params_generic_family_says_approximate(capsys, tmp_path):
+    cfg = dict(raw_config("Qwen/Qwen3-8B"), model_type="some_new_decoder")
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(cfg))
+    rc, out, _ = run(capsys, "params", str(path))
+    assert rc == 0
+    assert "approximate" in out
+
+
+# ---------------------------------------------------------------------------
+# vramlab estimate
+def test_estimate_json_matches_independent_arithmetic(capsys):
+    tokens, conc = 32768, 4
+    rc, out, err = run(capsys, "estimate", "Qwen/Qwen3-8B", "--tokens", str(tokens), "--concurrency", str(conc),
+                       "--weight-dtype", "bf16", "--kv-dtype", "fp8", "--margin", "0.1", "--json")
+    assert rc == 0 and err == ""
+    d = json.loads(out)
+    weights = QWEN3_8B_PARAMS * 2                      # bf16: 2 bytes per parameter
+    kv = conc * tokens * (2 * 36 * 8 * 128 * 1)        # fp8: 1 byte per value
+    assert d["weights"] == weights
+    assert d["kv_cache"] == kv
+    assert d["kv_bytes_per_token"] == 2 * 36 * 8 * 128
+    assert d["framework"] == 2**30                     # default 1 GiB
+    assert d["margin"] == round(0.1 * (weights + kv + d["activations"] + d["framework"]))
+    assert d["total"] == weights + kv + d["activations"] + d["framework"] + d["margin"]
+    assert d["overhead"] == d["activations"] + d["framework"]
+    assert d["params"] == QWEN3_8B_PARAMS
+    assert all(isinstance(d[k], int) for k in ("weights", "kv_cache", "activations", "framework", "margin", "total"))
+    assert (d["tokens"], d["concurrency"], d["weight_dtype"], d["kv_dtype"]) == (tokens, conc, "bf16", "fp8")
+
+
+def test_estimate_article_style_without_overhead(capsys):
+    # weights + KV only, x 1.1: the Qwen3-8B article's way of adding things up
+    rc, out, _ = run(capsys, "estimate", "Qwen/Qwen3-8B", "--tokens", "32768", "--kv-dtype", "fp8",
+                     "--weight-dtype", "bf16", "--activation-tokens", "0", "--framework-gib", "0", "--json")
+    assert rc == 0
+    d = json.loads(out)
+    sub = QWEN3_8B_PARAMS * 2 + 32768 * 2 * 36 * 8 * 128
+    assert d["activations"] == 0 and d["framework"] == 0
+    assert d["total"] == sub + round(sub / 10)
+
+
+def test_estimate_framework_gib_option(capsys):
+    rc, out, _ = run(capsys, "estimate", "Qwen/Qwen3-8B", "--framework-gib", "2.5", "--json")
+    assert rc == 0
+    assert json.loads(out)["framework"] == int(2.5 * 2**30)
+
+
+def test_estimate_text_table_names_units(capsys):
+    rc, out, err = run(capsys, "estimate", "Qwen/QwQ-32B", "--tokens", "16000", "--weight-dtype", "bf16",
+                       "--kv-dtype", "bf16", "--margin", "0.2")
+    assert rc == 0 and err == ""
+    rows = table_rows(out)
+    weights = QWQ_32B_PARAMS * 2
+    kv = 16000 * 2 * 64 * 8 * 128 * 2                  # 64 layers, 8 KV heads, head_dim 128
+    assert rows["weights"] == [f"{weights:,}", f"{weights / 1e9:.2f} GB", f"{weights / 2**30:.2f} GiB"]
+    assert rows["kv_cache"] == [f"{kv:,}", f"{kv / 1e9:.2f} GB", f"{kv / 2**30:.2f} GiB"]
+    assert rows["kv_cache"][2] == "3.91 GiB"           # not the article's 19.53 GiB
+    assert rows["part"] == ["bytes", "GB", "GiB"]
+    parts = [int(rows[k][0].replace(",", "")) for k in ("weights", "kv_cache", "activations", "framework", "margin")]
+    assert int(rows["total"][0].replace(",", "")) == sum(parts)
+    assert "GB = 10^9 bytes" in out and "GiB = 2^30 bytes" in out
+
+
+def test_estimate_of_config_file(capsys, tmp_path):
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(preset_record("tiiuae/falcon-7b")["config"]))
+    rc, out, _ = run(capsys, "estimate", str(path), "--tokens", "2048", "--kv-dtype", "bf16", "--json")
+    assert rc == 0
+    d = json.loads(out)
+    assert d["kv_cache"] == 2048 * 2 * 32 * 1 * (4544 // 71) * 2  # multi_query: one KV head
+
+
+# ---------------------------------------------------------------------------
+# errors: one line on stderr, exit status 2, no traceback
+def assert_one_line_error(rc: int, out: str, err: str, *needles: str) -> None:
+    assert rc == 2
+    assert out == ""
+    assert "Traceback" not in err
+    lines = err.strip("\n").split("\n")
+    assert len(lines) == 1, err
+    assert lines[0].startswith("vramlab: error: ")
+    for n in needles:
+        assert n in lines[0], (n, lines[0])
+
+
+def test_unknown_model_suggests_closest(capsys):
+    rc, out, err = run(capsys, "params", "Qwen/Qwen3-8X")
+    assert_one_line_error(rc, out, err, "Qwen/Qwen3-8X", "Qwen/Qwen3-8B")
+    rc, out, err = run(capsys, "estimate", "lama-3.1-8b", "--tokens", "10")
+    assert_one_line_error(rc, out, err, "meta-llama/Llama-3.1-8B-Instruct")
+
+
+def test_malformed_json_file(capsys, tmp_path):
+    path = tmp_path / "config.json"
+    path.write_text('{"model_type": "llama", "num_hidden_layers": 32,')
+    rc, out, err = run(capsys, "estimate", str(path), "--tokens", "10")
+    assert_one_line_error(rc, out, err, str(path), "JSON")
+
+
+def test_json_that_is_not_an_object(capsys, tmp_path):
+    path = tmp_path / "config.json"
+    path.write_text("[1, 2, 3]")
+    rc, out, err = run(capsys, "params", str(path))
+    assert_one_line_error(rc, out, err, "JSON object")
+
+
+def test_undecodable_file(capsys, tmp_path):
+    path = tmp_path / "config.json"
+    path.write_bytes(b"\xff\xfe\x00garbage")
+    rc, out, err = run(capsys, "params", str(path))
+    assert_one_line_error(rc, out, err, str(path))
+
+
+def test_config_missing_num_hidden_layers(capsys, tmp_path):
+    cfg = dict(raw_config("Qwen/Qwen3-8B"))
+    del cfg["num_hidden_layers"]
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(cfg))
+    rc, out, err = run(capsys, "estimate", str(path), "--tokens", "10")
+    assert_one_line_error(rc, out, err, "num_hidden_layers")
+
+
+@pytest.mark.parametrize(
+    "args, needles",
+    [
+        (["--tokens", "-5"], ["--tokens", "-5", "between 1 and"]),
+        (["--tokens", "0"], ["--tokens", "0"]),
+        (["--concurrency", "0"], ["--concurrency", "0"]),
+        (["--margin", "nan"], ["--margin", "nan"]),
+        (["--margin", "-0.1"], ["--margin", "-0.1"]),
+        (["--framework-gib", "-1"], ["--framework-gib", "-1"]),
+        (["--activation-tokens", "-1"], ["--activation-tokens", "-1"]),
+        (["--weight-dtype", "fp7"], ["--weight-dtype", "fp7", "fp8"]),
+        (["--kv-dtype", "fp7"], ["--kv-dtype", "fp7", "fp8"]),
+        (["--kv-dtype", "Q4_K_M"], ["--kv-dtype", "Q4_K_M", "bf16"]),
+    ],
+)
+def test_bad_estimate_values(capsys, args, needles):
+    rc, out, err = run(capsys, "estimate", "Qwen/Qwen3-8B", *args)
+    assert_one_line_error(rc, out, err, *needles)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [[], ["nonsense"], ["estimate"], ["estimate", "Qwen/Qwen3-8B", "--tokens", "abc"],
+     ["estimate", "Qwen/Qwen3-8B", "--no-such-option"]],
+)
+def test_usage_errors_exit_2(capsys, argv):
+    rc, out, err = run(capsys, *argv)
+    assert rc == 2
+    assert "usage: vramlab" in err and "Traceback" not in err
+
+
+def test_internal_error_is_one_line(capsys, monkeypatch):
+    def boom(args):
+        raise KeyError("x")
+
+    monkeypatch.setattr(cli, "SUBCOMMANDS", [cli.Subcommand("boom", "fails", lambda p: None, boom)])
+    rc, out, err = run(capsys, "boom")
+    assert rc == 1
+    assert err.count("\n") == 1 and err.startswith("vramlab: error: internal error (KeyError")
+
+
+# ---------------------------------------------------------------------------
+# help, version, extension point
+def test_help_and_version(capsys):
+    rc, out, _ = run(capsys, "--help")
+    assert rc == 0
+    assert "examples:" in out and "vramlab estimate Qwen/Qwen3-8B" in out
+    for sc in cli.SUBCOMMANDS:
+        assert sc.name in out
+    rc, out, _ = run(capsys, "estimate", "--help")
+    assert rc == 0 and "--kv-dtype" in out and "examples:" in out
+    rc, out, _ = run(capsys, "--version")
+    import vramlab
+
+    assert rc == 0 and out.strip() == f"vramlab {vramlab.__version__}"
+
+
+def test_new_subcommand_plugs_in(capsys, monkeypatch):
+    def add(p):
+        p.add_argument("--n", type=int, default=1)
+
+    def hello(args):
+        print("hello " * args.n)
+        return 0
+
+    monkeypatch.setattr(cli, "SUBCOMMANDS", cli.SUBCOMMANDS + [cli.Subcommand("hello", "say hello", add, hello)])
+    rc, out, _ = run(capsys, "hello", "--n", "2")
+    assert rc == 0 and out.split() == ["hello", "hello"]
+
+
+# ---------------------------------------------------------------------------
+# a real process: the console entry point's module form
+def test_python_m_vramlab_subprocess():
+    cmd = [sys.executable, "-m", "vramlab", "estimate", "Qwen/Qwen3-8B", "--tokens", "32768", "--json"]
+    res = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    d = json.loads(res.stdout)
+    assert d["kv_cache"] == 32768 * 2 * 36 * 8 * 128 * 2
+    assert d["weights"] == QWEN3_8B_PARAMS * 2
+
+    bad = subprocess.run([sys.executable, "-m", "vramlab", "params", "Qwen/Qwen3-8X"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert_one_line_error(bad.returncode, bad.stdout, bad.stderr, "Qwen/Qwen3-8B")
