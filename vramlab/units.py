@@ -11,9 +11,10 @@ Inside vramlab every size is an ``int`` of bytes; units appear only when formatt
 
 from __future__ import annotations
 
+import math
 import re
 
-from .errors import VramlabError
+from .errors import VramlabError, check_int
 
 __all__ = [
     "KB", "MB", "GB", "TB", "KiB", "MiB", "GiB", "TiB", "UNITS",
@@ -33,10 +34,23 @@ UNITS: dict[str, int] = {
 def _unit(unit: str) -> int:
     try:
         return UNITS[unit]
-    except KeyError:
+    except (KeyError, TypeError):
         raise VramlabError(
             f"unit must be one of {', '.join(UNITS)}, got {unit!r}", field="unit"
         ) from None
+
+
+def _amount(name: str, value: object) -> int | float:
+    """``value`` if it is a finite real number (not a bool), else :class:`VramlabError`."""
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not ok and hasattr(value, "__float__") and not isinstance(value, (str, bytes, bool)):
+        try:
+            value, ok = float(value), True  # numpy scalars, Fraction, Decimal
+        except (TypeError, ValueError):
+            ok = False
+    if not ok or not math.isfinite(value):
+        raise VramlabError(f"{name} must be a finite number, got {value!r}", field=name)
+    return value
 
 
 def to_unit(n_bytes: int, unit: str) -> float:
@@ -47,7 +61,7 @@ def to_unit(n_bytes: int, unit: str) -> float:
     >>> to_unit(147_456, "KB")
     147.456
     """
-    return n_bytes / _unit(unit)
+    return _amount("n_bytes", n_bytes) / _unit(unit)
 
 
 def from_unit(value: float, unit: str) -> int:
@@ -58,7 +72,7 @@ def from_unit(value: float, unit: str) -> int:
     >>> from_unit(24, "GB")
     24000000000
     """
-    return round(value * _unit(unit))
+    return round(_amount("value", value) * _unit(unit))
 
 
 def format_bytes(n_bytes: int, unit: str = "GiB", digits: int = 2) -> str:
@@ -74,6 +88,8 @@ def format_bytes(n_bytes: int, unit: str = "GiB", digits: int = 2) -> str:
     >>> format_bytes(1_500, "auto-si")
     '1.50 KB'
     """
+    n_bytes = _amount("n_bytes", n_bytes)
+    digits = check_int("digits", digits, minimum=0, maximum=20)
     if unit in ("auto", "auto-si"):
         ladder = ["B", "KiB", "MiB", "GiB", "TiB"] if unit == "auto" else ["B", "KB", "MB", "GB", "TB"]
         unit = "B"
@@ -114,4 +130,7 @@ def parse_bytes(text: str) -> int:
         raise VramlabError(
             f"size must be a number with a unit ({', '.join(UNITS)}), got {text!r}", field="size"
         )
-    return from_unit(float(m.group(1)), m.group(2))
+    value = float(m.group(1))
+    if not math.isfinite(value):
+        raise VramlabError(f"size must be a finite number with a unit, got {text!r}", field="size")
+    return from_unit(value, m.group(2))
