@@ -27,7 +27,7 @@ import difflib
 from dataclasses import dataclass
 from fractions import Fraction
 
-from .errors import VramlabError
+from .errors import VramlabError, check_int
 
 __all__ = ["DType", "DTYPES", "get_dtype", "list_dtypes", "int4_group_bits", "TORCH_DTYPE_NAMES"]
 
@@ -75,6 +75,7 @@ class DType:
         >>> get_dtype("int4-raw").bytes_for(3)
         2
         """
+        n_values = check_int("n_values", n_values, minimum=0)
         return -(-(n_values * self.bits.numerator) // (8 * self.bits.denominator))
 
     @property
@@ -99,8 +100,9 @@ def int4_group_bits(group_size: int = 128, scale_bits: int = 16, zero_bits: int 
     >>> float(int4_group_bits(32))
     4.625
     """
-    if group_size < 1:
-        raise VramlabError(f"group_size must be an integer >= 1, got {group_size!r}", field="group_size")
+    group_size = check_int("group_size", group_size, minimum=1, maximum=2**20)
+    scale_bits = check_int("scale_bits", scale_bits, minimum=0, maximum=64)
+    zero_bits = check_int("zero_bits", zero_bits, minimum=0, maximum=64)
     return Fraction(4) + Fraction(scale_bits + zero_bits, group_size)
 
 
@@ -177,7 +179,7 @@ def get_dtype(name: str | DType) -> DType:
         if cand in DTYPES:
             return DTYPES[cand]
     close = difflib.get_close_matches(name, list(DTYPES), n=3, cutoff=0.5)
-    hint = f"; did you mean: {', '.join(close)}?" if close else ""
+    hint = f"; did you mean: {', '.join(close)}?" if close else "."
     raise VramlabError(f"dtype {name!r} is unknown{hint} Valid: {', '.join(DTYPES)}", field="dtype")
 
 
