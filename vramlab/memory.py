@@ -25,7 +25,7 @@ from typing import Any
 
 from .dtypes import TORCH_DTYPE_NAMES, DType, get_dtype
 from .errors import VramlabError, check_int, check_number
-from .params import param_breakdown
+from .params import COMPONENTS, param_breakdown
 from .presets import load_model
 from .spec import ModelSpec
 from .units import GiB, format_bytes, to_unit
@@ -124,6 +124,12 @@ def weights_breakdown(m: Any, dtype: str | DType | None = "auto", quantized: tup
             quantized = ("experts",)
         else:
             quantized = QUANTIZED_COMPONENTS
+    elif (not isinstance(quantized, (tuple, list, set, frozenset))
+          or not all(isinstance(c, str) and c in COMPONENTS for c in quantized)):
+        raise VramlabError(
+            f"quantized must be a tuple of component names from {', '.join(COMPONENTS)}, got {quantized!r}",
+            field="quantized",
+        )
     keep = get_dtype("bf16")
     out = {}
     for comp, n in params.items():
