@@ -282,6 +282,14 @@ def _check_fields(cfg: dict[str, Any]) -> None:
 def _text_config(raw: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
     """The language-model part of a config and its model_type."""
     mt = raw.get("model_type")
+    if raw.get("text_config") is not None and not isinstance(raw["text_config"], Mapping):
+        raise VramlabError(
+            f"config field 'text_config' must be a JSON object, got {type(raw['text_config']).__name__}",
+            field="text_config",
+        )
+    if mt is not None and not isinstance(mt, str):
+        raise VramlabError(f"config field 'model_type' must be a string such as 'llama', got {mt!r}",
+                           field="model_type")
     if isinstance(raw.get("text_config"), Mapping) and "num_hidden_layers" not in raw:
         text = dict(raw["text_config"])
         tmt = text.get("model_type") or (f"{mt}_text" if mt else None)
@@ -504,6 +512,10 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
         data = json.loads(p.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise VramlabError(f"config file '{p}' is not valid JSON: {exc}", field="config") from None
+    except RecursionError:
+        raise VramlabError(f"config file '{p}' is not a config.json: JSON nested too deeply", field="config") from None
+    except OSError as exc:
+        raise VramlabError(f"config file '{p}' cannot be read: {exc.strerror or exc}", field="path") from None
     if not isinstance(data, dict):
         raise VramlabError(f"config file '{p}' must hold a JSON object, got {type(data).__name__}", field="config")
     return data
