@@ -49,6 +49,8 @@ def preset_record(model_id: str) -> dict[str, Any]:
     >>> preset_record("Qwen/Qwen3-8B")["card"]["params_total"]
     '8.2B'
     """
+    if not isinstance(model_id, str):
+        raise VramlabError(f"model id must be a string such as 'Qwen/Qwen3-8B', got {model_id!r}", field="model")
     p = _presets()
     if model_id in p:
         return json.loads(json.dumps(p[model_id]))
