@@ -34,15 +34,17 @@ from .memory import (
     activation_bytes,
     estimate,
     kv_cache_bytes,
+    resolve_weight_dtype,
 )
 from .presets import list_models, load_model
 from .spec import ModelSpec
-from .units import UNITS, GiB, from_unit, to_unit
+from .units import UNITS, GiB, format_bytes, from_unit, to_unit
 
 __all__ = [
     "RULE_LOW", "RULE_HIGH", "RULE_FACTOR", "VLLM_PROFILE_TOKENS", "VLLM_PROFILE_SEQS",
-    "CALIBRATION_PRESETS", "activation_phases", "RuleComparison", "compare_rules", "rules_table",
+    "CALIBRATION_PRESETS", "activation_phases", "activation_table", "RuleComparison", "compare_rules", "rules_table",
     "crossover_bytes", "load_vllm_calibration", "measured_overheads", "overhead_formulas",
+    "activation_symbols", "evaluate_formula",
     "plot_rules", "plot_measured",
 ]
 
@@ -171,6 +173,20 @@ class RuleComparison:
             return "rule overshoots"
         return "within 5-20 %"
 
+    def __str__(self) -> str:
+        e = self.estimate
+        lines = [
+            f"{e.model}: {e.concurrency} x {e.tokens:,} tokens, weights {e.weight_dtype}, KV {e.kv_dtype}",
+            f"  weights + KV cache      {format_bytes(self.base, 'GiB'):>12}",
+            f"  explicit overhead       {format_bytes(self.explicit_overhead, 'GiB'):>12}"
+            f"  (activations {format_bytes(e.activations, 'GiB')} + framework {format_bytes(e.framework, 'GiB')})",
+            f"  5-20 % rule             {format_bytes(self.rule_overhead(RULE_LOW), 'GiB'):>12}"
+            f" to {format_bytes(self.rule_overhead(RULE_HIGH), 'GiB')}  -> {self.verdict}",
+            f"  x1.2 total              {format_bytes(self.factor_total, 'GiB'):>12}",
+            f"  explicit total (+{e.margin_fraction:.0%})  {format_bytes(self.explicit_total, 'GiB'):>12}",
+        ]
+        return "\n".join(lines)
+
 
 def compare_rules(m: Any, tokens: int, concurrency: int = 1, weight_dtype: Any = "auto",
                   kv_dtype: Any = "auto", margin: float = 0.1, *, activation_tokens: int | None = None,
@@ -224,6 +240,33 @@ def rules_table(cases: Iterable[RuleComparison], unit: str = "GiB"):
             f"x1.2 total ({unit})": u(c.factor_total),
             f"explicit total ({unit})": u(c.explicit_total),
         })
+    return pd.DataFrame(rows)
+
+
+def activation_table(models: Iterable[Any], chunks: Iterable[int] = (DEFAULT_PREFILL_CHUNK, 8192),
+                     concurrencies: Iterable[int] = (1, 64, 256), unit: str = "MiB"):
+    """Activations of one prefill pass per chunk size and one decode step per concurrency.
+
+    A pandas DataFrame, one row per model, sizes in ``unit`` (rounded to 1 decimal).
+
+    >>> t = activation_table(["Qwen/Qwen3-8B"], chunks=[2048], concurrencies=[1])
+    >>> t.columns.tolist()
+    ['model', 'prefill 2,048 tok (MiB)', 'decode x1 (MiB)']
+    """
+    import pandas as pd
+
+    if unit not in UNITS:
+        raise VramlabError(f"unit must be one of {', '.join(UNITS)}, got {unit!r}", field="unit")
+    chunks, concurrencies = list(chunks), list(concurrencies)
+    rows = []
+    for m in models:
+        m = _model(m)
+        row: dict[str, Any] = {"model": m.name}
+        for c in chunks:
+            row[f"prefill {c:,} tok ({unit})"] = round(to_unit(activation_phases(m, chunk=c)["prefill"], unit), 1)
+        for n in concurrencies:
+            row[f"decode x{n} ({unit})"] = round(to_unit(activation_phases(m, concurrency=n)["decode"], unit), 1)
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
@@ -316,29 +359,69 @@ def measured_overheads(batched_tokens: int = VLLM_PROFILE_TOKENS, sequences: int
 
 
 def overhead_formulas() -> dict[str, Any]:
-    """The overhead formulas as sympy ``Eq`` objects (sympy imported here).
+    """The activation formula and the rule of thumb as sympy ``Eq`` objects (sympy imported here).
 
-    Keys: ``"activations"`` (one forward pass over T tokens, S sequences sampled),
-    ``"explicit_total"`` (with margin m), ``"rule_total"`` (the 5-20 % rule with fraction r;
-    r = 0.2 is the ×1.2 rule).
+    * ``"activations"``: one forward pass over T_pass tokens with S sequences sampled,
+      ``M_act = T_pass (2 h + max(3 d_ff, (2 H_q + 2 H_kv) d_head)) b_act + 4 S V``
+      (MoE models: ``d_ff`` is k × the expert width).
+    * ``"rule_total"``: ``M_rule = (M_w + M_KV)(1 + r)``; r = 0.05-0.2 is the 5-20 % rule,
+      r = 0.2 the ×1.2 rule.
 
-    >>> import sympy as sp
+    The total of the explicit model is :func:`vramlab.formulas.total_memory`.
+
     >>> f = overhead_formulas()
     >>> sorted(f)
-    ['activations', 'explicit_total', 'rule_total']
-    >>> T, h, I, Hq, Hkv, d, b, S, V = sp.symbols("T h I H_q H_kv d_head b S V", positive=True)
-    >>> a = f["activations"].rhs.subs({T: 1, h: 4096, I: 12288, Hq: 32, Hkv: 8, d: 128, b: 2, S: 1, V: 151936})
-    >>> a == activation_bytes("Qwen/Qwen3-8B", 1, 1)     # Qwen3-8B, one decode token
+    ['activations', 'rule_total']
+    >>> str(f["rule_total"].rhs)
+    '(M_KV + M_w)*(r + 1)'
+    """
+    import sympy as sp
+
+    T, h, dff, Hq, Hkv, d, b, S, V = sp.symbols("T_pass h d_ff H_q H_kv d_head b_act S V", nonnegative=True)
+    Mw, Mkv, r = sp.symbols("M_w M_KV r", nonnegative=True)
+    act = sp.Eq(sp.Symbol("M_act"), T * (2 * h + sp.Max(3 * dff, (2 * Hq + 2 * Hkv) * d)) * b + 4 * S * V)
+    rule = sp.Eq(sp.Symbol("M_rule"), (Mw + Mkv) * (1 + r))
+    return {"activations": act, "rule_total": rule}
+
+
+def activation_symbols(m: Any, batched_tokens: int = DEFAULT_PREFILL_CHUNK, sequences: int = 1) -> dict[str, int]:
+    """Values of the symbols of the activation formula for a model, by symbol name.
+
+    >>> v = activation_symbols("Qwen/Qwen3-8B", 2048, 1)
+    >>> v["h"], v["d_ff"], v["H_kv"], v["b_act"]
+    (4096, 12288, 8, 2)
+    """
+    m = _model(m)
+    batched_tokens = check_int("batched_tokens", batched_tokens, minimum=0, maximum=10**8)
+    sequences = check_int("sequences", sequences, minimum=0, maximum=10**7)
+    if m.is_moe:
+        dff = m.num_experts_per_tok * int(m.config.get("moe_intermediate_size") or m.intermediate_size)
+    else:
+        dff = m.intermediate_size
+    # activations are held in the compute dtype: a float checkpoint's own, else 16-bit
+    w = resolve_weight_dtype(m, None)
+    b_act = int(w.bytes_per_value) if (w.kind == "float" and not w.weight_only) else 2
+    return {"T_pass": batched_tokens, "h": m.hidden_size, "d_ff": dff, "H_q": m.num_q_heads,
+            "H_kv": m.num_kv_heads, "d_head": m.head_dim, "b_act": b_act, "S": sequences, "V": m.vocab_size}
+
+
+def evaluate_formula(eq, values: dict[str, Any]) -> int:
+    """Evaluate a formula of :func:`overhead_formulas` exactly (``lambdify(..., modules="math")``
+    on Fractions), rounded up to whole bytes.
+
+    >>> f = overhead_formulas()["activations"]
+    >>> evaluate_formula(f, activation_symbols("Qwen/Qwen3-8B", 2048, 1)) == activation_bytes("Qwen/Qwen3-8B", 2048, 1)
     True
     """
     import sympy as sp
 
-    T, h, I, Hq, Hkv, d, b, S, V = sp.symbols("T h I H_q H_kv d_head b S V", positive=True)
-    W, KV, A, F, m, r = sp.symbols("W KV A F m r", nonnegative=True)
-    act = sp.Eq(sp.Symbol("A"), T * (2 * h + sp.Max(3 * I, (2 * Hq + 2 * Hkv) * d)) * b + S * V * 4)
-    explicit = sp.Eq(sp.Symbol("M_total"), (W + KV + A + F) * (1 + m))
-    rule = sp.Eq(sp.Symbol("M_rule"), (W + KV) * (1 + r))
-    return {"activations": act, "explicit_total": explicit, "rule_total": rule}
+    free = sorted(eq.rhs.free_symbols, key=lambda s: s.name)
+    missing = [s.name for s in free if s.name not in values]
+    if missing:
+        raise VramlabError(f"values missing for symbols {', '.join(missing)}", field="values")
+    fn = sp.lambdify(free, eq.rhs, modules="math")
+    x = Fraction(fn(*[Fraction(str(values[s.name])) for s in free]))
+    return -(-x.numerator // x.denominator)
 
 
 def plot_rules(cases: Iterable[RuleComparison], ax=None):
