@@ -1,0 +1,239 @@
+"""The sympy formulas give exactly the integers of the numeric module, for every preset.
+
+The formulas (vramlab.formulas) and the numeric code (vramlab.params, vramlab.memory) are
+two separate implementations: one symbolic and lambdified, one component by component.
+Where a preset record carries figures computed independently from its config.json
+(``reference``), they are checked too, and a few values are recomputed here straight from
+the raw config fields.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from fractions import Fraction
+
+import pytest
+
+import vramlab as vl
+from vramlab import formulas as F
+from vramlab.params import params_per_expert
+from vramlab.presets import preset_record
+
+MODELS = vl.list_models()
+TOKENS = (1, 1000, 4096, 4097, 32768, 131072)
+
+#: Llama-like layouts (the per-layer formula applies); the others are MLA (DeepSeek),
+#: Falcon's parallel block and gpt-oss (attention sinks, biased experts).
+LLAMA_LIKE = {
+    "Qwen/QwQ-32B", "Qwen/Qwen2.5-32B-Instruct", "Qwen/Qwen2.5-7B-Instruct", "Qwen/Qwen3-0.6B",
+    "Qwen/Qwen3-30B-A3B", "Qwen/Qwen3-32B", "Qwen/Qwen3-8B", "deepseek-ai/deepseek-llm-67b-base",
+    "google/gemma-2-9b", "google/gemma-3-27b-it", "meta-llama/Llama-2-7b-hf",
+    "meta-llama/Llama-3.1-405B", "meta-llama/Llama-3.1-70B-Instruct",
+    "meta-llama/Llama-3.1-8B-Instruct", "microsoft/Phi-3-mini-4k-instruct", "mistralai/Mistral-7B-v0.1",
+}
+
+
+@pytest.fixture(scope="module", params=MODELS)
+def model(request):
+    return vl.load_model(request.param)
+
+
+def test_import_vramlab_does_not_import_sympy():
+    code = "import sys, vramlab, vramlab.formulas; print('sympy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_llama_like_covers_the_expected_presets():
+    assert {n for n in MODELS if F.llama_like(vl.load_model(n))} == LLAMA_LIKE
+
+
+# -- parameters ------------------------------------------------------------------------
+def test_model_params(model):
+    if model.name not in LLAMA_LIKE:
+        assert not F.llama_like(model)
+        return
+    got = F.evaluate(F.model_params(moe=model.is_moe), model)
+    assert got == model.param_count()
+    ref = preset_record(model.name).get("reference", {}).get("params_computed_from_config")
+    if ref is not None:
+        assert got == ref
+    # the MoE form with no MoE layers is the dense form
+    assert F.evaluate(F.model_params(moe=True), model) == got
+
+
+def test_layer_params_times_layers(model):
+    if model.name not in LLAMA_LIKE or model.is_moe:
+        return
+    c = model.hf_config if "text_config" not in model.hf_config else model.hf_config["text_config"]
+    layer = F.evaluate(F.layer_params(), model)
+    emb = F.evaluate(F.embedding_params(), model)
+    assert model.num_layers * layer + emb + c["hidden_size"] == model.param_count()
+
+
+def test_embedding_params(model):
+    b = vl.param_breakdown(model)
+    assert F.evaluate(F.embedding_params(), model) == b["embeddings"] + b.get("lm_head", 0)
+
+
+def test_llama_3_8b_layer_from_config_fields():
+    c = preset_record("meta-llama/Llama-3.1-8B-Instruct")["config"]
+    h, i = c["hidden_size"], c["intermediate_size"]
+    d = h // c["num_attention_heads"]
+    by_hand = 2 * h * h + 2 * h * c["num_key_value_heads"] * d + 3 * h * i + 2 * h
+    assert F.evaluate(F.layer_params(), "meta-llama/Llama-3.1-8B-Instruct") == by_hand
+
+
+def test_expert_params(model):
+    if not model.is_moe:
+        assert F.evaluate(F.expert_params(), model) == 0
+        return
+    b = vl.param_breakdown(model)
+    assert F.evaluate(F.expert_params(), model) == b["experts"]
+    w, bias = params_per_expert(model)
+    if bias == 0:
+        idle = F.evaluate(F.expert_params(), model) - F.evaluate(F.active_expert_params(), model)
+        assert model.param_count() - idle == vl.active_param_count(model)
+    ref = preset_record(model.name).get("reference", {})
+    # DeepSeek-V3's record counts the router bias buffers (14,848 values) as parameters
+    if "active_params_computed" in ref and bias == 0 and ref["params_computed_from_config"] == model.param_count():
+        assert model.param_count() - idle == ref["active_params_computed"]
+
+
+# -- weights ---------------------------------------------------------------------------
+EXACT_WEIGHT_DTYPES = ("fp32", "fp16", "bf16", "fp8", "int8", "int4", "int4-g32", "mxfp4", "Q8_0", "Q4_0")
+
+
+@pytest.mark.parametrize("dtype", EXACT_WEIGHT_DTYPES)
+def test_weights_exact(model, dtype):
+    assert F.evaluate(F.quantized_weights_memory(), model, dtype=dtype) == vl.weights_bytes(model, dtype)
+
+
+@pytest.mark.parametrize("dtype", ("nf4", "Q6_K", "Q4_K_M", "Q5_K_M", "Q3_K_M"))
+def test_weights_rounded(model, dtype):
+    # fractional bytes for some presets (e.g. gpt-oss's odd-sized biases and norms, the
+    # whole-file GGUF averages in hundredths of a bit): the module rounds each component
+    # up to a whole byte, the formula rounds the total once.
+    got = F.evaluate(F.quantized_weights_memory(), model, dtype=dtype, rounding="ceil")
+    n_components = len(vl.param_breakdown(model))
+    assert got <= vl.weights_bytes(model, dtype) < got + n_components
+
+
+@pytest.mark.parametrize("dtype", ("fp32", "bf16", "Q8_0", "Q4_K"))
+def test_weights_memory_for_whole_model_formats(model, dtype):
+    assert not vl.get_dtype(dtype).weight_only
+    assert F.evaluate(F.weights_memory(), model, dtype=dtype, rounding="ceil") == vl.weights_bytes(model, dtype)
+
+
+def test_bf16_weights_are_two_bytes_per_param(model):
+    assert F.evaluate(F.weights_memory(), model, dtype="bf16") == 2 * model.param_count()
+
+
+# -- KV cache --------------------------------------------------------------------------
+@pytest.mark.parametrize("kv_dtype", ("fp32", "bf16", "fp8", "int4"))
+def test_kv_bytes_per_token(model, kv_dtype):
+    assert F.evaluate(F.kv_bytes_per_token_for(model), model, kv_dtype=kv_dtype) == vl.kv_bytes_per_token(model, kv_dtype)
+
+
+def test_kv_bytes_per_token_from_raw_config(model):
+    ref = preset_record(model.name).get("reference", {})
+    got = F.evaluate(F.kv_bytes_per_token_for(model), model, kv_dtype="bf16")
+    for key in ("kv_cache_bytes_per_token_16bit", "kv_cache_bytes_per_token_16bit_MLA"):
+        if key in ref:
+            assert got == ref[key]
+    c = model.config
+    if model.attention_kind == "MLA":
+        assert got == (c["kv_lora_rank"] + c["qk_rope_head_dim"]) * c["num_hidden_layers"] * 2
+    elif model.model_type != "falcon":
+        d = c.get("head_dim") or c["hidden_size"] // c["num_attention_heads"]
+        h_kv = c.get("num_key_value_heads") or c["num_attention_heads"]
+        assert got == 2 * c["num_hidden_layers"] * h_kv * d * 2
+
+
+def test_deepseek_v2_if_expanded_to_heads():
+    m = vl.load_model("deepseek-ai/DeepSeek-V2")
+    c = m.config
+    # the paper's MHA comparison: 2 n_h d_h l elements with d_h = 128 (v_head_dim)
+    d = c["v_head_dim"]
+    expanded = F.evaluate(F.kv_bytes_per_token(mla=False), m, kv_dtype="bf16", d_head=d)
+    assert expanded == preset_record(m.name)["reference"]["kv_cache_bytes_per_token_16bit_if_expanded_MHA"]
+
+
+@pytest.mark.parametrize("kv_dtype", ("bf16", "fp8", "int4"))
+def test_kv_cache_bytes(model, kv_dtype):
+    eq = F.kv_cache_bytes_for(model)
+    general = F.kv_cache_bytes(mla=model.attention_kind == "MLA", sliding=True)
+    for t in TOKENS:
+        for n in (1, 3):
+            want = vl.kv_cache_bytes(model, t, n, kv_dtype)
+            assert F.evaluate(eq, model, kv_dtype=kv_dtype, T=t, N=n) == want
+            assert F.evaluate(general, model, kv_dtype=kv_dtype, T=t, N=n) == want
+
+
+def test_sliding_models_are_capped():
+    for name in ("google/gemma-2-9b", "mistralai/Mistral-7B-v0.1", "openai/gpt-oss-20b", "google/gemma-3-27b-it"):
+        m = vl.load_model(name)
+        eq = F.kv_cache_bytes_for(m)
+        assert eq.rhs.has(F.symbol("W"))
+        w = m.sliding_window
+        short = F.evaluate(eq, m, kv_dtype="bf16", T=w, N=1)
+        long = F.evaluate(eq, m, kv_dtype="bf16", T=4 * w, N=1)
+        full_part = m.num_full_layers * 3 * w * vl.kv_bytes_per_token(m, "bf16") // m.num_layers
+        assert long - short == full_part
+
+
+@pytest.mark.parametrize("t,w", [(1, 4096), (4096, 4096), (32768, 4096), (10, 1)])
+def test_sliding_window_cap(t, w):
+    assert F.evaluate(F.sliding_window_cap(), T=t, W=w) == vl.LayerAttention("sliding", w).tokens_cached(t)
+
+
+# -- total -----------------------------------------------------------------------------
+@pytest.mark.parametrize("tokens,concurrency,margin", [(4096, 1, 0.1), (32768, 4, 0.2), (1000, 16, 0.0)])
+def test_total_memory(model, tokens, concurrency, margin):
+    e = vl.estimate(model, tokens=tokens, concurrency=concurrency, margin=margin)
+    w = F.evaluate(F.quantized_weights_memory(), model, rounding="ceil")
+    kv = F.evaluate(F.kv_cache_bytes_for(model), model, T=tokens, N=concurrency)
+    assert (w, kv) == (e.weights, e.kv_cache)
+    total = F.evaluate(F.total_memory(), M_w=w, M_KV=kv, M_act=e.activations, M_fw=e.framework,
+                       m=margin, rounding="nearest")
+    assert total == e.total
+
+
+# -- helpers ---------------------------------------------------------------------------
+def test_symbols_for_reads_config_fields():
+    raw = preset_record("Qwen/Qwen3-8B")["config"]
+    v = {s.name: x for s, x in F.symbols_for("Qwen/Qwen3-8B", dtype="int4", kv_dtype="fp8").items()}
+    assert (v["L"], v["H_q"], v["H_kv"], v["d_head"], v["h"], v["V"], v["d_ff"]) == (
+        raw["num_hidden_layers"], raw["num_attention_heads"], raw["num_key_value_heads"], raw["head_dim"],
+        raw["hidden_size"], raw["vocab_size"], raw["intermediate_size"])
+    assert v["b_w"] == Fraction(4) + Fraction(16 + 4, 128) and v["b_kv"] == 8
+    assert v["t_tie"] == 0 and v["nu_qk"] == 1 and v["beta_qkv"] == 0
+    assert v["W"] == 0 and v["L_swa"] == 0 and v["L_full"] == 36
+
+
+def test_evaluate_is_exact_beyond_float_precision():
+    big = 2**60 + 1  # not representable as a float
+    assert F.evaluate(F.weights_memory(), P=big, b_w=16) == 2 * big
+    assert F.evaluate(F.weights_memory(), P=3, b_w=Fraction(133, 32), rounding="ceil") == 2
+
+
+def test_evaluate_errors():
+    with pytest.raises(vl.VramlabError, match="missing values for N"):
+        F.evaluate(F.kv_cache_bytes(sliding=False), "Qwen/Qwen3-8B", T=10)
+    with pytest.raises(vl.VramlabError, match="rounding must be one of"):
+        F.evaluate(F.weights_memory(), P=1, b_w=8, rounding="up")
+    with pytest.raises(vl.VramlabError, match="not a whole number"):
+        F.evaluate(F.weights_memory(), P=1, b_w=4)
+    with pytest.raises(vl.VramlabError, match="must be a number"):
+        F.evaluate(F.weights_memory(), P="many", b_w=4)
+    with pytest.raises(vl.VramlabError, match="symbol 'heads' is unknown"):
+        F.evaluate(F.weights_memory(), P=1, b_w=8, heads=3)
+
+
+def test_steps_substitute_every_value():
+    lines = F.steps(F.kv_cache_bytes_for("Qwen/Qwen3-8B"), "Qwen/Qwen3-8B", kv_dtype="fp8", T=32768, N=1)
+    assert len(lines) == 3
+    for v in ("32{,}768", "36", "8", "128"):
+        assert v in lines[1]
+    assert lines[2].endswith(f"{32768 * 73728:,}".replace(",", "{,}"))
