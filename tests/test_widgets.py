@@ -1,0 +1,147 @@
+"""The calculator and fit-map widgets, driven without a browser (set a control, read the result)."""
+
+from __future__ import annotations
+
+import datetime
+import json
+
+import pytest
+
+import vramlab as vl
+from vramlab import widgets as vw
+from vramlab.presets import preset_record
+
+ipywidgets = pytest.importorskip("ipywidgets")
+
+GiB = 2**30
+
+# A small Llama-style config typed by hand (MHA, untied embeddings, no biases)
+LLAMA = {"model_type": "llama", "hidden_size": 2048, "intermediate_size": 5632, "num_hidden_layers": 22,
+         "num_attention_heads": 32, "num_key_value_heads": 4, "vocab_size": 32000, "torch_dtype": "bfloat16",
+         "max_position_embeddings": 2048}
+
+
+def llama_params(c):
+    h, i, L, v = c["hidden_size"], c["intermediate_size"], c["num_hidden_layers"], c["vocab_size"]
+    d = h // c["num_attention_heads"]
+    attn = h * h * 2 + 2 * h * c["num_key_value_heads"] * d          # q, o + k, v
+    per_layer = attn + 3 * h * i + 2 * h                               # + gate/up/down + 2 norms
+    return 2 * v * h + L * per_layer + h                                # embed + lm_head + final norm
+
+
+def qwen3_8b_kv_per_token():
+    c = preset_record("Qwen/Qwen3-8B")["config"]
+    return 2 * c["num_hidden_layers"] * c["num_key_value_heads"] * c["head_dim"] * 2
+
+
+@pytest.fixture
+def calc():
+    return vw.Calculator(plot=False)
+
+
+def test_controls_ui_and_first_result(calc):
+    assert set(calc.controls) == {"model", "config", "tokens", "concurrency", "weight_dtype", "kv_dtype", "margin", "gpu"}
+    assert isinstance(calc.ui, ipywidgets.Widget)
+    for name in ("tokens", "concurrency", "margin", "config"):
+        assert calc.controls[name].continuous_update is False
+    d = vw.DEFAULTS
+    assert calc.result.model == d["model"] and calc.result.tokens == d["tokens"]
+    assert calc.result.kv_cache == qwen3_8b_kv_per_token() * d["tokens"]
+
+
+def test_setting_concurrency_updates_the_result(calc):
+    calc.controls["concurrency"].value = 8
+    d = vw.DEFAULTS
+    assert calc.result.concurrency == 8
+    assert calc.result.kv_cache == 8 * qwen3_8b_kv_per_token() * d["tokens"]
+    assert calc.result == vl.estimate(d["model"], d["tokens"], 8, d["weight_dtype"], d["kv_dtype"], d["margin"])
+    assert f"{calc.result.total / GiB:,.2f} GiB" in calc.output.text
+
+
+def test_tokens_precision_margin_and_gpu(calc):
+    calc.controls["tokens"].value = 2**15
+    calc.controls["kv_dtype"].value = "fp8"
+    calc.controls["weight_dtype"].value = "bf16"
+    assert calc.result.kv_cache == qwen3_8b_kv_per_token() // 2 * 2**15
+    assert calc.result.weights == 2 * preset_record("Qwen/Qwen3-8B")["reference"]["params_computed_from_config"]
+    calc.controls["margin"].value = 0.0
+    assert calc.result.margin == 0
+    calc.controls["gpu"].value = "H100 80GB"
+    assert calc.output.fit.gpu == "H100 80GB"
+    assert calc.output.fit.headroom == round(79.19 * GiB) - calc.result.total
+    assert "Fits on one H100 80GB" in calc.verdict.value
+
+
+def test_verdict_says_when_it_does_not_fit(calc):
+    calc.controls["model"].value = "Qwen/QwQ-32B"
+    assert not calc.output.fit.fits
+    assert "short by" in calc.verdict.value and "Needs 4 x RTX 4090" in calc.verdict.value
+
+
+def test_pasted_config_is_used(calc):
+    calc.controls["config"].value = json.dumps(LLAMA)
+    assert calc.controls["model"].value == vw.CUSTOM          # pasting switches to the custom model
+    assert calc.output.error is None
+    assert calc.result.weights == 2 * llama_params(LLAMA)
+
+
+def test_bad_config_shows_the_error_and_the_widget_keeps_working(calc):
+    calc.controls["model"].value = vw.CUSTOM
+    calc.controls["config"].value = '{"model_type": "llama", "hidden_size": 4096'
+    assert calc.result is None
+    assert "config.json is not valid JSON" in calc.output.error
+    assert "not valid JSON" in calc.verdict.value
+    calc.controls["config"].value = json.dumps({"model_type": "llama", "hidden_size": 4096})
+    assert "num_hidden_layers" in calc.output.error and calc.result is None
+    calc.controls["model"].value = "Qwen/Qwen3-8B"               # back to a preset: works again
+    calc.controls["concurrency"].value = 3
+    assert calc.output.error is None and calc.result.concurrency == 3
+
+
+def test_bad_workload_is_an_error_not_a_crash(calc):
+    calc.controls["model"].value = "Qwen/Qwen3-8B"
+    calc.controls["kv_dtype"].value = "fp16"
+    calc.controls["weight_dtype"].value = "Q4_K_M"
+    assert calc.output.error is None
+    out = vw.calculate("Qwen/Qwen3-8B", "", 4096, 1, "auto", "Q4_K_M", 0.1, "L4")
+    assert "kv_dtype 'Q4_K_M' is not a KV-cache format" in out.error
+
+
+def test_upload_fills_the_config(calc):
+    data = json.dumps(LLAMA).encode()
+    calc.upload.value = ({"name": "config.json", "type": "application/json", "size": len(data),
+                          "content": memoryview(data), "last_modified": datetime.datetime(2026, 1, 1)},)
+    assert json.loads(calc.controls["config"].value) == LLAMA
+    assert calc.result.weights == 2 * llama_params(LLAMA)
+
+
+def test_figure_is_drawn_when_plotting():
+    c = vw.Calculator(plot=True, model="meta-llama/Llama-3.1-70B-Instruct", gpu="H100 80GB")
+    assert c.figure.value[:8] == b"\x89PNG\r\n\x1a\n"
+    c.controls["model"].value = vw.CUSTOM                          # empty config: error, figure cleared
+    assert c.figure.value == b"" and "config.json is empty" in c.output.error
+
+
+def test_unknown_setting_is_refused():
+    with pytest.raises(vl.VramlabError, match="unknown settings"):
+        vw.Calculator(plot=False, batch=4)
+
+
+def test_fit_map_explorer():
+    ex = vw.FitMapExplorer(plot=False)
+    assert ex.result.gpu == "RTX 4090"
+    ex.controls["gpu"].value = "H100 80GB"
+    usable = round(79.19 * GiB)
+    e = vl.estimate("Qwen/Qwen3-8B", ex.result.contexts[0], ex.result.concurrencies[0])
+    assert ex.result.headroom[0][0] == usable - e.total
+    ex.controls["tensor_parallel"].value = 3                     # 32 heads do not split in 3
+    assert ex.result is None and "tensor_parallel 3" in ex.output.error
+    ex.controls["tensor_parallel"].value = 2
+    assert ex.result.tensor_parallel == 2 and ex.output.error is None
+    n_fit = sum(ok for row in ex.result.fits for ok in row)
+    assert ex.output.summary.startswith(f"{n_fit} of {len(ex.result.contexts) * len(ex.result.concurrencies)}")
+
+
+def test_fit_map_explorer_draws():
+    ex = vw.FitMapExplorer(plot=True, model="Qwen/Qwen3-0.6B", gpu="T4")
+    assert ex.figure.value[:4] == b"\x89PNG"
