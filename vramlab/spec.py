@@ -102,7 +102,10 @@ class ModelSpec:
         ``model_type`` of the (text) config.
     num_layers, num_q_heads, num_kv_heads, head_dim, hidden_size, vocab_size : int
         Geometry. ``num_kv_heads`` is the config value (for MLA it is nominal: the cache
-        holds a shared latent, see ``kv_lora_rank``).
+        holds a shared latent, see ``kv_lora_rank``). ``head_dim`` is the config's field, else
+        hidden_size / num_attention_heads; for MLA it is the query/key head width
+        ``qk_nope_head_dim + qk_rope_head_dim`` (192 for DeepSeek-V2/V3), since hidden/heads
+        (40 for DeepSeek-V2) is no dimension of that architecture.
     attention_kind : str
         ``"MHA"``, ``"GQA"``, ``"MQA"`` or ``"MLA"``.
     layers : tuple of LayerAttention
@@ -436,6 +439,10 @@ def from_config(config: Mapping[str, Any], name: str | None = None, meta: Mappin
             field="num_key_value_heads",
         )
     hd = _get(cfg, "head_dim")
+    is_mla = mt in ("deepseek_v2", "deepseek_v3") or _get(cfg, "kv_lora_rank") is not None
+    if hd is None and is_mla:
+        # MLA heads have no hidden/heads width: queries and keys are qk_nope + qk_rope wide
+        hd = _get(cfg, "qk_nope_head_dim", 128) + _get(cfg, "qk_rope_head_dim", 64)
     if hd is None:
         if hidden % n_q:
             raise VramlabError(
@@ -447,7 +454,7 @@ def from_config(config: Mapping[str, Any], name: str | None = None, meta: Mappin
     hd = _as_int(hd, "head_dim", maximum=100_000)
 
     kv_lora = qk_rope = None
-    if mt in ("deepseek_v2", "deepseek_v3") or _get(cfg, "kv_lora_rank") is not None:
+    if is_mla:
         kv_lora = _need_int(cfg, "kv_lora_rank", label)
         qk_rope = _need_int(cfg, "qk_rope_head_dim", label)
         kind = "MLA"
