@@ -570,6 +570,8 @@ def _targets(m: ModelSpec, targets: Any) -> tuple[str, ...]:
             targets = (targets,)
     targets = tuple(targets)
     shapes = lora_shapes(m)
+    if m.is_moe and targets == LORA_TARGETS:  # "all-linear" on an MoE model: the attention
+        targets = LORA_TARGETS[:4]
     valid = ", ".join(list(_TARGET_SETS) + list(shapes))
     if not targets:
         raise VramlabError(f"lora_targets must name at least one module; valid: {valid}", field="lora_targets")
@@ -579,8 +581,6 @@ def _targets(m: ModelSpec, targets: Any) -> tuple[str, ...]:
                 raise VramlabError(f"lora_targets {name!r}: MoE expert projections are not modelled; valid: "
                                    f"q_proj, k_proj, v_proj, o_proj", field="lora_targets")
             raise VramlabError(f"lora_targets must be among {valid}, got {name!r}", field="lora_targets")
-    if m.is_moe and targets == LORA_TARGETS:
-        return LORA_TARGETS[:4]
     return targets
 
 
