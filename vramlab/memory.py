@@ -9,6 +9,17 @@ All results are integers of bytes. The formulas:
 * a sliding-window layer caches at most ``window`` positions
 * KV cache = concurrency × Σ_layers min(tokens, window_l) · per-layer bytes per token
 
+Sliding windows, precisely: with window W a token attends to itself and the W - 1 tokens
+before it, so computing a token reads W positions of K/V; vramlab counts those W.
+transformers' ``DynamicSlidingWindowLayer`` stores only the last W - 1 positions between
+forward passes and appends the new token's K/V during the step, so its cache *after* a pass
+holds one position fewer per sliding layer once the context reaches W. The oracle tests
+compare both figures exactly with transformers.
+
+MLA (DeepSeek-V2/V3): transformers 5.x caches the compressed latent per layer, 512 values
+(``kv_lora_rank``) as "keys" and the 64-value shared RoPE key (``qk_rope_head_dim``) as
+"values", one head: exactly d_c + d_rope per token and layer.
+
 >>> import vramlab as vl
 >>> m = vl.load_model("Qwen/Qwen3-8B")
 >>> vl.kv_bytes_per_token(m, kv_dtype="bf16")     # 2 x 36 x 8 x 128 x 2
