@@ -22,7 +22,7 @@ from .spec import ModelSpec
 __all__ = [
     "ATTENTION_EXAMPLES", "WEIGHT_DTYPES", "with_config", "embedding_split", "precisions_table",
     "weights_table", "DecodeWork", "decode_work", "decode_work_table", "ToyDecode", "toy_decode",
-    "kv_table", "kv_line",
+    "kv_table", "kv_line", "weights_line", "kv_overtakes_weights",
 ]
 
 #: Presets that show each attention layout (notebook 03).
@@ -400,3 +400,33 @@ def kv_line(model: Any, kv_dtype: str = "bf16", tokens: int = 32768, concurrency
     total = kv_cache_bytes(m, tokens, concurrency, d)
     return (f"{m.name} ({m.attention_kind}, {_pattern(m)}): {format_bytes(per, 'KiB', 0)}/token in {d.name}; "
             f"{concurrency:,} x {tokens:,} tokens = {format_both(total)}")
+
+
+def weights_line(model: Any, dtype: str = "auto") -> str:
+    """One line on a model's weights in a format, for the notebooks' calculators.
+
+    >>> print(weights_line("Qwen/Qwen3-8B", "int4"))
+    Qwen/Qwen3-8B: 8,190,735,360 parameters in int4 (4.156 bits, linear layers only) = 6.10 GB (5.68 GiB)
+    """
+    from .memory import resolve_weight_dtype, weights_bytes
+    from .units import format_both
+
+    m = _model(model)
+    d = resolve_weight_dtype(m, dtype)
+    scope = ", linear layers only" if d.weight_only else ""
+    return (f"{m.name}: {m.param_count():,} parameters in {d.name} ({float(d.bits):.4g} bits{scope}) = "
+            f"{format_both(weights_bytes(m, d))}")
+
+
+def kv_overtakes_weights(model: Any, tokens: int, kv_dtype: str = "auto", weight_dtype: str = "auto") -> int:
+    """The smallest number of concurrent sequences of ``tokens`` tokens whose KV cache
+    takes at least as much memory as the weights.
+
+    >>> kv_overtakes_weights("Qwen/Qwen3-8B", 4096, "bf16", "bf16")
+    28
+    """
+    from .memory import kv_cache_bytes, weights_bytes
+
+    m = _model(model)
+    per_seq = kv_cache_bytes(m, tokens, 1, kv_dtype)
+    return -(-weights_bytes(m, weight_dtype) // per_seq)
