@@ -63,13 +63,14 @@ from .params import param_breakdown
 from .presets import load_model
 from .spec import ModelSpec
 from .units import GiB, MiB, format_bytes, from_unit, to_unit
+from .vllm_log import explain_vllm_log, parse_vllm_log  # re-exported: the log explainer lives in vllm_log
 
 __all__ = [
     "Pool", "EngineProfile", "ENGINES", "kv_pool", "resolve_serving_model", "check_tensor_parallel",
     "weights_per_gpu", "rope_cache_bytes", "profile_activation", "non_torch_bytes", "cuda_graph_bytes",
     "default_batching", "utilization_sweep", "calibration_table",
     "PagingResult", "simulate_paging", "sample_requests", "PAGED_ATTENTION_PAPER",
-    "chunked_prefill_table", "SAMPLER_BYTES_PER_LOGIT", "EXTRA_CONFIGS",
+    "chunked_prefill_table", "SAMPLER_BYTES_PER_LOGIT", "EXTRA_CONFIGS", "explain_vllm_log", "parse_vllm_log",
 ]
 
 #: Bytes held per logit while the profile run samples: the compute-dtype logits (2), their
