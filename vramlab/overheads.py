@@ -183,7 +183,8 @@ class RuleComparison:
             f"  5-20 % rule             {format_bytes(self.rule_overhead(RULE_LOW), 'GiB'):>12}"
             f" to {format_bytes(self.rule_overhead(RULE_HIGH), 'GiB')}  -> {self.verdict}",
             f"  x1.2 total              {format_bytes(self.factor_total, 'GiB'):>12}",
-            f"  explicit total (+{e.margin_fraction:.0%})  {format_bytes(self.explicit_total, 'GiB'):>12}",
+            f"  {'explicit total (+' + format(e.margin_fraction, '.0%') + ')':<24}"
+            f"{format_bytes(self.explicit_total, 'GiB'):>12}",
         ]
         return "\n".join(lines)
 
@@ -310,7 +311,8 @@ def measured_overheads(batched_tokens: int = VLLM_PROFILE_TOKENS, sequences: int
     capture. The explicit model is ``activation_bytes(model, batched_tokens, sequences)`` +
     ``framework_bytes``. The rule's base is the logged weights plus the KV cache of one
     ``max_model_len`` sequence, per GPU (divided by the tensor-parallel size). Models with no
-    shipped preset get NaN in the model columns.
+    shipped preset get NaN in the model columns. ``rule vs measured`` says whether the
+    measured overhead lies below, within or above the 5-20 % band.
 
     Examples
     --------
@@ -349,11 +351,16 @@ def measured_overheads(batched_tokens: int = VLLM_PROFILE_TOKENS, sequences: int
             kv = kv_cache_bytes(m, int(r.max_model_len), 1, kv_dtype) // tp
             row["model activations (GiB)"] = to_unit(act, "GiB")
             row["model overhead (GiB)"] = to_unit(act + framework_bytes, "GiB")
-            row["5 % rule (GiB)"] = to_unit(round((weights + kv) * RULE_LOW), "GiB")
-            row["20 % rule (GiB)"] = to_unit(round((weights + kv) * RULE_HIGH), "GiB")
+            low, high = round((weights + kv) * RULE_LOW), round((weights + kv) * RULE_HIGH)
+            row["5 % rule (GiB)"] = to_unit(low, "GiB")
+            row["20 % rule (GiB)"] = to_unit(high, "GiB")
+            measured = from_unit(row["measured (GiB)"], "GiB")
+            row["rule vs measured"] = ("rule undershoots" if high < measured else
+                                       "rule overshoots" if low > measured else "within 5-20 %")
         else:
             for k in ("model activations (GiB)", "model overhead (GiB)", "5 % rule (GiB)", "20 % rule (GiB)"):
                 row[k] = float("nan")
+            row["rule vs measured"] = "no preset"
         rows.append(row)
     return pd.DataFrame(rows).round(2)
 
@@ -467,6 +474,7 @@ def plot_measured(df=None, ax=None):
 
     if df is None:
         df = measured_overheads()
+    df = df.dropna(subset=["model overhead (GiB)"])
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 4))
     xs = list(range(len(df)))
