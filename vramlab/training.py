@@ -36,7 +36,7 @@ from .units import format_bytes, to_unit
 __all__ = [
     "OPTIMIZERS", "LORA_TARGETS", "RECOMPUTE", "KERNELS", "ModelStates", "TrainingEstimate",
     "model_states_bytes", "activation_breakdown", "activation_bytes", "korthikanti_layer_bytes",
-    "lora_shapes", "lora_params", "estimate", "tokens_for_activation_bytes", "formulas",
+    "lora_shapes", "lora_params", "estimate", "tokens_for_activation_bytes", "formulas", "formula_values",
 ]
 
 #: Optimizers: number of state tensors per parameter and the bytes each value takes
@@ -791,30 +791,63 @@ def estimate(
 def formulas() -> dict[str, Any]:
     """The training formulas as sympy equations, for the notebooks.
 
-    Keys: ``model_states`` (per GPU by ZeRO stage, symbols Ψ, K, N_d), ``korthikanti``
-    (activations per layer), ``swiglu_layer`` (the adapted per-token, per-layer bytes of
-    :func:`activation_breakdown` with fused kernels and FlashAttention), ``lora``.
+    Symbols follow :mod:`vramlab.formulas` where they exist (P, h, L, H_q, H_kv, d_head, d_ff, V,
+    nu_qk) plus K (optimizer bytes per parameter), N_d (data-parallel GPUs), s (tokens per
+    sequence), b (sequences per micro-batch), b_a (bytes per activation value) and r (LoRA rank).
+    Values for a model: :func:`formula_values`; exact evaluation:
+    :func:`vramlab.overheads.evaluate_formula`.
+
+    Keys
+    ----
+    ``model_states``: {stage: Eq} per-GPU bytes with 16-bit weights and gradients (ZeRO paper);
+    ``korthikanti``: one GPT layer's activations; ``layer``: one layer of
+    :func:`activation_breakdown` (fused kernels, FlashAttention, no recomputation);
+    ``layer_full``: one layer under full recomputation; ``head``: output layer and loss;
+    ``lora``: all-linear LoRA parameters of a dense model.
 
     >>> f = formulas()
     >>> f["model_states"][0].rhs
-    Psi*(K + 4)
+    P*(K + 4)
     """
     import sympy as sp
 
-    Psi, K, Nd = sp.symbols("Psi K N_d", positive=True)
-    s, b, h, a, a_kv, d, I, L, r, ba = sp.symbols("s b h a a_kv d I L r b_a", positive=True)
-    P = sp.Symbol("P_stage")
-    stages = {
-        0: sp.Eq(P, (2 + 2 + K) * Psi),
-        1: sp.Eq(P, 2 * Psi + 2 * Psi + K * Psi / Nd),
-        2: sp.Eq(P, 2 * Psi + (2 + K) * Psi / Nd),
-        3: sp.Eq(P, (2 + 2 + K) * Psi / Nd),
-    }
+    P, K, Nd = sp.symbols("P K N_d", positive=True)
+    s, b, h, L, Hq, Hkv, d, dff, V, ba, r = sp.symbols("s b h L H_q H_kv d_head d_ff V b_a r", positive=True)
+    nu = sp.Symbol("nu_qk", nonnegative=True)
+    M = sp.Symbol("M_states")
     A = sp.Symbol("A_layer")
-    per_token = (2 * (ba * h + 4) + 2 * ba * h + ba * d * (a + 2 * a_kv) + 4 * a + ba * a * d + 4 * ba * I)
+    norm = ba * h + 4
+    layer = s * b * (2 * norm + 2 * ba * h
+                     + nu * ((ba * Hq * d + 4 * Hq) + (ba * Hkv * d + 4 * Hkv))
+                     + ba * d * (Hq + 2 * Hkv) + 4 * Hq + ba * Hq * d + 4 * ba * dff)
     return {
-        "model_states": stages,
-        "korthikanti": sp.Eq(A, s * b * h * (34 + 5 * a * s / h)),
-        "swiglu_layer": sp.Eq(A, s * b * per_token),
-        "lora": sp.Eq(sp.Symbol("P_LoRA"), L * r * sp.Symbol("Sigma_in_plus_out")),
+        "model_states": {
+            0: sp.Eq(M, (2 + 2 + K) * P),
+            1: sp.Eq(M, 2 * P + 2 * P + K * P / Nd),
+            2: sp.Eq(M, 2 * P + (2 + K) * P / Nd),
+            3: sp.Eq(M, (2 + 2 + K) * P / Nd),
+        },
+        "korthikanti": sp.Eq(A, s * b * h * (34 + 5 * Hq * s / h)),
+        "layer": sp.Eq(A, layer),
+        "layer_full": sp.Eq(A, s * b * ba * h),
+        "head": sp.Eq(sp.Symbol("A_head"), s * b * (norm + ba * h + 4 * V)),
+        "lora": sp.Eq(sp.Symbol("P_LoRA"), L * r * ((h + Hq * d) + 2 * (h + Hkv * d) + (Hq * d + h) + 3 * (h + dff))),
+    }
+
+
+def formula_values(model: Any, seq_len: int = 4096, micro_batch: int = 1, *, dtype: str = "bf16",
+                   rank: int = 16) -> dict[str, int]:
+    """Values of the symbols of :func:`formulas` for a model, by symbol name.
+
+    >>> v = formula_values("Qwen/Qwen3-8B", 4096)
+    >>> v["h"], v["H_kv"], v["d_head"], v["nu_qk"], v["b_a"]
+    (4096, 8, 128, 1, 2)
+    """
+    m = _model(model)
+    return {
+        "P": m.param_count(), "K": 12, "h": m.hidden_size, "L": m.num_layers, "H_q": m.num_q_heads,
+        "H_kv": m.num_kv_heads, "d_head": m.head_dim, "d_ff": m.intermediate_size, "V": m.vocab_size,
+        "nu_qk": int(_qk_norm(m)), "s": check_int("seq_len", seq_len, minimum=1, maximum=10**8),
+        "b": check_int("micro_batch", micro_batch, minimum=1, maximum=10**6),
+        "b_a": int(_float_dtype("dtype", dtype).bytes_per_value), "r": check_int("rank", rank, minimum=1),
     }
