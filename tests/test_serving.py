@@ -1,0 +1,216 @@
+"""vLLM-style KV pool, paged blocks, chunked prefill: checked against config arithmetic
+and the published vLLM start-up figures (data/vllm_logs_calibration.csv)."""
+
+import csv
+import math
+from pathlib import Path
+
+import pytest
+
+import vramlab as vl
+from vramlab import serving
+from vramlab.errors import VramlabError
+
+CSV = Path(__file__).resolve().parents[1] / "vramlab" / "data" / "vllm_logs_calibration.csv"
+GiB = 2**30
+LLAMA = "meta-llama/Llama-3.1-8B-Instruct"
+
+
+def _rows():
+    with open(CSV, encoding="utf-8") as f:
+        return {int(r["row_id"]): r for r in csv.DictReader(f)}
+
+
+def _llama_params_from_config():
+    c = vl.load_model(LLAMA).hf_config
+    h, inter, L, V = c["hidden_size"], c["intermediate_size"], c["num_hidden_layers"], c["vocab_size"]
+    kv = c["num_key_value_heads"] * (h // c["num_attention_heads"])
+    per_layer_sharded = 2 * h * h + 3 * h * inter
+    kv_proj = 2 * h * kv
+    norms = L * 2 * h + h
+    return dict(h=h, L=L, V=V, sharded=L * per_layer_sharded + 2 * V * h, kv_proj=L * kv_proj, norms=norms,
+                rope=c["max_position_embeddings"] * (h // c["num_attention_heads"]) * 2)
+
+
+def test_weights_per_gpu_from_config_fields():
+    p = _llama_params_from_config()
+    total = 2 * (p["sharded"] + p["kv_proj"] + p["norms"]) + p["rope"]
+    assert serving.weights_per_gpu(LLAMA) == total
+    tp2 = 2 * ((p["sharded"] + p["kv_proj"]) / 2 + p["norms"]) + p["rope"]
+    assert abs(serving.weights_per_gpu(LLAMA, None, 2) - tp2) <= 2
+
+
+@pytest.mark.parametrize("row_id", [1, 2, 22, 24, 27, 28, 33, 43])
+def test_weights_within_one_percent_of_logged(row_id):
+    r = _rows()[row_id]
+    logged_gib = float(r["weights_value"])  # GiB in every row (V0 printed GiB under "GB")
+    p = vl.kv_pool(r["model"], gpu=r["gpu"], tensor_parallel=int(r["tensor_parallel_size"]),
+                   gpu_memory_utilization=float(r["gpu_memory_utilization"]),
+                   max_model_len=int(r["max_model_len"]), total_memory_gib=float(r["total_gpu_memory_gib"]),
+                   engine="v1" if r["engine_version"] else "v0")
+    assert abs(p.weights / GiB - logged_gib) / logged_gib < 0.01
+
+
+@pytest.mark.parametrize("row_id", [1, 2, 22, 24, 27, 28, 33, 43])
+def test_kv_tokens_within_one_percent_of_logged(row_id):
+    r = _rows()[row_id]
+    p = vl.kv_pool(r["model"], gpu=r["gpu"], tensor_parallel=int(r["tensor_parallel_size"]),
+                   gpu_memory_utilization=float(r["gpu_memory_utilization"]),
+                   kv_dtype=r["kv_cache_dtype"] or "auto", max_model_len=int(r["max_model_len"]),
+                   total_memory_gib=float(r["total_gpu_memory_gib"]), engine="v1" if r["engine_version"] else "v0")
+    logged = int(r["gpu_kv_cache_tokens"]) if r["gpu_kv_cache_tokens"] else int(r["num_gpu_blocks"]) * 16
+    assert abs(p.tokens - logged) / logged < 0.01
+    assert abs(p.max_concurrency - float(r["max_concurrency_x"])) / float(r["max_concurrency_x"]) < 0.01
+
+
+def test_budget_identity_and_block_arithmetic():
+    p = vl.kv_pool(LLAMA, gpu="H100 80GB", gpu_memory_utilization=0.95, max_model_len=8192)
+    assert p.kv_bytes == p.requested - (p.weights + p.activation + p.non_torch + p.cuda_graphs)
+    assert p.requested == int(p.total_memory * 0.95)
+    per_token = 2 * 32 * 8 * 128 * 2  # layers x (K,V) x KV heads x head_dim x bf16
+    assert p.kv_bytes_per_token == per_token
+    assert p.num_blocks == p.kv_bytes // (16 * per_token)
+    assert p.tokens == 16 * p.num_blocks
+    assert p.max_concurrency == p.num_blocks / (8192 // 16)
+
+
+def test_tensor_parallel_splits_kv_heads_but_not_mla():
+    one = vl.kv_pool(LLAMA, max_model_len=8192)
+    two = vl.kv_pool(LLAMA, max_model_len=8192, tensor_parallel=2)
+    assert two.kv_bytes_per_token * 2 == one.kv_bytes_per_token
+    ds1 = vl.kv_pool("deepseek-ai/DeepSeek-V2-Lite-Chat", max_model_len=8192)
+    ds2 = vl.kv_pool("deepseek-ai/DeepSeek-V2-Lite-Chat", max_model_len=8192, tensor_parallel=2)
+    assert ds1.kv_bytes_per_token == ds2.kv_bytes_per_token == 27 * (512 + 64) * 2
+
+
+def test_kv_heads_replicated_when_tp_exceeds_them():
+    p = vl.kv_pool("Qwen/Qwen3-8B", tensor_parallel=16, max_model_len=4096)
+    assert p.kv_bytes_per_token == 36 * 2 * 1 * 128 * 2  # 8 KV heads over 16 GPUs: 1 each
+
+
+def test_fp8_kv_doubles_tokens():
+    a = vl.kv_pool(LLAMA, max_model_len=8192)
+    b = vl.kv_pool(LLAMA, max_model_len=8192, kv_dtype="fp8")
+    assert b.kv_bytes == a.kv_bytes
+    assert abs(b.tokens - 2 * a.tokens) <= 16
+
+
+def test_sliding_window_groups_and_concurrency_by_hand():
+    p = vl.kv_pool("google/gemma-2-9b", gpu="H100 80GB", gpu_memory_utilization=0.95, max_model_len=8192)
+    page = 16 * 2 * 8 * 256 * 2                 # one layer, one block
+    assert p.num_groups == 2 and p.block_bytes == 21 * page
+    full = math.ceil(8192 / 16)
+    sliding = math.ceil(min(4096 - 1 + 8192, 8192) / 16) + 1
+    assert p.max_concurrency == p.num_blocks / (full + sliding)
+    assert p.tokens == p.num_blocks // 2 * 16
+
+
+def test_v0_concurrency_is_tokens_over_length():
+    p = vl.kv_pool(LLAMA, gpu="RTX 3090", max_model_len=20000, engine="v0")
+    assert p.max_concurrency == p.tokens / 20000
+    assert p.max_num_batched_tokens == 20000 and p.max_num_seqs == 256
+
+
+def test_v0_activation_slope_matches_published_rows():
+    """Rows 1 and 2 differ only in max_model_len (20000 vs 29000 tokens in the profile pass)."""
+    rows = _rows()
+    w = float(rows[1]["weights_value"])
+    logged = [float(rows[i]["peak_torch_memory_gib_incl_weights"]) - w for i in (1, 2)]
+    c = vl.load_model(LLAMA).hf_config
+    per_token = (3 * c["intermediate_size"] + 3 * c["hidden_size"]) * 2   # gate/up/act + 3 residual-wide, bf16
+    slope_logged = (logged[1] - logged[0]) * GiB / 9000
+    assert abs(slope_logged - per_token) / per_token < 0.03
+    pred = [serving.profile_activation(LLAMA, t, 256, engine="v0") / GiB for t in (20000, 29000)]
+    assert all(abs(a - b) < 0.03 for a, b in zip(pred, logged))
+
+
+def test_v1_sampler_term_scales_with_vocab():
+    """Logged activation peaks (rows 22, 28, 43) grow with vocab x 1024 sequences."""
+    rows = _rows()
+    vocab = {22: 128256, 28: 152064, 43: 256000}
+    slope = (float(rows[43]["activation_peak_gib"]) - float(rows[22]["activation_peak_gib"])) * GiB / (
+        1024 * (vocab[43] - vocab[22]))
+    assert 13 < slope < 16
+    assert abs(slope - serving.SAMPLER_BYTES_PER_LOGIT) < 1
+
+
+def test_failed_start_is_reported():
+    p = vl.kv_pool(LLAMA, gpu="RTX 3090", max_model_len=29000, engine="v0", total_memory_gib=23.58)
+    assert p.tokens < 29000 and not p.fits_max_model_len
+
+
+def test_utilization_sweep_is_monotonic():
+    df = serving.utilization_sweep("Qwen/Qwen3-8B", "H100", [0.3, 0.6, 0.9], max_model_len=32768)
+    assert list(df.tokens) == sorted(df.tokens) and df.tokens.iloc[0] > 0
+
+
+def test_low_utilization_leaves_no_kv():
+    p = vl.kv_pool("Qwen/QwQ-32B", gpu="RTX 4090", gpu_memory_utilization=0.5)
+    assert p.kv_bytes == 0 and p.tokens == 0 and not p.fits_max_model_len
+
+
+@pytest.mark.parametrize("util", [0, -0.1, 1.01, float("nan")])
+def test_bad_utilization(util):
+    with pytest.raises(VramlabError, match="gpu_memory_utilization"):
+        vl.kv_pool(LLAMA, gpu_memory_utilization=util)
+
+
+@pytest.mark.parametrize("tp", [3, 5, 0])
+def test_tp_not_dividing_heads(tp):
+    with pytest.raises(VramlabError, match="tensor_parallel"):
+        vl.kv_pool(LLAMA, tensor_parallel=tp)
+
+
+def test_unknown_engine_and_gpu():
+    with pytest.raises(VramlabError, match="engine"):
+        vl.kv_pool(LLAMA, engine="v9")
+    with pytest.raises(VramlabError, match="gpu"):
+        vl.kv_pool(LLAMA, gpu="H800")
+
+
+def test_pool_serialises():
+    p = vl.kv_pool(LLAMA, max_model_len=8192)
+    d = p.to_dict()
+    assert d["non_kv"] == p.weights + p.activation + p.non_torch + p.cuda_graphs
+    assert "max concurrency for 8,192 tokens" in str(p)
+
+
+def test_paging_matches_paper_ranges():
+    r = serving.simulate_paging(2000, max_model_len=2048, block_size=16, seed=3)
+    paper = serving.PAGED_ATTENTION_PAPER
+    assert paper["prior_used_low_%"] < r.contiguous_used_pct < paper["prior_used_high_%"]
+    assert r.paged_waste_pct < paper["paged_waste_below_%"]
+    lengths = [p + o for p, o in r.lengths]
+    assert r.tokens_used == sum(lengths)
+    assert r.paged_reserved - r.tokens_used <= 15 * len(lengths)   # at most block_size - 1 per request
+    assert r.fit_contiguous == 64 and r.fit_paged > 3 * r.fit_contiguous
+
+
+def test_paging_is_seeded():
+    assert serving.sample_requests(50, seed=7) == serving.sample_requests(50, seed=7)
+    assert serving.sample_requests(50, seed=7) != serving.sample_requests(50, seed=8)
+    assert all(p + o <= 512 for p, o in serving.sample_requests(500, seed=1, max_model_len=512))
+
+
+def test_paging_given_requests_and_bad_input():
+    r = serving.simulate_paging(requests=[(10, 6), (1, 1)], max_model_len=32, block_size=16, budget_tokens=32)
+    assert (r.tokens_used, r.paged_reserved, r.contiguous_reserved) == (18, 32, 64)
+    assert (r.fit_contiguous, r.fit_paged) == (1, 2)
+    with pytest.raises(VramlabError, match="max_model_len"):
+        serving.simulate_paging(requests=[(40, 1)], max_model_len=32)
+
+
+def test_chunked_prefill_forward_is_linear_in_chunk():
+    a = serving.profile_activation("Qwen/Qwen3-8B", 1024, 256, parts=True)
+    b = serving.profile_activation("Qwen/Qwen3-8B", 2048, 256, parts=True)
+    assert b["forward"] == 2 * a["forward"]
+    assert a["sampler"] == b["sampler"] == 256 * 151936 * 14
+    df = serving.chunked_prefill_table("Qwen/Qwen3-8B")
+    assert list(df.activation_gib) == sorted(df.activation_gib)
+
+
+def test_calibration_table_errors():
+    df = serving.calibration_table()
+    assert len(df) == 8
+    assert df["tokens_err_%"].abs().median() < 5
+    assert df["weights_err_%"].abs().max() < 1

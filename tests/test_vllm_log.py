@@ -1,0 +1,160 @@
+"""The vLLM log parser/explainer on logs of several generations."""
+
+import argparse
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+import vramlab as vl
+from vramlab.errors import VramlabError
+from vramlab.vllm_log import (add_explain_log_arguments, add_pool_arguments, parse_vllm_log, run_explain_log,
+                              run_pool)
+
+HERE = Path(__file__).resolve().parent
+LOGS = HERE / "fixtures" / "vllm_logs"
+CSV = HERE.parent / "vramlab" / "data" / "vllm_logs_calibration.csv"
+FIXTURE_ROWS = {
+    "v0.6_llama-3.1-8b_rtx3090_20k.log": 1, "v0.6_llama-3.1-8b_rtx3090_29k_failed.log": 2,
+    "v0.19.0_llama-3.1-8b_h100_tp1.log": 22, "v0.19.0_llama-3.1-8b_h100_tp2.log": 24,
+    "v0.19.0_llama-3.1-8b_h100_tp1_kvfp8.log": 27, "v0.19.0_qwen2.5-7b_h100_tp1.log": 28,
+    "v0.19.0_deepseek-v2-lite_h100_tp1.log": 33, "v0.19.0_gemma-2-9b-it_h100_tp1.log": 43,
+}
+
+
+def _rows():
+    with open(CSV, encoding="utf-8") as f:
+        return {int(r["row_id"]): r for r in csv.DictReader(f)}
+
+
+@pytest.mark.parametrize("name,row_id", sorted(FIXTURE_ROWS.items()))
+def test_parse_fixture_matches_csv(name, row_id):
+    r = _rows()[row_id]
+    log = parse_vllm_log((LOGS / name).read_text())
+    assert log.engine == ("v1" if r["engine_version"] else "v0")
+    assert log.settings["model"] == r["model"]
+    assert log.settings["max_model_len"] == int(r["max_model_len"])
+    assert log.settings["gpu_memory_utilization"] == pytest.approx(float(r["gpu_memory_utilization"]))
+    assert log.settings.get("tensor_parallel_size", 1) == int(r["tensor_parallel_size"])
+    assert log.figures["weights"][0] == pytest.approx(float(r["weights_value"]))
+    assert log.figures["weights"][1] == r["weights_unit_as_printed"]
+    assert log.figures["kv_memory"][0] == pytest.approx(float(r["kv_cache_memory_gib"]))
+    if r["gpu_kv_cache_tokens"]:
+        assert log.figures["tokens"][0] == int(r["gpu_kv_cache_tokens"])
+    if r["num_gpu_blocks"]:
+        assert log.figures["gpu_blocks"][0] == int(r["num_gpu_blocks"])
+
+
+@pytest.mark.parametrize("name", sorted(FIXTURE_ROWS))
+def test_explained_figures_close_to_logged(name):
+    df = vl.explain_vllm_log((LOGS / name).read_text()).set_index("quantity")
+    for q in ("weights", "KV cache memory"):
+        assert abs(df.loc[q, "difference_%"]) < 1
+    q = "KV cache tokens" if "KV cache tokens" in df.index else "GPU blocks"
+    assert abs(df.loc[q, "difference_%"]) < 1
+    assert all(isinstance(s, str) and s.endswith(".") for s in df.explanation)
+
+
+def test_gb_label_explained_as_gib():
+    df = vl.explain_vllm_log((LOGS / "v0.6_llama-3.1-8b_rtx3090_20k.log").read_text()).set_index("quantity")
+    assert 'under the label "GB"' in df.loc["weights", "explanation"]
+    assert df.loc["weights", "unit"] == "GiB"
+
+
+def test_tokens_sentence_names_bytes_per_token():
+    df = vl.explain_vllm_log((LOGS / "v0.19.0_llama-3.1-8b_h100_tp1.log").read_text()).set_index("quantity")
+    per_token_kib = 2 * 32 * 8 * 128 * 2 / 1024
+    assert f"{per_token_kib:.2f} KiB per token" in df.loc["KV cache tokens", "explanation"]
+
+
+def test_v0_7_format():
+    # lines as printed by vLLM 0.7 (vllm-project/vllm PR 12126)
+    text = ("INFO 01-16 09:40:00 worker.py:238] the current vLLM instance can use total_gpu_memory (79.22GiB) "
+            "x gpu_memory_utilization (0.90) = 71.29GiB\n"
+            "INFO 01-16 09:40:00 worker.py:238] model weights take 19.86GiB; non_torch_memory takes 0.16GiB; "
+            "PyTorch activation peak memory takes 36.63GiB; the rest of the memory reserved for KV Cache is 14.65GiB.\n"
+            "INFO 01-16 09:40:00 executor_base.py:95] # CUDA blocks: 6001, # CPU blocks: 1638\n")
+    log = parse_vllm_log(text)
+    f = log.figures
+    assert log.engine == "v0"
+    assert f["total_memory"][0] == 79.22 and f["requested"][0] == 71.29
+    assert f["weights"][0] == 19.86 and f["non_torch"][0] == 0.16 and f["activation"][0] == 36.63
+    assert f["kv_memory"][0] == 14.65 and f["gpu_blocks"][0] == 6001
+    assert log.settings["gpu_memory_utilization"] == 0.9
+
+
+def test_v0_6_5_multiline_format():
+    # tab-separated lines as printed by vLLM 0.6.5 (vllm-project/vllm PR 10511)
+    text = "\n".join([
+        "INFO 12-13 19:54:18 worker.py:243] Memory profiling results:",
+        "INFO 12-13 19:54:18 worker.py:243] duration\t0.75 seconds",
+        "INFO 12-13 19:54:18 worker.py:243] total_gpu_memory\t79.22GiB",
+        "INFO 12-13 19:54:18 worker.py:243] gpu_memory_utilization\t0.90",
+        "INFO 12-13 19:54:18 worker.py:243] the current vLLM instance can use\t71.29GiB",
+        "INFO 12-13 19:54:18 worker.py:243] model weights take\t14.96GiB",
+        "INFO 12-13 19:54:18 worker.py:243] non_torch_memory\t1.79GiB",
+        "INFO 12-13 19:54:18 worker.py:243] PyTorch activation peak memory\t1.26GiB",
+        "INFO 12-13 19:54:18 worker.py:243] available_kv_cache_memory\t53.29GiB",
+    ])
+    f = parse_vllm_log(text).figures
+    assert (f["total_memory"][0], f["requested"][0], f["weights"][0]) == (79.22, 71.29, 14.96)
+    assert (f["non_torch"][0], f["activation"][0], f["kv_memory"][0]) == (1.79, 1.26, 53.29)
+
+
+def test_v1_info_lines_only():
+    text = ("INFO [gpu_model_runner.py:1316] Model loading took 14.9889 GiB and 3.652170 seconds\n"
+            "INFO [kv_cache_utils.py:634] GPU KV cache size: 158,656 tokens\n"
+            "INFO [kv_cache_utils.py:637] Maximum concurrency for 32,768 tokens per request: 4.84x\n")
+    log = parse_vllm_log(text)
+    assert log.engine == "v1" and log.figures["tokens"][0] == 158656
+    assert log.settings["max_model_len"] == 32768 and log.figures["concurrency"][0] == 4.84
+
+
+def test_explain_without_model_lists_figures():
+    df = vl.explain_vllm_log("GPU KV cache size: 1,000 tokens")
+    assert df.loc[0, "vramlab"] is None and "pass model=" in df.loc[0, "explanation"]
+
+
+@pytest.mark.parametrize("text", ["", "nothing here", "INFO starting server on port 8000"])
+def test_nothing_recognisable(text):
+    with pytest.raises(VramlabError, match="recognises"):
+        vl.explain_vllm_log(text)
+
+
+def test_not_a_string():
+    with pytest.raises(VramlabError, match="text"):
+        parse_vllm_log(None)
+
+
+@pytest.mark.parametrize("util", ["1.5", "0", "-0.2"])
+def test_bad_utilization_in_log(util):
+    text = (f"non-default args: {{'model': 'Qwen/Qwen3-8B', 'gpu_memory_utilization': {util}}}\n"
+            "GPU KV cache size: 1,000 tokens")
+    with pytest.raises(VramlabError, match="gpu_memory_utilization"):
+        vl.explain_vllm_log(text)
+
+
+def test_tp_not_dividing_heads_in_log():
+    text = ("non-default args: {'model': 'Qwen/Qwen3-8B', 'tensor_parallel_size': 3}\n"
+            "GPU KV cache size: 1,000 tokens")
+    with pytest.raises(VramlabError, match="tensor_parallel"):
+        vl.explain_vllm_log(text)
+
+
+def _ns(adder, argv):
+    p = argparse.ArgumentParser()
+    adder(p)
+    return p.parse_args(argv)
+
+
+def test_cli_functions(capsys):
+    assert run_pool(_ns(add_pool_arguments, ["Qwen/Qwen3-8B", "--gpu", "H100", "--max-model-len", "8192", "--json"])) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["tokens"] == 16 * d["num_blocks"] and d["kv_bytes_per_token"] == 147456
+    path = str(LOGS / "v0.19.0_llama-3.1-8b_h100_tp1.log")
+    assert run_explain_log(_ns(add_explain_log_arguments, [path])) == 0
+    out = capsys.readouterr().out
+    assert "KV cache tokens" in out and "476016" in out.replace(",", "")
+    with pytest.raises(VramlabError, match="file"):
+        run_explain_log(_ns(add_explain_log_arguments, [str(LOGS / "missing.log")]))
