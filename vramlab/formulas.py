@@ -586,7 +586,8 @@ def steps(eq, model: Any = None, *, dtype: Any = "auto", kv_dtype: Any = "auto",
     """The substitution, step by step, as LaTeX strings.
 
     Returns three strings: the formula, the formula with every symbol replaced by its
-    value (structure kept), and the result.
+    value (structure kept), and the result. Without a model and without values, only the
+    formula (written in the order of the text, unlike sympy's own display).
 
     Examples
     --------
@@ -596,9 +597,13 @@ def steps(eq, model: Any = None, *, dtype: Any = "auto", kv_dtype: Any = "auto",
     KV_{token} = \\frac{2 L H_{kv} d_{head} b_{kv}}{8}
     KV_{token} = \\frac{2 \\times 36 \\times 8 \\times 128 \\times 16}{8}
     KV_{token} = 147{,}456
+    >>> print(steps(sliding_window_cap())[0])
+    T_{cached} = \\min\\left(T, W\\right)
     """
     import sympy as sp
 
+    if model is None and not values:
+        return [sp.latex(eq, order="none")]
     vals = _values(eq, model, dtype, kv_dtype, values)
     result = evaluate(eq, model, dtype=dtype, kv_dtype=kv_dtype, rounding=rounding, **values)
     names = {s: _latex_value(values.get(s.name, vals.get(s))) for s in eq.rhs.free_symbols}
@@ -613,7 +618,7 @@ def steps(eq, model: Any = None, *, dtype: Any = "auto", kv_dtype: Any = "auto",
 def show(eq, model: Any = None, **kwargs: Any) -> None:
     """Display :func:`steps` as one aligned equation in a notebook (IPython ``Math``).
 
-    Takes the same arguments as :func:`steps`.
+    Takes the same arguments as :func:`steps`; ``show(eq)`` alone displays the formula.
     """
     from IPython.display import Math, display
 

@@ -70,7 +70,7 @@ def plot_weights_by_precision(models: Iterable[Any] | None = None, dtypes: Itera
     specs = [_model(m) for m in (models if models is not None else list_models())]
     specs.sort(key=lambda m: m.param_count())
     dtypes = list(dtypes)
-    ax = _ax(ax, (7, max(3.0, 0.32 * len(specs) * max(1, len(dtypes)) / 2 + 1)))
+    ax = _ax(ax, (7, max(3.0, 0.12 * len(specs) * len(dtypes) + 1)))
     height = 0.8 / len(dtypes)
     for j, d in enumerate(dtypes):
         ys = [i + (j - (len(dtypes) - 1) / 2) * height for i in range(len(specs))]
