@@ -30,6 +30,7 @@ __all__ = [
     "GPU", "GPUS", "get_gpu", "list_gpus", "DEFAULT_USABLE_FRACTION", "DEFAULT_TP_COMM_BYTES",
     "DEFAULT_MAX_GPUS", "GPUPlan", "Fit", "FitMap", "tp_degrees", "plan_on", "min_gpus",
     "max_context", "max_concurrency", "fit", "fit_map", "MAP_CONTEXTS", "MAP_CONCURRENCIES",
+    "fit_table", "precision_table", "PRECISION_OPTIONS", "per_gpu_formula",
 ]
 
 #: Share of physical memory reported as usable when no measurement is known
@@ -541,3 +542,84 @@ def fit_map(model: Any, gpu: str | GPU, contexts=MAP_CONTEXTS, concurrencies=MAP
     )
     return FitMap(model=m.name, gpu=g.name, tensor_parallel=tensor_parallel, contexts=contexts,
                   concurrencies=concurrencies, headroom=rows)
+
+
+def fit_table(model: Any, gpus: list[str] | None = None, tokens: int = 4096, concurrency: int = 1,
+              weight_dtype: str | None = "auto", kv_dtype: str | None = "auto", margin: float = 0.1, *,
+              max_gpus: int = DEFAULT_MAX_GPUS):
+    """One row per GPU: usable memory, headroom on one GPU, fewest GPUs, longest context, most sequences.
+
+    Returns a pandas DataFrame; memory in GiB (rounded to 0.01), ``usable measured`` says
+    whether the usable figure comes from a vLLM log.
+
+    >>> t = fit_table("Qwen/Qwen3-8B", ["RTX 4090", "H100 80GB"], tokens=32768)
+    >>> t["fewest GPUs"].tolist()
+    [1, 1]
+    """
+    import pandas as pd
+
+    rows = []
+    for name in gpus if gpus is not None else list_gpus():
+        f = fit(model, name, tokens, concurrency, weight_dtype, kv_dtype, margin, max_gpus=max_gpus)
+        g = get_gpu(name)
+        rows.append({
+            "GPU": g.name, "usable (GiB)": round(f.usable / GiB, 2), "usable measured": g.usable_is_measured,
+            "headroom on one (GiB)": round(f.headroom / GiB, 2), "fits on one": f.fits,
+            "fewest GPUs": f.min_gpus if f.min_gpus is not None else f">{max_gpus}",
+            "longest context": f.max_context, "most sequences": f.max_concurrency,
+        })
+    return pd.DataFrame(rows)
+
+
+#: Weight / KV precision pairs compared by :func:`precision_table`.
+PRECISION_OPTIONS = (("bf16", "bf16"), ("bf16", "fp8"), ("int4", "bf16"), ("int4", "fp8"))
+
+
+def precision_table(model: Any, gpu: str | GPU, tokens: int = 4096, concurrency: int = 1,
+                    options=PRECISION_OPTIONS, margin: float = 0.1):
+    """What FP8 KV and 4-bit weights buy: one row per (weight, KV) precision pair.
+
+    Returns a pandas DataFrame with weights, KV cache and total in GiB, the headroom on one
+    GPU, the fewest GPUs, the longest context and the most sequences.
+
+    >>> t = precision_table("Qwen/Qwen3-8B", "RTX 4090", tokens=32768)
+    >>> t["KV cache (GiB)"].tolist()
+    [4.5, 2.25, 4.5, 2.25]
+    """
+    import pandas as pd
+
+    rows = []
+    for w, kv in options:
+        f = fit(model, gpu, tokens, concurrency, w, kv, margin)
+        e = f.estimate
+        rows.append({
+            "weights": e.weight_dtype, "KV": e.kv_dtype, "weights (GiB)": round(e.weights / GiB, 2),
+            "KV cache (GiB)": round(e.kv_cache / GiB, 2), "total (GiB)": round(e.total / GiB, 2),
+            "headroom (GiB)": round(f.headroom / GiB, 2),
+            "fewest GPUs": f.min_gpus if f.min_gpus is not None else f">{f.max_gpus}",
+            "longest context": f.max_context, "most sequences": f.max_concurrency,
+        })
+    return pd.DataFrame(rows)
+
+
+def per_gpu_formula():
+    """The per-GPU memory under tensor parallelism as a sympy equation.
+
+    ``M_gpu = (ceil(M_w / t) + ceil(M_KV * max(1, floor(H_kv / t)) / H_kv) + M_act + M_fw + M_comm) * (1 + m)``
+    with ``M_comm = 0`` when ``t = 1`` (MLA and MQA: ``H_kv = 1``, the cache is replicated).
+
+    >>> import sympy as sp
+    >>> eq = per_gpu_formula()
+    >>> s = {x.name: x for x in eq.rhs.free_symbols}
+    >>> eq.rhs.subs({s["M_w"]: 16, s["t"]: 2, s["M_KV"]: 8, s["H_kv"]: 8, s["M_act"]: 0, s["M_fw"]: 1,
+    ...              s["M_comm"]: 1, s["m"]: sp.Rational(1, 10)})
+    77/5
+    """
+    import sympy as sp
+
+    from .formulas import symbol
+
+    Mw, Mkv, Hkv, Ma, Mf, m = (symbol(n) for n in ("M_w", "M_KV", "H_kv", "M_act", "M_fw", "m"))
+    t, Mc = sp.Symbol("t", positive=True, integer=True), sp.Symbol("M_comm", nonnegative=True)
+    kv = sp.ceiling(Mkv * sp.Max(1, sp.floor(Hkv / t)) / Hkv)
+    return sp.Eq(sp.Symbol("M_gpu"), (sp.ceiling(Mw / t) + kv + Ma + Mf + Mc) * (1 + m), evaluate=False)

@@ -176,7 +176,8 @@ class Calculator:
 
     Examples
     --------
-    Outside a notebook the breakdown text goes to stdout; here it is set aside.
+    Outside a kernel, ``clear_output`` (called by ``interactive_output``) writes a terminal
+    escape to stdout; it is set aside here.
 
     >>> import contextlib, io
     >>> with contextlib.redirect_stdout(io.StringIO()):
@@ -228,9 +229,12 @@ class Calculator:
         self.controls["config"].observe(self._on_config, names="value")
         self.verdict = w.HTML().add_class("vramlab-verdict")
         self.figure = w.Image(format="png", layout=w.Layout(width="480px")).add_class("vramlab-figure")
+        self.breakdown = w.HTML(layout=w.Layout(min_width="420px")).add_class("vramlab-breakdown")
         self.output: CalcOutput | None = None
         self.result: Estimate | None = None
-        self.breakdown = w.interactive_output(self._update, self.controls).add_class("vramlab-breakdown")
+        # interactive_output calls _update on every committed change; _update writes into the
+        # HTML and Image widgets (nothing is printed, so no output is captured)
+        self._wiring = w.interactive_output(self._update, self.controls)
         left = w.VBox([self.controls["model"], self.controls["config"], self.upload])
         right = w.VBox([self.controls[k] for k in ("tokens", "concurrency", "weight_dtype", "kv_dtype", "margin", "gpu")])
         self.ui = w.VBox([w.HBox([left, right]), self.verdict, w.HBox([self.breakdown, self.figure])])
@@ -246,7 +250,7 @@ class Calculator:
         self.verdict.value = _html_lines(out.verdict, error=out.error is not None or not out.fit.fits)
         if self.plot:
             self.figure.value = render_breakdown_png(out)
-        print(out.text)
+        self.breakdown.value = _html_lines(out.text, error=out.error is not None)
 
     def _on_config(self, change: dict) -> None:
         if str(change["new"]).strip() and self.controls["model"].value != CUSTOM:
@@ -367,7 +371,8 @@ class FitMapExplorer:
         self.figure = w.Image(format="png", layout=w.Layout(width="560px"))
         self.output: MapOutput | None = None
         self.result: FitMap | None = None
-        self.summary = w.interactive_output(self._update, self.controls)
+        self.summary = w.HTML().add_class("vramlab-map-summary")
+        self._wiring = w.interactive_output(self._update, self.controls)
         self.ui = w.VBox([w.HBox([w.VBox([self.controls[k] for k in ("model", "config", "gpu")]),
                                   w.VBox([self.controls[k] for k in ("weight_dtype", "kv_dtype", "margin",
                                                                     "tensor_parallel")])]),
@@ -383,7 +388,7 @@ class FitMapExplorer:
             model = resolve_model(values["model"], values["config"]) if out.fit_map is not None else None
             self.figure.value = render_fit_map_png(model, out, values["weight_dtype"], values["kv_dtype"],
                                                    values["margin"]) if model is not None else b""
-        print(out.summary)
+        self.summary.value = _html_lines(out.summary, error=out.error is not None)
 
     def _ipython_display_(self) -> None:
         from IPython.display import display
