@@ -71,6 +71,7 @@ __all__ = [
     "default_batching", "utilization_sweep", "calibration_table",
     "PagingResult", "simulate_paging", "sample_requests", "PAGED_ATTENTION_PAPER",
     "chunked_prefill_table", "SAMPLER_BYTES_PER_LOGIT", "EXTRA_CONFIGS", "explain_vllm_log", "parse_vllm_log",
+    "pool_formulas", "pool_values", "oracle_available", "transformers_kv_oracle", "ORACLE_GEOMETRY",
 ]
 
 #: Bytes held per logit while the profile run samples: the compute-dtype logits (2), their
@@ -849,3 +850,110 @@ def chunked_prefill_table(model: Any, chunks=(512, 1024, 2048, 4096, 8192, 16384
                      "sampler_gib": round(to_unit(p["sampler"], "GiB"), 3),
                      "activation_gib": round(to_unit(p["peak"], "GiB"), 3)})
     return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------------------
+# Formulas and the transformers oracle
+
+def pool_formulas() -> dict[str, Any]:
+    """vLLM's pool accounting as sympy equations (sympy imported here).
+
+    >>> f = pool_formulas()
+    >>> sorted(f)
+    ['kv_memory', 'max_concurrency', 'num_blocks', 'tokens']
+    >>> f["kv_memory"]
+    Eq(M_KV, -A - N + T*u - W)
+    """
+    import sympy as sp
+
+    T, u, W, A, N = sp.symbols("T u W A N", nonnegative=True)
+    M, B, b, P, L = sp.symbols("M_KV B b P L_max", positive=True)
+    n = sp.Symbol("n_blocks", nonnegative=True)
+    return {
+        "kv_memory": sp.Eq(M, T * u - (W + A + N)),
+        "num_blocks": sp.Eq(n, sp.floor(M / (b * P))),
+        "tokens": sp.Eq(sp.Symbol("tokens"), n * b),
+        "max_concurrency": sp.Eq(sp.Symbol("C"), n / sp.ceiling(L / b)),
+    }
+
+
+def pool_values(p: Pool) -> dict[str, Any]:
+    """The values of :func:`pool_formulas`' symbols for a pool (bytes, exact fractions).
+
+    >>> import vramlab as vl
+    >>> v = pool_values(vl.kv_pool("Qwen/Qwen3-8B", max_model_len=8192))
+    >>> v["P"], v["b"], v["L_max"]
+    (147456, 16, 8192)
+    """
+    return {"T": p.total_memory, "u": Fraction(p.gpu_memory_utilization).limit_denominator(10**6),
+            "W": p.weights, "A": p.activation, "N": p.non_torch + p.cuda_graphs, "M_KV": p.kv_bytes,
+            "b": p.block_size, "P": p.block_bytes // p.block_size, "L_max": p.max_model_len,
+            "n_blocks": p.num_blocks}
+
+
+def oracle_available() -> bool:
+    """True when torch and transformers can be imported (for the KV-cache oracle).
+
+    >>> isinstance(oracle_available(), bool)
+    True
+    """
+    import importlib.util
+
+    return all(importlib.util.find_spec(x) is not None for x in ("torch", "transformers"))
+
+
+#: Shrunk geometry for the oracle: small enough to run on a CPU in well under a second.
+ORACLE_GEOMETRY = {"num_hidden_layers": 2, "hidden_size": 64, "intermediate_size": 128,
+                   "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 16, "vocab_size": 256}
+
+
+def transformers_kv_oracle(model: str = "Qwen/Qwen3-8B", tokens: int = 64, batch: int = 1, seed: int = 0,
+                           **overrides: Any) -> dict[str, Any]:
+    """Real KV-cache tensors of a tiny random model built from a preset's config, vs the formula.
+
+    The preset's config is shrunk (:data:`ORACLE_GEOMETRY`, then ``overrides``), built with
+    transformers on the CPU in float32, run once over ``batch × tokens`` random ids with
+    ``use_cache=True``; the bytes of every key and value tensor are summed and set beside
+    :func:`vramlab.kv_cache_bytes` of the same shrunk config. Nothing is downloaded.
+
+    Raises :class:`VramlabError` when torch or transformers is missing.
+    """
+    if not oracle_available():
+        raise VramlabError("the KV-cache oracle needs torch and transformers (pip install 'vramlab[oracle]')",
+                           field="oracle")
+    import copy
+
+    import torch
+    import transformers
+
+    from .memory import kv_cache_bytes
+    from .presets import preset_record
+
+    tokens = check_int("tokens", tokens, minimum=1, maximum=4096)
+    batch = check_int("batch", batch, minimum=1, maximum=64)
+    cfg = copy.deepcopy(preset_record(model)["config"])
+    cfg.update(ORACLE_GEOMETRY)
+    cfg.update(overrides)
+    for key in ("pad_token_id", "bos_token_id", "eos_token_id"):
+        if key in cfg:
+            cfg[key] = 0
+    cfg.pop("quantization_config", None)
+    cls = transformers.AutoConfig.for_model(cfg["model_type"]).__class__
+    hf = cls(**{k: v for k, v in cfg.items() if k != "model_type"})
+    torch.manual_seed(seed)
+    net = transformers.AutoModelForCausalLM.from_config(hf, dtype=torch.float32).eval()
+    g = torch.Generator().manual_seed(seed)
+    ids = torch.randint(0, hf.vocab_size, (batch, tokens), generator=g)
+    with torch.no_grad():
+        cache = net(input_ids=ids, use_cache=True).past_key_values
+    if hasattr(cache, "layers"):
+        pairs = [(la.keys, la.values) for la in cache.layers]
+    elif hasattr(cache, "key_cache"):
+        pairs = list(zip(cache.key_cache, cache.value_cache))
+    else:
+        pairs = [(k, v) for k, v, *_ in cache]
+    measured = sum(k.numel() * k.element_size() + v.numel() * v.element_size() for k, v in pairs)
+    spec = load_model(cfg, name=f"{model} (shrunk)")
+    formula = kv_cache_bytes(spec, tokens, batch, "fp32")
+    return {"model": model, "tokens": tokens, "batch": batch, "layers": len(pairs),
+            "key_shape": tuple(pairs[0][0].shape), "measured_bytes": measured, "formula_bytes": formula}
