@@ -110,7 +110,10 @@ def format_both(n_bytes: int, digits: int = 2) -> str:
     return f"{format_bytes(n_bytes, 'GB', digits)} ({format_bytes(n_bytes, 'GiB', digits)})"
 
 
-_SIZE = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([KMGT]i?B|B)\s*$")
+# a plain number, or one with thousands separators as format_bytes writes them ("1,234.50 GB")
+_SIZE = re.compile(
+    r"^\s*([0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([KMGT]i?B|B)\s*$"
+)
 
 
 def parse_bytes(text: str) -> int:
@@ -120,6 +123,8 @@ def parse_bytes(text: str) -> int:
     147456
     >>> parse_bytes("24 GB")
     24000000000
+    >>> parse_bytes(format_bytes(1_234_500_000_000, "GB"))
+    1234500000000
     >>> parse_bytes("24")
     Traceback (most recent call last):
     ...
@@ -130,7 +135,7 @@ def parse_bytes(text: str) -> int:
         raise VramlabError(
             f"size must be a number with a unit ({', '.join(UNITS)}), got {text!r}", field="size"
         )
-    value = float(m.group(1))
+    value = float(m.group(1).replace(",", ""))
     if not math.isfinite(value):
         raise VramlabError(f"size must be a finite number with a unit, got {text!r}", field="size")
     return from_unit(value, m.group(2))
