@@ -61,7 +61,9 @@ def qwen3_8b_budget_plot(gpu: str = "RTX 3090", ax=None):
     ax.set_xlabel("scenario (concurrency × tokens, KV precision)")
     ax.set_ylabel("memory (GiB)")
     ax.set_title("Qwen3-8B (BF16 weights): budget per scenario")
-    ax.legend(loc="upper left", fontsize=8)
+    top = max(max(printed), cor["realistic_GiB"].max(), g.usable_bytes / GiB)
+    ax.set_ylim(0, top * 1.4)
+    ax.legend(loc="upper left", ncol=2, fontsize=8)
     return ax
 
 
@@ -100,5 +102,6 @@ def qwq_32b_budget_plot(ax=None):
     ax.set_xticklabels(["article", "corrected"])
     ax.set_ylabel("memory (GiB)")
     ax.set_title("QwQ-32B, BF16, 16,000 tokens")
-    ax.legend(loc="upper right", fontsize=8)
+    ax.set_ylim(0, 128 * GB / GiB * 1.4)
+    ax.legend(loc="upper left", ncol=2, fontsize=8)
     return ax
