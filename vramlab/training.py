@@ -36,7 +36,7 @@ from .units import format_bytes, to_unit
 __all__ = [
     "OPTIMIZERS", "LORA_TARGETS", "RECOMPUTE", "KERNELS", "ModelStates", "TrainingEstimate",
     "model_states_bytes", "activation_breakdown", "activation_bytes", "korthikanti_layer_bytes",
-    "lora_shapes", "lora_params", "estimate", "tokens_for_activation_bytes", "formulas", "formula_values",
+    "lora_shapes", "lora_params", "estimate", "tokens_for_activation_bytes", "formulas", "formula_values", "show_estimate",
 ]
 
 #: Optimizers: number of state tensors per parameter and the bytes each value takes
@@ -783,6 +783,20 @@ def estimate(
         optimizer_states=st.optimizer_states, activations=act, framework=framework_bytes,
         margin=round(sub * Fraction(margin)),
     )
+
+
+def show_estimate(model: Any, method: str = "full", seq_len: int = 4096, micro_batch: int = 1,
+                  zero_stage: int = 0, num_gpus: int = 1, recompute: str = "full") -> None:
+    """Print :func:`estimate` (or the input error): the callback of the notebook's calculator widget.
+
+    >>> show_estimate("Qwen/Qwen3-8B", "lora", 1024, zero_stage=5)
+    zero_stage must be an integer between 0 and 3, got 5
+    """
+    try:
+        print(estimate(model, method, seq_len, micro_batch, zero_stage=zero_stage, num_gpus=num_gpus,
+                       recompute=recompute))
+    except VramlabError as exc:
+        print(exc)
 
 
 # ---------------------------------------------------------------------------
