@@ -156,7 +156,8 @@ def _html_lines(text: str, error: bool = False) -> str:
     import html
 
     color = "#b00020" if error else "inherit"
-    return f'<pre style="color:{color};white-space:pre-wrap;margin:0">{html.escape(text)}</pre>'
+    return (f'<pre style="color:{color};white-space:pre-wrap;margin:0;font-family:monospace;line-height:1.35">'
+            f"{html.escape(text)}</pre>")
 
 
 class Calculator:

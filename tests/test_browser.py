@@ -1,0 +1,142 @@
+"""Notebook 08 as a Voila app in a real headless Chromium: change an input, read the new total.
+
+Needs Debian's Chromium at /usr/bin/chromium (``apt-get install chromium chromium-driver``),
+Playwright's Python package and Voila. Without Chromium the test is skipped and says why;
+with ``VRAMLAB_REQUIRE_BROWSER=1`` (set by CI, which installs Chromium) it fails instead.
+A screenshot is saved to tests/artifacts/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import vramlab as vl
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = ROOT / "notebooks" / "08-plan-your-deployment.ipynb"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--disable-quic"]
+
+# The calculator of notebook 08 ("Try it"): Calculator(model=MODEL, tokens=TOKENS,
+# concurrency=CONCURRENCY, weight_dtype="bf16", kv_dtype="bf16", gpu="RTX 4090"), margin 0.1.
+MODEL, TOKENS, CONCURRENCY, GPU = "Qwen/Qwen3-8B", 32768, 4, "RTX 4090"
+NEW_CONCURRENCY = 8
+
+TIMEOUT_MS = 240_000
+
+
+def _missing(reason: str):
+    if os.environ.get("VRAMLAB_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"VRAMLAB_REQUIRE_BROWSER=1 but {reason}")
+    pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_for_port(port: int, proc: subprocess.Popen, timeout: float = 120.0) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            raise RuntimeError(f"voila exited with code {proc.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError(f"voila did not listen on 127.0.0.1:{port} within {timeout:.0f} s")
+
+
+@pytest.fixture(scope="module")
+def voila_url(tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        _missing(f"Chromium is absent ({CHROMIUM} not found): apt-get install chromium chromium-driver to run it")
+    try:
+        import playwright  # noqa: F401
+        import voila  # noqa: F401
+    except ImportError as exc:
+        _missing(f"the browser test needs playwright and voila (pip install -e '.[browser]'): {exc}")
+    port = _free_port()
+    runtime = tmp_path_factory.mktemp("jupyter-runtime")
+    log = open(runtime / "voila.log", "w")
+    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(runtime), "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "voila", str(NOTEBOOK), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1"],
+        cwd=ROOT / "notebooks", stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
+    )
+    try:
+        _wait_for_port(port, proc)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)     # voila and the kernel it started
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        log.close()
+
+
+_TOTAL = re.compile(r"^\s*total\s+([\d,.]+ GB)\s+([\d,.]+ GiB)\s*$", re.M)
+
+
+def _totals(text: str) -> tuple[str, str]:
+    found = _TOTAL.search(text)
+    assert found, f"no total line in the calculator's breakdown:\n{text}"
+    return found.group(1), found.group(2)
+
+
+def _expected(concurrency: int) -> tuple[str, str]:
+    total = vl.estimate(MODEL, TOKENS, concurrency, "bf16", "bf16", 0.1).total
+    return vl.format_bytes(total, "GB"), vl.format_bytes(total, "GiB")
+
+
+def test_calculator_in_voila_updates_the_total(voila_url):
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(voila_url, timeout=TIMEOUT_MS)
+            breakdown = page.locator(".vramlab-breakdown")
+            breakdown.locator("pre").wait_for(timeout=TIMEOUT_MS)
+            before = breakdown.inner_text()
+            assert f"{CONCURRENCY} x {TOKENS:,} tokens" in before
+            assert _totals(before) == _expected(CONCURRENCY)
+
+            box = page.locator(".vramlab-concurrency input")
+            box.fill(str(NEW_CONCURRENCY))
+            box.press("Enter")                       # continuous_update=False: commit on Enter
+            page.wait_for_function(
+                "([sel, want]) => document.querySelector(sel).innerText.includes(want)",
+                arg=[".vramlab-breakdown", f"{NEW_CONCURRENCY} x {TOKENS:,} tokens"], timeout=60_000,
+            )
+            after = breakdown.inner_text()
+            assert _totals(after) == _expected(NEW_CONCURRENCY)
+            assert _totals(after) != _totals(before)
+            verdict = page.locator(".vramlab-verdict").inner_text()
+            fit = vl.fit(MODEL, GPU, TOKENS, NEW_CONCURRENCY, "bf16", "bf16", 0.1)
+            assert verdict.strip().splitlines()[0] == fit.verdict().splitlines()[0]
+            page.locator(".vramlab-calculator").screenshot(path=str(ARTIFACTS / "calculator-voila.png"))
+            page.screenshot(path=str(ARTIFACTS / "notebook-08-voila.png"), full_page=False)
+        finally:
+            browser.close()
