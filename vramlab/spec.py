@@ -248,6 +248,7 @@ _OPTIONAL_INTS: dict[str, tuple[int, int]] = {
     "moe_layer_freq": (1, 10_000),
     "q_lora_rank": (1, 10**8),
     "qk_nope_head_dim": (1, 100_000),
+    "qk_rope_head_dim": (1, 100_000),
     "v_head_dim": (1, 100_000),
     "num_ln_in_parallel_attn": (1, 2),
     "sliding_window_pattern": (1, 10_000),
