@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: lab test install oracle clean
+.PHONY: lab test install oracle clean app
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,12 @@ install: $(STAMP)
 ## Open the notebooks in JupyterLab
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/
+
+## Serve notebook 08 (plan your deployment) as a web app with Voila, on loopback only:
+## http://127.0.0.1:8866 (another port: make app APP_PORT=9000)
+APP_PORT ?= 8866
+app: $(STAMP)
+	$(VENV)/bin/voila notebooks/08-plan-your-deployment.ipynb --no-browser --Voila.ip=127.0.0.1 --port=$(APP_PORT)
 
 ## Run the whole suite: unit tests, doctests, notebooks (nbval), oracle tests when torch is present
 test: $(STAMP)
