@@ -120,6 +120,8 @@ class ModelStates:
         Formats and optimizer.
     weights, gradients, master_weights, optimizer_states : int
         Bytes per GPU of each part.
+    k_bytes : Fraction
+        The ZeRO paper's K: master copy + optimizer states per parameter, before sharding.
 
     Examples
     --------
