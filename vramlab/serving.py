@@ -71,7 +71,7 @@ __all__ = [
     "default_batching", "utilization_sweep", "calibration_table",
     "PagingResult", "simulate_paging", "sample_requests", "PAGED_ATTENTION_PAPER",
     "chunked_prefill_table", "SAMPLER_BYTES_PER_LOGIT", "EXTRA_CONFIGS", "explain_vllm_log", "parse_vllm_log",
-    "pool_formulas", "pool_values", "oracle_available", "transformers_kv_oracle", "ORACLE_GEOMETRY",
+    "pool_formulas", "pool_values", "evaluate_pool_formula", "oracle_available", "transformers_kv_oracle", "ORACLE_GEOMETRY",
 ]
 
 #: Bytes held per logit while the profile run samples: the compute-dtype logits (2), their
@@ -957,3 +957,21 @@ def transformers_kv_oracle(model: str = "Qwen/Qwen3-8B", tokens: int = 64, batch
     formula = kv_cache_bytes(spec, tokens, batch, "fp32")
     return {"model": model, "tokens": tokens, "batch": batch, "layers": len(pairs),
             "key_shape": tuple(pairs[0][0].shape), "measured_bytes": measured, "formula_bytes": formula}
+
+
+def evaluate_pool_formula(name: str, p: Pool):
+    """Evaluate one of :func:`pool_formulas` for a pool, exactly (an int or a Fraction).
+
+    >>> import vramlab as vl
+    >>> p = vl.kv_pool("Qwen/Qwen3-8B", max_model_len=8192)
+    >>> evaluate_pool_formula("num_blocks", p) == p.num_blocks
+    True
+    """
+    f = pool_formulas()
+    if name not in f:
+        raise VramlabError(f"formula {name!r} is unknown; valid: {', '.join(sorted(f))}", field="name")
+    v = pool_values(p)
+    rhs = f[name].rhs
+    val = rhs.subs({s: v[s.name] for s in rhs.free_symbols if s.name in v})
+    q = Fraction(int(val.p), int(val.q))
+    return int(q) if q.denominator == 1 else q
