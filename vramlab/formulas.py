@@ -333,7 +333,8 @@ def kv_cache_bytes(mla: bool = False, sliding: bool = True):
     N, T, W, Lf, Ls, L, b = _s("N", "T", "W", "L_full", "L_swa", "L", "b_kv")
     e = kv_elements_per_layer(mla).rhs
     if not sliding:
-        return _eq("M_KV", _over(_prod(N, T, L, *_factors(e), b), 8))
+        per_token = kv_bytes_per_token(mla).rhs.args[0]  # the numerator: 2 L H_kv d_head b_kv
+        return _eq("M_KV", _over(_prod(N, T, *_factors(per_token)), 8))
     positions = _sum(_prod(Lf, T), _prod(Ls, sp.Min(T, W)))
     return _eq("M_KV", _over(_prod(N, positions, *_factors(e), b), 8))
 

@@ -33,6 +33,18 @@ def _ax(ax, size=(7, 4)):
     return ax
 
 
+def _plain_log_ticks(ax, *axes: str) -> None:
+    """Log axes with plain tick labels (1, 32, 1,024) and no minor ticks: easier to read,
+    and much faster to draw than mathtext powers."""
+    from matplotlib.ticker import FuncFormatter, NullLocator
+
+    fmt = FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}")
+    for name in axes:
+        axis = ax.xaxis if name == "x" else ax.yaxis
+        axis.set_minor_locator(NullLocator())
+        axis.set_major_formatter(fmt)
+
+
 def _short(name: str) -> str:
     return name.split("/")[-1]
 
@@ -78,9 +90,11 @@ def plot_weights_by_precision(models: Iterable[Any] | None = None, dtypes: Itera
     ax.set_yticks(range(len(specs)))
     ax.set_yticklabels([_short(m.name) for m in specs], fontsize=8)
     ax.set_xscale("log")
+    _plain_log_ticks(ax, "x")
     ax.set_xlabel(f"weights ({unit})")
     ax.grid(True, axis="x", which="major", alpha=0.3)
     ax.legend(title="format", fontsize=8)
+    ax.figure.tight_layout()
     return ax
 
 
@@ -108,6 +122,7 @@ def plot_decode_work(model: Any, contexts: Iterable[int] | None = None, ax=None)
     ax.plot(contexts, [w.flops_cache / 1e9 for w in work], marker="o", markersize=3, label="KV cache: new token only")
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
+    _plain_log_ticks(ax, "x", "y")
     ax.set_xlabel("context (tokens)")
     ax.set_ylabel("work per generated token (GFLOP)")
     ax.set_title(_short(m.name), fontsize=10)
@@ -187,4 +202,5 @@ def plot_kv_per_token(models: Iterable[Any] | None = None, kv_dtype: str = "bf16
     handles.append(Patch(facecolor="white", edgecolor="grey", hatch="//", label="sliding-window layers"))
     ax.legend(handles=handles, fontsize=8, loc="lower right")
     ax.grid(True, axis="x", alpha=0.3)
+    ax.figure.tight_layout()
     return ax
