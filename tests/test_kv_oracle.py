@@ -8,7 +8,7 @@ implied as hidden/heads (Llama-2, Mistral, Falcon, Phi-3) the real hidden size i
 A random model is built on the CPU, one forward pass runs with ``use_cache=True`` and the bytes
 of the returned key/value tensors are compared with :func:`vramlab.kv_cache_bytes`.
 
-Findings pinned down here (transformers 5.x):
+Findings pinned down here (checked with transformers 5.23):
 
 * Sliding windows. A sliding layer with window W lets a token attend to itself and the W-1
   tokens before it (``test_window_spans_w_positions_including_the_current_token``).
@@ -20,7 +20,7 @@ Findings pinned down here (transformers 5.x):
 * MLA. transformers 5.x caches DeepSeek-V2/V3's compressed latent: "keys" hold the
   normalised latent (kv_lora_rank = 512 values) and "values" the shared RoPE key
   (qk_rope_head_dim = 64) with one head, i.e. exactly vramlab's d_c + d_rope per token and
-  layer. (Releases before 5.0 cached the decompressed per-head K and V; the test accepts that
+  layer. (Older 4.x releases cached the decompressed per-head K and V; the test accepts that
   layout too, but then checks its bytes against the decompressed formula computed from the
   config.) The formula is also checked against the DeepSeek-V2 paper's figures.
 """

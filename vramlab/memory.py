@@ -16,7 +16,7 @@ forward passes and appends the new token's K/V during the step, so its cache *af
 holds one position fewer per sliding layer once the context reaches W. The oracle tests
 compare both figures exactly with transformers.
 
-MLA (DeepSeek-V2/V3): transformers 5.x caches the compressed latent per layer, 512 values
+MLA (DeepSeek-V2/V3): transformers 5 (checked with 5.23) caches the compressed latent per layer, 512 values
 (``kv_lora_rank``) as "keys" and the 64-value shared RoPE key (``qk_rope_head_dim``) as
 "values", one head: exactly d_c + d_rope per token and layer.
 
