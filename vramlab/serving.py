@@ -71,7 +71,7 @@ __all__ = [
     "default_batching", "utilization_sweep", "calibration_table",
     "PagingResult", "simulate_paging", "sample_requests", "PAGED_ATTENTION_PAPER",
     "chunked_prefill_table", "SAMPLER_BYTES_PER_LOGIT", "EXTRA_CONFIGS", "explain_vllm_log", "parse_vllm_log",
-    "pool_formulas", "pool_values", "evaluate_pool_formula", "oracle_available", "transformers_kv_oracle", "ORACLE_GEOMETRY",
+    "pool_formulas", "pool_values", "evaluate_pool_formula", "calibration_log", "oracle_available", "transformers_kv_oracle", "ORACLE_GEOMETRY",
 ]
 
 #: Bytes held per logit while the profile run samples: the compute-dtype logits (2), their
@@ -975,3 +975,68 @@ def evaluate_pool_formula(name: str, p: Pool):
     val = rhs.subs({s: v[s.name] for s in rhs.free_symbols if s.name in v})
     q = Fraction(int(val.p), int(val.q))
     return int(q) if q.denominator == 1 else q
+
+
+def calibration_log(row_id: int) -> str:
+    """The start-up lines of one calibration row, rebuilt from its logged figures.
+
+    The CSV keeps the figures, not the logs; this writes them back in the line formats of
+    the row's vLLM generation (V1: ``Model loading took ...``, the DEBUG profiling line,
+    ``Available KV cache memory``, ``GPU KV cache size``, ``Maximum concurrency``; V0:
+    ``Loading model weights took ... GB``, ``Memory profiling results: ...``, ``# GPU blocks``)
+    so that :func:`vramlab.explain_vllm_log` can explain every row.
+
+    >>> print(calibration_log(1).splitlines()[1])
+    Loading model weights took 14.9888 GB
+    """
+    import ast
+
+    from .overheads import load_vllm_calibration
+
+    df = load_vllm_calibration()
+    rows = df[df.row_id == row_id].to_dict("records")
+    if not rows:
+        raise VramlabError(f"row_id {row_id!r} is not in the calibration data; valid: "
+                           f"{', '.join(str(i) for i in df.row_id)}", field="row_id")
+    r = rows[0]
+    v = lambda k: _row_value(r, k)  # noqa: E731
+    notes = str(r.get("notes") or "")
+    args = {"model": r["model"], "max_model_len": int(r["max_model_len"]),
+            "gpu_memory_utilization": float(r["gpu_memory_utilization"])}
+    if "non-default args: {" in notes:
+        lit = notes.split("non-default args: ", 1)[1]
+        args = ast.literal_eval(lit[: lit.index("}") + 1])
+    if int(r["tensor_parallel_size"]) > 1:
+        args.setdefault("tensor_parallel_size", int(r["tensor_parallel_size"]))
+    if v("kv_cache_dtype") not in (None, "auto"):
+        args.setdefault("kv_cache_dtype", v("kv_cache_dtype"))
+    lines = [f"# rebuilt from calibration row {row_id}: {r['source_url']}"]
+    if v("engine_version"):
+        lines += [f"vLLM API server version {str(v('engine_version')).lstrip('v')}",
+                  f"non-default args: {args}",
+                  f"Model loading took {float(r['weights_value']):.2f} GiB memory",
+                  f"Memory profiling takes 5.00 seconds. Total non KV cache memory: {float(v('total_non_kv_memory_gib')):.2f}GiB; "
+                  f"torch peak memory increase: {float(v('activation_peak_gib')):.2f}GiB; non-torch forward increase "
+                  f"memory: {float(v('non_torch_memory_gib')):.2f}GiB; weights memory: {float(r['weights_value']):.2f}GiB.",
+                  f"Requested memory: {float(r['gpu_memory_utilization']):.2f} (util), "
+                  f"{float(r['total_gpu_memory_gib']) * float(r['gpu_memory_utilization']):.2f} GiB",
+                  f"Available KV cache memory: {float(r['kv_cache_memory_gib']):.2f} GiB",
+                  f"GPU KV cache size: {int(r['gpu_kv_cache_tokens']):,} tokens",
+                  f"Maximum concurrency for {int(r['max_concurrency_at_tokens']):,} tokens per request: "
+                  f"{float(r['max_concurrency_x']):.2f}x"]
+    else:
+        lines = [lines[0], f"Loading model weights took {float(r['weights_value']):.4f} GB",
+                 f"non-default args: {args}",
+                 f"Memory profiling results: total_gpu_memory={float(r['total_gpu_memory_gib']):.2f}GiB, "
+                 f"peak_torch_memory={float(v('peak_torch_memory_gib_incl_weights')):.2f}GiB, "
+                 f"non_torch_memory={float(v('non_torch_memory_gib')):.2f}GiB, "
+                 f"kv_cache_size={float(r['kv_cache_memory_gib']):.2f}GiB, "
+                 f"gpu_memory_utilization={float(r['gpu_memory_utilization']):.2f}",
+                 f"# GPU blocks: {int(r['num_gpu_blocks'])}, # CPU blocks: 2048"]
+        if "failed" in str(v("flags") or ""):
+            lines.append(f"ValueError: The model's max seq len ({int(r['max_model_len'])}) is larger than the maximum "
+                         f"number of tokens that can be stored in KV cache ({int(r['gpu_kv_cache_tokens'])}).")
+        else:
+            lines.append(f"Maximum concurrency for {int(r['max_concurrency_at_tokens'])} tokens per request: "
+                         f"{float(r['max_concurrency_x']):.2f}x")
+    return "\n".join(lines) + "\n"
