@@ -272,7 +272,7 @@ M = "Qwen/Qwen3-8B"
     ({"concurrency": True}, "concurrency"), ({"concurrency": 10**9}, "concurrency"),
     ({"margin": -0.1}, "margin"), ({"margin": "0.1"}, "margin"), ({"margin": float("inf")}, "margin"),
     ({"margin": True}, "margin"), ({"weight_dtype": "int3"}, "dtype"), ({"weight_dtype": 5}, "dtype"),
-    ({"kv_dtype": "nf4"}, "kv_dtype"), ({"kv_dtype": "Q4_K_M"}, "kv_dtype"), ({"kv_dtype": "fp9"}, "dtype"),
+    ({"kv_dtype": "nf4"}, "kv_dtype"), ({"kv_dtype": "Q4_K_M"}, "kv_dtype"), ({"kv_dtype": "fp9"}, "kv_dtype"),
     ({"activation_tokens": -1}, "activation_tokens"), ({"framework_bytes": 1.5}, "framework_bytes"),
     ({"framework_bytes": -1}, "framework_bytes"),
 ])
@@ -348,3 +348,20 @@ def test_json_round_trip_of_a_bad_file_value(tmp_path):
     p.write_text(json.dumps(cfg))  # Python writes NaN, which json.loads reads back as nan
     with pytest.raises(VramlabError, match="num_hidden_layers"):
         vl.load_model(p)
+
+
+@pytest.mark.parametrize("patch, field", [
+    ({"quantization_config": "fp8"}, "quantization_config"),
+    ({"torch_dtype": "float7"}, "torch_dtype"),
+])
+def test_checkpoint_dtype_fields_are_validated(patch, field):
+    cfg = dict(vl.load_model("Qwen/Qwen3-8B").hf_config, **patch)
+    with pytest.raises(VramlabError) as err:
+        vl.estimate(cfg)
+    assert err.value.field == field and repr(patch[field]) in str(err.value)
+
+
+def test_bitsandbytes_4bit_checkpoint_reads_as_nf4():
+    cfg = dict(vl.load_model("Qwen/Qwen3-8B").hf_config,
+               quantization_config={"quant_method": "bitsandbytes", "load_in_4bit": True})
+    assert vl.estimate(cfg).weight_dtype == "nf4"

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from fractions import Fraction
-from typing import Any
+from typing import Any, Mapping
 
 from .dtypes import TORCH_DTYPE_NAMES, DType, get_dtype
 from .errors import VramlabError, check_int, check_number
@@ -74,12 +74,37 @@ def resolve_weight_dtype(m: ModelSpec, dtype: str | DType | None = "auto") -> DT
     'fp16'
     """
     if dtype is None or dtype == "auto":
-        q = m.hf_config.get("quantization_config") or {}
+        q = m.hf_config.get("quantization_config")
+        if q is None:
+            q = {}
+        if not isinstance(q, Mapping):
+            raise VramlabError(
+                f"config field 'quantization_config' must be a JSON object with 'quant_method', got {q!r}",
+                field="quantization_config",
+            )
         method = str(q.get("quant_method", "")).lower()
         if method in ("fp8", "mxfp4", "gptq", "awq"):
             return get_dtype({"gptq": "int4", "awq": "int4"}.get(method, method))
-        return get_dtype(TORCH_DTYPE_NAMES.get(str(m.torch_dtype), "bf16"))
+        if method == "bitsandbytes":
+            if q.get("load_in_4bit"):
+                return get_dtype("nf4" if str(q.get("bnb_4bit_quant_type", "nf4")) == "nf4" else "int4-raw")
+            if q.get("load_in_8bit"):
+                return get_dtype("int8")
+        return _compute_dtype(m)
     return get_dtype(dtype)
+
+
+def _compute_dtype(m: ModelSpec) -> DType:
+    """The checkpoint's compute dtype from ``torch_dtype`` (bf16 when the field is absent)."""
+    if m.torch_dtype is None:
+        return get_dtype("bf16")
+    name = TORCH_DTYPE_NAMES.get(str(m.torch_dtype).replace("torch.", ""))
+    if name is None:
+        raise VramlabError(
+            f"config field 'torch_dtype' must be one of {', '.join(TORCH_DTYPE_NAMES)}, got {m.torch_dtype!r}",
+            field="torch_dtype",
+        )
+    return get_dtype(name)
 
 
 def resolve_kv_dtype(m: ModelSpec, kv_dtype: str | DType | None = "auto") -> DType:
@@ -91,16 +116,19 @@ def resolve_kv_dtype(m: ModelSpec, kv_dtype: str | DType | None = "auto") -> DTy
     >>> resolve_kv_dtype(vl.load_model("Qwen/Qwen3-8B"), "Q4_K_M")
     Traceback (most recent call last):
     ...
-    vramlab.errors.VramlabError: kv_dtype 'Q4_K_M' is not a KV-cache format; valid: fp32, fp16, bf16, fp8, fp8_e4m3, fp8_e5m2, int8, int4, int4-raw
+    vramlab.errors.VramlabError: kv_dtype 'Q4_K_M' is not a KV-cache format; valid: auto, fp32, fp16, bf16, fp8, fp8_e4m3, fp8_e5m2, int8, int4, int4-raw
     """
     if kv_dtype is None or kv_dtype == "auto":
-        return get_dtype(TORCH_DTYPE_NAMES.get(str(m.torch_dtype), "bf16"))
-    d = get_dtype(kv_dtype)
-    if not d.kv_ok:
-        from .dtypes import list_dtypes
+        return _compute_dtype(m)
+    from .dtypes import list_dtypes
 
+    try:
+        d = get_dtype(kv_dtype)
+    except VramlabError:
+        d = None
+    if d is None or not d.kv_ok:
         raise VramlabError(
-            f"kv_dtype {kv_dtype!r} is not a KV-cache format; valid: {', '.join(list_dtypes(kv_only=True))}",
+            f"kv_dtype {kv_dtype!r} is not a KV-cache format; valid: auto, {', '.join(list_dtypes(kv_only=True))}",
             field="kv_dtype",
         )
     if d.name == "int4":  # KV int4 is stored as bare 4-bit values in engines
