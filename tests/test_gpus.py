@@ -232,3 +232,37 @@ def test_fit_map_agrees_with_each_plan_and_is_monotone():
             if j:
                 assert fm.headroom[i][j] < fm.headroom[i][j - 1]
     assert fm.fits[0][0] and not fm.fits[-1][-1]
+
+
+# ---------------------------------------------------------------- tables and the sympy formula
+def test_fit_table_rows_follow_fit():
+    t = gpus.fit_table("Qwen/Qwen3-8B", ["RTX 3090", "H100 80GB"], tokens=32768, concurrency=4, weight_dtype="bf16")
+    need = expected_per_gpu("Qwen/Qwen3-8B", 1, 32768, 4)
+    assert t["GPU"].tolist() == ["RTX 3090", "H100 80GB"]
+    assert t["usable measured"].tolist() == [True, True]
+    assert t["headroom on one (GiB)"].tolist() == [round((round(23.58 * GiB) - need) / GiB, 2),
+                                                   round((round(79.19 * GiB) - need) / GiB, 2)]
+    assert t["fits on one"].tolist() == [False, True]
+    assert t["fewest GPUs"].tolist() == [2, 1]
+
+
+def test_precision_table_halves_kv_and_shrinks_weights():
+    t = gpus.precision_table("Qwen/Qwen3-8B", "RTX 4090", tokens=32768, concurrency=4)
+    kv16 = kv_per_token_16bit("Qwen/Qwen3-8B") * 32768 * 4
+    assert t["KV cache (GiB)"].tolist() == [round(kv16 / GiB, 2), round(kv16 / 2 / GiB, 2)] * 2
+    assert t["weights (GiB)"][0] == round(bf16_weights("Qwen/Qwen3-8B") / GiB, 2)
+    assert t["weights (GiB)"][2] < t["weights (GiB)"][0] / 2
+    assert list(t["most sequences"]) == sorted(t["most sequences"])
+
+
+@pytest.mark.parametrize("tp", [1, 2, 8])
+def test_per_gpu_formula_gives_the_plan_total(tp):
+    sp = pytest.importorskip("sympy")
+    mid = "meta-llama/Llama-3.1-70B-Instruct"
+    eq = gpus.per_gpu_formula()
+    s = {x.name: x for x in eq.rhs.free_symbols}
+    e = vl.estimate(mid, 8192, 4, "bf16", "bf16", 0.1)
+    value = eq.rhs.subs({s["M_w"]: e.weights, s["t"]: tp, s["M_KV"]: e.kv_cache, s["H_kv"]: 8,
+                         s["M_act"]: e.activations, s["M_fw"]: e.framework,
+                         s["M_comm"]: TP_COMM if tp > 1 else 0, s["m"]: sp.Rational(1, 10)})
+    assert abs(value - expected_per_gpu(mid, tp, 8192, 4)) <= 1

@@ -125,10 +125,11 @@ def _png(fig) -> bytes:
     return buf.getvalue()
 
 
-def _figure(size=(6.0, 4.0)):
+def _figure(size=(6.0, 4.0), bottom: float = 0.1):
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=size, layout="tight")
+    fig = Figure(figsize=size)      # fixed margins: a tight layout would cost a second draw
+    fig.subplots_adjust(left=0.12, right=0.97, top=0.92, bottom=bottom)
     return fig, fig.add_subplot()
 
 
@@ -317,7 +318,7 @@ def render_fit_map_png(model: Any, out: MapOutput, weight_dtype: str = "auto", k
     if out.fit_map is None:
         return b""
     fm = out.fit_map
-    fig, ax = _figure((7.0, 4.5))
+    fig, ax = _figure((7.0, 4.5), bottom=0.2)
     plot_fit_map(model, fm.gpu, fm.contexts, fm.concurrencies, weight_dtype, kv_dtype, margin,
                  tensor_parallel=fm.tensor_parallel, ax=ax)
     return _png(fig)
