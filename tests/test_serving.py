@@ -214,3 +214,34 @@ def test_calibration_table_errors():
     assert len(df) == 8
     assert df["tokens_err_%"].abs().median() < 5
     assert df["weights_err_%"].abs().max() < 1
+
+
+def test_pool_formulas_agree_with_pool():
+    p = vl.kv_pool("Qwen/Qwen3-8B", gpu="H100", max_model_len=32768)
+    assert serving.evaluate_pool_formula("num_blocks", p) == p.num_blocks
+    assert serving.evaluate_pool_formula("tokens", p) == p.tokens
+    assert serving.evaluate_pool_formula("max_concurrency", p) == p.num_blocks / 2048
+    assert int(serving.evaluate_pool_formula("kv_memory", p)) == p.kv_bytes
+    with pytest.raises(VramlabError, match="formula"):
+        serving.evaluate_pool_formula("nope", p)
+
+
+@pytest.mark.parametrize("row_id", [1, 2, 22, 24, 27, 28, 33, 43])
+def test_calibration_log_round_trip(row_id):
+    r = _rows()[row_id]
+    log = vl.serving.parse_vllm_log(serving.calibration_log(row_id))
+    assert log.figures["kv_memory"][0] == pytest.approx(float(r["kv_cache_memory_gib"]))
+    assert log.settings["max_model_len"] == int(r["max_model_len"])
+    with pytest.raises(VramlabError, match="row_id"):
+        serving.calibration_log(999)
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("model,tokens,batch", [("Qwen/Qwen3-8B", 64, 1), ("meta-llama/Llama-3.1-8B-Instruct", 33, 2)])
+def test_transformers_oracle(model, tokens, batch):
+    pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    o = serving.transformers_kv_oracle(model, tokens=tokens, batch=batch)
+    g = serving.ORACLE_GEOMETRY
+    expected = batch * tokens * g["num_hidden_layers"] * 2 * g["num_key_value_heads"] * g["head_dim"] * 4  # fp32
+    assert o["measured_bytes"] == expected == o["formula_bytes"]
