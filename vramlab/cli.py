@@ -45,6 +45,7 @@ from .params import COMPONENTS, active_param_count, param_breakdown
 from .presets import list_models, load_model
 from .spec import ModelSpec
 from .units import GiB, format_bytes, from_unit, to_unit
+from .vllm_log import add_explain_log_arguments, add_pool_arguments, run_explain_log, run_pool
 
 __all__ = ["Subcommand", "SUBCOMMANDS", "build_parser", "main", "render_table"]
 
@@ -294,6 +295,15 @@ SUBCOMMANDS: list[Subcommand] = [
         epilog="examples:\n  vramlab estimate Qwen/Qwen3-8B --tokens 32768 --concurrency 4 --kv-dtype fp8\n"
                "  vramlab estimate Qwen/QwQ-32B --tokens 16000 --weight-dtype int4 --margin 0.2\n"
                "  vramlab estimate path/to/config.json --tokens 8192 --json",
+    ),
+    Subcommand(
+        "pool", "vLLM's KV-cache pool per GPU: blocks, tokens, max concurrency", add_pool_arguments, run_pool,
+        epilog="examples:\n  vramlab pool Qwen/Qwen3-8B --gpu H100 --max-model-len 32768\n"
+               "  vramlab pool meta-llama/Llama-3.1-8B-Instruct --gpu H100 --tp 2 --kv-dtype fp8 --json",
+    ),
+    Subcommand(
+        "explain-log", "explain every memory figure of a vLLM start-up log", add_explain_log_arguments,
+        run_explain_log, epilog="examples:\n  vramlab explain-log server.log\n  vramlab explain-log - < server.log",
     ),
 ]
 
