@@ -1,6 +1,7 @@
 """Notebook 08 as a Voila app in a real headless Chromium: change an input, read the new total.
 
-Needs Debian's Chromium at /usr/bin/chromium (``apt-get install chromium chromium-driver``),
+Needs Debian's Chromium at /usr/bin/chromium (``apt-get install chromium chromium-driver``; another
+path: ``VRAMLAB_CHROMIUM``),
 Playwright's Python package and Voila. Without Chromium the test is skipped and says why;
 with ``VRAMLAB_REQUIRE_BROWSER=1`` (set by CI, which installs Chromium) it fails instead.
 A screenshot is saved to tests/artifacts/ (git-ignored).
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "08-plan-your-deployment.ipynb"
 ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("VRAMLAB_CHROMIUM", "/usr/bin/chromium")   # Debian's package
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--disable-quic"]
 
