@@ -18,6 +18,7 @@ from .memory import (
     Estimate,
     activation_bytes,
     estimate,
+    kv_bytes_per_layer,
     kv_bytes_per_token,
     kv_cache_bytes,
     weights_breakdown,
@@ -27,7 +28,7 @@ from .params import active_param_count, param_breakdown, param_count
 from .presets import list_models, load_model
 from .gpus import GPU, get_gpu, list_gpus
 from .spec import LayerAttention, ModelSpec
-from .units import GB, GiB, KB, KiB, MB, MiB, format_both, format_bytes, parse_bytes, to_unit
+from .units import GB, GiB, KB, KiB, MB, MiB, format_both, format_bytes, from_unit, parse_bytes, to_unit
 
 __version__ = "0.1.0"
 
@@ -35,7 +36,7 @@ __all__ = [
     "DType", "Estimate", "GPU", "get_gpu", "list_gpus", "LayerAttention", "ModelSpec", "VramlabError",
     "GB", "GiB", "KB", "KiB", "MB", "MiB",
     "activation_bytes", "active_param_count", "estimate", "format_both", "format_bytes",
-    "get_dtype", "kv_bytes_per_token", "kv_cache_bytes", "list_dtypes", "list_models",
+    "from_unit", "get_dtype", "kv_bytes_per_layer", "kv_bytes_per_token", "kv_cache_bytes", "list_dtypes", "list_models",
     "load_model", "param_breakdown", "param_count", "parse_bytes", "to_unit",
     "weights_breakdown", "weights_bytes",
 ]
@@ -43,7 +44,9 @@ __all__ = [
 from . import exercises  # noqa: E402  (light: only vramlab modules)
 
 # Submodules and names loaded on first use, so that `import vramlab` stays light.
-_LAZY_MODULES = ("articles", "formulas", "plots", "serving", "training", "widgets")
+_LAZY_MODULES = (
+    "articles", "formulas", "overheads", "plots", "serving", "teaching", "training", "vllm_log", "widgets",
+)
 _LAZY_NAMES = {
     "fit": "gpus",
     "kv_pool": "serving",
