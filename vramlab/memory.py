@@ -43,7 +43,7 @@ from .units import GiB, format_bytes, to_unit
 
 __all__ = [
     "weights_bytes", "weights_breakdown", "kv_bytes_per_token", "kv_cache_bytes", "kv_bytes_per_layer",
-    "activation_bytes", "resolve_weight_dtype", "resolve_kv_dtype", "estimate", "Estimate",
+    "activation_bytes", "activation_terms", "resolve_weight_dtype", "resolve_kv_dtype", "estimate", "Estimate",
     "DEFAULT_FRAMEWORK_BYTES", "DEFAULT_PREFILL_CHUNK", "QUANTIZED_COMPONENTS",
 ]
 
@@ -245,19 +245,18 @@ def kv_bytes_per_token(m: Any, kv_dtype: str | DType | None = "auto", context: i
     return -(-kv_cache_bytes(m, context, 1, kv_dtype) // context)
 
 
-def activation_bytes(m: Any, batched_tokens: int = DEFAULT_PREFILL_CHUNK, sequences: int = 1,
-                     dtype: str | DType | None = "auto") -> int:
-    """Peak transient activations of one forward pass over ``batched_tokens`` tokens.
+def activation_terms(m: Any, batched_tokens: int = DEFAULT_PREFILL_CHUNK, sequences: int = 1,
+                     dtype: str | DType | None = "auto") -> dict[str, int]:
+    """The model and workload values :func:`activation_bytes` multiplies, by symbol name.
 
-    An approximation (flash attention assumed, so no tokens² score matrix): per token the
-    residual stream and its normed copy (2·h) plus the larger of the MLP buffers
-    (gate, up, activated: 3·I, MoE: 3·k·I_expert) and the attention buffers
-    (Q, K, V, output: (2·H_q + 2·H_kv)·d_head), in the compute dtype; plus fp32 logits
-    (V values) for each of ``sequences`` sequences being sampled.
+    ``T_pass`` tokens in the pass, ``h`` hidden size, ``d_ff`` MLP width (MoE: k · expert
+    width), ``H_q``/``H_kv``/``d_head`` attention geometry, ``b_act`` bytes per activation
+    value (the compute dtype; 2 for quantized checkpoints), ``S`` sequences sampled,
+    ``V`` vocabulary.
 
-    >>> import vramlab as vl
-    >>> vl.format_bytes(activation_bytes("Qwen/Qwen3-8B", 2048), "MiB")
-    '176.58 MiB'
+    >>> v = activation_terms("Qwen/Qwen3-8B", 2048, 1)
+    >>> v["h"], v["d_ff"], v["H_kv"], v["b_act"]
+    (4096, 12288, 8, 2)
     """
     m = _model(m)
     batched_tokens = check_int("batched_tokens", batched_tokens, minimum=0, maximum=10**8)
@@ -266,11 +265,30 @@ def activation_bytes(m: Any, batched_tokens: int = DEFAULT_PREFILL_CHUNK, sequen
         width = m.num_experts_per_tok * int(m.config.get("moe_intermediate_size") or m.intermediate_size)
     else:
         width = m.intermediate_size
-    attn = (2 * m.num_q_heads + 2 * m.num_kv_heads) * m.head_dim
-    per_token = 2 * m.hidden_size + max(3 * width, attn)
     act = resolve_weight_dtype(m, dtype if dtype != "auto" else None)
-    act_bytes = act.bytes_per_value if not act.weight_only and act.kind == "float" else Fraction(2)
-    return _ceil(batched_tokens * per_token * act_bytes) + sequences * m.vocab_size * 4
+    b_act = int(act.bytes_per_value) if (act.kind == "float" and not act.weight_only) else 2
+    return {"T_pass": batched_tokens, "h": m.hidden_size, "d_ff": width, "H_q": m.num_q_heads,
+            "H_kv": m.num_kv_heads, "d_head": m.head_dim, "b_act": b_act, "S": sequences, "V": m.vocab_size}
+
+
+def activation_bytes(m: Any, batched_tokens: int = DEFAULT_PREFILL_CHUNK, sequences: int = 1,
+                     dtype: str | DType | None = "auto") -> int:
+    """Peak transient activations of one forward pass over ``batched_tokens`` tokens.
+
+    An approximation (flash attention assumed, so no tokens² score matrix): per token the
+    residual stream and its normed copy (2·h) plus the larger of the MLP buffers
+    (gate, up, activated: 3·I, MoE: 3·k·I_expert) and the attention buffers
+    (Q, K, V, output: (2·H_q + 2·H_kv)·d_head), in the compute dtype; plus fp32 logits
+    (V values) for each of ``sequences`` sequences being sampled. The values come from
+    :func:`activation_terms`.
+
+    >>> import vramlab as vl
+    >>> vl.format_bytes(activation_bytes("Qwen/Qwen3-8B", 2048), "MiB")
+    '176.58 MiB'
+    """
+    t = activation_terms(m, batched_tokens, sequences, dtype)
+    per_token = 2 * t["h"] + max(3 * t["d_ff"], (2 * t["H_q"] + 2 * t["H_kv"]) * t["d_head"])
+    return t["T_pass"] * per_token * t["b_act"] + 4 * t["S"] * t["V"]
 
 
 @dataclass(frozen=True)

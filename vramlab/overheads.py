@@ -32,9 +32,9 @@ from .memory import (
     Estimate,
     DEFAULT_PREFILL_CHUNK,
     activation_bytes,
+    activation_terms,
     estimate,
     kv_cache_bytes,
-    resolve_weight_dtype,
 )
 from .presets import list_models, load_model
 from .spec import ModelSpec
@@ -392,24 +392,14 @@ def overhead_formulas() -> dict[str, Any]:
 
 
 def activation_symbols(m: Any, batched_tokens: int = DEFAULT_PREFILL_CHUNK, sequences: int = 1) -> dict[str, int]:
-    """Values of the symbols of the activation formula for a model, by symbol name.
+    """Values of the symbols of the activation formula for a model, by symbol name
+    (:func:`vramlab.memory.activation_terms`).
 
     >>> v = activation_symbols("Qwen/Qwen3-8B", 2048, 1)
     >>> v["h"], v["d_ff"], v["H_kv"], v["b_act"]
     (4096, 12288, 8, 2)
     """
-    m = _model(m)
-    batched_tokens = check_int("batched_tokens", batched_tokens, minimum=0, maximum=10**8)
-    sequences = check_int("sequences", sequences, minimum=0, maximum=10**7)
-    if m.is_moe:
-        dff = m.num_experts_per_tok * int(m.config.get("moe_intermediate_size") or m.intermediate_size)
-    else:
-        dff = m.intermediate_size
-    # activations are held in the compute dtype: a float checkpoint's own, else 16-bit
-    w = resolve_weight_dtype(m, None)
-    b_act = int(w.bytes_per_value) if (w.kind == "float" and not w.weight_only) else 2
-    return {"T_pass": batched_tokens, "h": m.hidden_size, "d_ff": dff, "H_q": m.num_q_heads,
-            "H_kv": m.num_kv_heads, "d_head": m.head_dim, "b_act": b_act, "S": sequences, "V": m.vocab_size}
+    return activation_terms(m, batched_tokens, sequences)
 
 
 def evaluate_formula(eq, values: dict[str, Any]) -> int:
