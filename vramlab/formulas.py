@@ -42,7 +42,7 @@ from functools import lru_cache
 from numbers import Rational as _RationalABC
 from typing import Any, Mapping
 
-from .errors import VramlabError, check_int
+from .errors import VramlabError
 
 __all__ = [
     "SYMBOLS", "symbol", "llama_like",
@@ -365,9 +365,9 @@ def kv_bytes_per_token_for(model: Any):
     >>> kv_bytes_per_token_for(vl.load_model("deepseek-ai/DeepSeek-V3")).rhs.has(symbol("d_c"))
     True
     """
-    from .memory import _model
+    from .presets import load_model
 
-    return kv_bytes_per_token(mla=_model(model).attention_kind == "MLA")
+    return kv_bytes_per_token(mla=load_model(model).attention_kind == "MLA")
 
 
 def kv_cache_bytes_for(model: Any):
@@ -377,9 +377,9 @@ def kv_cache_bytes_for(model: Any):
     >>> kv_cache_bytes_for(vl.load_model("Qwen/Qwen3-8B")).rhs.has(symbol("W"))
     False
     """
-    from .memory import _model
+    from .presets import load_model
 
-    m = _model(model)
+    m = load_model(model)
     return kv_cache_bytes(mla=m.attention_kind == "MLA", sliding=m.num_sliding_layers > 0)
 
 
@@ -395,9 +395,9 @@ def llama_like(model: Any) -> bool:
     >>> llama_like(vl.load_model("Qwen/QwQ-32B")), llama_like(vl.load_model("tiiuae/falcon-7b"))
     (True, False)
     """
-    from .memory import _model
+    from .presets import load_model
 
-    m = _model(model)
+    m = load_model(model)
     c = m.config
     if m.model_type not in _DENSE_TYPES or m.attention_kind == "MLA" or not m.exact:
         return False
@@ -434,10 +434,11 @@ def symbols_for(model: Any, dtype: Any = "auto", kv_dtype: Any = "auto") -> dict
     """
     import sympy as sp
 
-    from .memory import QUANTIZED_COMPONENTS, _model, resolve_kv_dtype, resolve_weight_dtype
+    from .memory import QUANTIZED_COMPONENTS, resolve_kv_dtype, resolve_weight_dtype
+    from .presets import load_model
     from .params import moe_layer_indices, param_breakdown
 
-    m = _model(model)
+    m = load_model(model)
     c = m.config
     wd = resolve_weight_dtype(m, dtype)
     kd = resolve_kv_dtype(m, kv_dtype)

@@ -22,9 +22,10 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from .errors import VramlabError, check_int, check_number
-from .memory import DEFAULT_FRAMEWORK_BYTES, Estimate, _model, estimate
-from .units import GiB, format_bytes
+from .errors import VramlabError, check_int
+from .memory import DEFAULT_FRAMEWORK_BYTES, Estimate, estimate
+from .presets import load_model
+from .units import GiB, format_bytes, from_unit
 
 __all__ = [
     "GPU", "GPUS", "get_gpu", "list_gpus", "DEFAULT_USABLE_FRACTION", "DEFAULT_TP_COMM_BYTES",
@@ -78,17 +79,13 @@ class GPU:
         return self.measured_usable_bytes is not None
 
 
-def _gib(x: float) -> int:
-    return round(x * GiB)
-
-
 _VLLM = "vLLM start-up log (vramlab/data/vllm_logs_calibration.csv)"
 _SMI = "nvidia-smi memory.total as printed on public machines"
 
 GPUS: dict[str, GPU] = {
     g.name: g
     for g in [
-        GPU("RTX 3090", "NVIDIA", "24 GB GDDR6X", 24 * GiB, _gib(23.58),
+        GPU("RTX 3090", "NVIDIA", "24 GB GDDR6X", 24 * GiB, from_unit(23.58, "GiB"),
             f"NVIDIA GeForce RTX 3090 spec (24 GB GDDR6X); usable 23.58 GiB: {_VLLM}, rows 1-2 "
             "(github.com/vllm-project/vllm/issues/10517)", ("3090",)),
         GPU("RTX 4090", "NVIDIA", "24 GB GDDR6X", 24 * GiB, None,
@@ -102,7 +99,7 @@ GPUS: dict[str, GPU] = {
         GPU("L4", "NVIDIA", "24 GB GDDR6", 24 * GiB, None, "NVIDIA L4 datasheet (24 GB GDDR6)"),
         GPU("A100 40GB", "NVIDIA", "40 GB HBM2", 40 * GiB, None, "NVIDIA A100 datasheet (40 GB HBM2)"),
         GPU("A100 80GB", "NVIDIA", "80 GB HBM2e", 80 * GiB, None, "NVIDIA A100 datasheet (80 GB HBM2e)", ("A100",)),
-        GPU("H100 80GB", "NVIDIA", "80 GB HBM3", 80 * GiB, _gib(79.19),
+        GPU("H100 80GB", "NVIDIA", "80 GB HBM3", 80 * GiB, from_unit(79.19, "GiB"),
             f"NVIDIA H100 SXM datasheet (80 GB HBM3); nvidia-smi total 81,559 MiB ({_SMI}); "
             f"usable 79.19 GiB: {_VLLM}, rows 22-43 (llm-d-incubation/llm-d-planner, vLLM v0.19.0 logs "
             "named 'H100 80GB')", ("H100", "H100 SXM", "H100 SXM 80GB")),
@@ -230,7 +227,7 @@ def tp_degrees(model: Any, max_gpus: int = DEFAULT_MAX_GPUS) -> list[int]:
     >>> tp_degrees("tiiuae/falcon-7b")    # 71 heads: no split at all
     [1]
     """
-    m = _model(model)
+    m = load_model(model)
     max_gpus = check_int("max_gpus", max_gpus, minimum=1, maximum=4096)
     kv = _kv_heads(m)
     return [t for t in range(1, max_gpus + 1)
@@ -263,7 +260,7 @@ def plan_on(model: Any, gpu: str | GPU, tensor_parallel: int = 1, tokens: int = 
     >>> p.total == vl.estimate("Qwen/Qwen3-8B", tokens=8192, concurrency=4).total
     True
     """
-    m = _model(model)
+    m = load_model(model)
     g = get_gpu(gpu)
     t = check_int("tensor_parallel", tensor_parallel, minimum=1, maximum=4096)
     comm_bytes = check_int("comm_bytes", comm_bytes, minimum=0, maximum=10**15)
@@ -288,7 +285,7 @@ def min_gpus(model: Any, gpu: str | GPU, tokens: int = 4096, concurrency: int = 
     >>> p.tensor_parallel
     2
     """
-    m = _model(model)
+    m = load_model(model)
     g = get_gpu(gpu)
     comm_bytes = check_int("comm_bytes", comm_bytes, minimum=0, maximum=10**15)
     est = estimate(m, tokens, concurrency, weight_dtype, kv_dtype, margin, framework_bytes=framework_bytes)
@@ -343,7 +340,7 @@ def max_context(model: Any, gpu: str | GPU, concurrency: int = 1, weight_dtype: 
     >>> ok(n), ok(n + 1)
     (True, False)
     """
-    m = _model(model)
+    m = load_model(model)
     g = get_gpu(gpu)
     cap = _context_cap(m, limit)
     return _largest(lambda t: plan_on(m, g, tensor_parallel, t, concurrency, weight_dtype, kv_dtype, margin,
@@ -361,7 +358,7 @@ def max_concurrency(model: Any, gpu: str | GPU, tokens: int = 4096, weight_dtype
     >>> ok(n), ok(n + 1)
     (True, False)
     """
-    m = _model(model)
+    m = load_model(model)
     g = get_gpu(gpu)
     limit = check_int("limit", limit, minimum=1, maximum=10**7)
     return _largest(lambda c: plan_on(m, g, tensor_parallel, tokens, c, weight_dtype, kv_dtype, margin,
@@ -475,7 +472,7 @@ def fit(model: Any, gpu: str | GPU = "H100 80GB", tokens: int = 4096, concurrenc
     >>> f.fits, f.min_gpus
     (False, 2)
     """
-    m = _model(model)
+    m = load_model(model)
     g = get_gpu(gpu)
     comm_bytes = check_int("comm_bytes", comm_bytes, minimum=0, maximum=10**15)
     est = estimate(m, tokens, concurrency, weight_dtype, kv_dtype, margin, framework_bytes=framework_bytes)
@@ -531,7 +528,7 @@ def fit_map(model: Any, gpu: str | GPU, contexts=MAP_CONTEXTS, concurrencies=MAP
     >>> fm.fits
     ((True, False), (False, False))
     """
-    m = _model(model)
+    m = load_model(model)
     g = get_gpu(gpu)
     contexts = tuple(check_int("context", c, minimum=1, maximum=10**9) for c in contexts)
     concurrencies = tuple(check_int("concurrency", c, minimum=1, maximum=10**7) for c in concurrencies)

@@ -60,10 +60,6 @@ DEFAULT_FRAMEWORK_BYTES = 1 * GiB
 DEFAULT_PREFILL_CHUNK = 2048
 
 
-def _model(m: Any) -> ModelSpec:
-    return m if isinstance(m, ModelSpec) else load_model(m)
-
-
 def resolve_weight_dtype(m: ModelSpec, dtype: str | DType | None = "auto") -> DType:
     """The weight format; ``"auto"``/None reads the checkpoint (quantization_config, torch_dtype).
 
@@ -155,7 +151,7 @@ def weights_breakdown(m: Any, dtype: str | DType | None = "auto", quantized: tup
     >>> b["embeddings"] == 2 * 151936 * 4096   # embeddings stay 16-bit
     True
     """
-    m = _model(m)
+    m = load_model(m)
     d = resolve_weight_dtype(m, dtype)
     params = param_breakdown(m)
     if quantized is None:
@@ -196,7 +192,7 @@ def kv_bytes_per_layer(m: Any, kv_dtype: str | DType | None = "auto") -> Fractio
     >>> kv_bytes_per_layer("Qwen/Qwen3-8B", "fp8")
     Fraction(2048, 1)
     """
-    m = _model(m)
+    m = load_model(m)
     return m.kv_elements_per_token_per_layer * resolve_kv_dtype(m, kv_dtype).bytes_per_value
 
 
@@ -216,7 +212,7 @@ def kv_cache_bytes(m: Any, tokens: int, concurrency: int = 1, kv_dtype: str | DT
     >>> vl.kv_cache_bytes(mistral, 32768) == vl.kv_cache_bytes(mistral, 4096)
     True
     """
-    m = _model(m)
+    m = load_model(m)
     tokens = check_int("tokens", tokens, minimum=0, maximum=10**9)
     concurrency = check_int("concurrency", concurrency, minimum=0, maximum=10**7)
     per_layer = kv_bytes_per_layer(m, kv_dtype)
@@ -238,7 +234,7 @@ def kv_bytes_per_token(m: Any, kv_dtype: str | DType | None = "auto", context: i
     >>> vl.kv_bytes_per_token(g, "bf16", context=8192)   # 21 sliding layers hold 4096 positions
     258048
     """
-    m = _model(m)
+    m = load_model(m)
     if context is None:
         return _ceil(m.num_layers * kv_bytes_per_layer(m, kv_dtype))
     context = check_int("context", context, minimum=1, maximum=10**9)
@@ -258,7 +254,7 @@ def activation_terms(m: Any, batched_tokens: int = DEFAULT_PREFILL_CHUNK, sequen
     >>> v["h"], v["d_ff"], v["H_kv"], v["b_act"]
     (4096, 12288, 8, 2)
     """
-    m = _model(m)
+    m = load_model(m)
     batched_tokens = check_int("batched_tokens", batched_tokens, minimum=0, maximum=10**8)
     sequences = check_int("sequences", sequences, minimum=0, maximum=10**7)
     if m.is_moe:
@@ -404,7 +400,7 @@ def estimate(
     >>> vl.format_bytes(e.total, "GB")
     '20.68 GB'
     """
-    m = _model(m)
+    m = load_model(m)
     tokens = check_int("tokens", tokens, minimum=1, maximum=10**9)
     concurrency = check_int("concurrency", concurrency, minimum=1, maximum=10**7)
     margin = check_number("margin", margin, minimum=0.0, maximum=10.0)

@@ -37,7 +37,6 @@ from .memory import (
     kv_cache_bytes,
 )
 from .presets import list_models, load_model
-from .spec import ModelSpec
 from .units import UNITS, GiB, format_bytes, from_unit, to_unit
 
 __all__ = [
@@ -64,10 +63,6 @@ VLLM_PROFILE_SEQS = 1024
 #: Calibration-log models whose config equals a shipped preset's in every field vramlab uses
 #: (instruction-tuned and base checkpoints share the architecture).
 CALIBRATION_PRESETS = {"google/gemma-2-9b-it": "google/gemma-2-9b"}
-
-
-def _model(m: Any) -> ModelSpec:
-    return m if isinstance(m, ModelSpec) else load_model(m)
 
 
 def activation_phases(m: Any, chunk: int = DEFAULT_PREFILL_CHUNK, concurrency: int = 1) -> dict[str, int]:
@@ -261,7 +256,7 @@ def activation_table(models: Iterable[Any], chunks: Iterable[int] = (DEFAULT_PRE
     chunks, concurrencies = list(chunks), list(concurrencies)
     rows = []
     for m in models:
-        m = _model(m)
+        m = load_model(m)
         row: dict[str, Any] = {"model": m.name}
         for c in chunks:
             row[f"prefill {c:,} tok ({unit})"] = round(to_unit(activation_phases(m, chunk=c)["prefill"], unit), 1)

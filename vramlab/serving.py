@@ -142,19 +142,15 @@ class EngineProfile:
     source: str = ""
 
 
-def _gib(x: float) -> int:
-    return round(x * GiB)
-
-
 #: The engine generations vramlab models. Constants calibrated on the CSV rows named in
 #: ``source`` (medians of the logged figures minus the modelled physics).
 ENGINES: dict[str, EngineProfile] = {
     "v1": EngineProfile(
-        "v1", non_torch_tp1=_gib(0.25), non_torch_tp_comm=_gib(1.82), runtime_buffers=_gib(0.14),
+        "v1", non_torch_tp1=from_unit(0.25, "GiB"), non_torch_tp_comm=from_unit(1.82, "GiB"), runtime_buffers=from_unit(0.14, "GiB"),
         source="vLLM v0.19.0 start-up logs, calibration rows 22, 24, 27, 28, 33, 43",
     ),
     "v0": EngineProfile(
-        "v0", non_torch_tp1=_gib(0.35), non_torch_tp_comm=_gib(1.82), runtime_buffers=0,
+        "v0", non_torch_tp1=from_unit(0.35, "GiB"), non_torch_tp_comm=from_unit(1.82, "GiB"), runtime_buffers=0,
         moe_workspace=False, hybrid_groups=False, concurrency_in_blocks=False,
         source="vLLM V0 (0.6.4/0.6.5) logs, calibration rows 1-2; TP>=2 term taken from v1",
     ),
@@ -163,7 +159,7 @@ ENGINES: dict[str, EngineProfile] = {
 #: CUDA-graph pool when counted: a base plus a share per decoder layer (piecewise graphs
 #: capture every layer at ~67 batch sizes). Fitted on the captures logged for the dense
 #: TP=1 calibration rows (0.87-1.09 GiB); MoE/MLA models capture more (row 33: 1.57 GiB).
-CUDA_GRAPH_BASE = _gib(0.43)
+CUDA_GRAPH_BASE = from_unit(0.43, "GiB")
 CUDA_GRAPH_PER_LAYER = 16 * MiB
 
 

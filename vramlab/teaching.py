@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
 from .errors import check_int
+from .presets import load_model
 from .spec import ModelSpec
 
 __all__ = [
@@ -38,12 +39,6 @@ ATTENTION_EXAMPLES: dict[str, tuple[str, ...]] = {
 WEIGHT_DTYPES = ("fp32", "bf16", "fp8", "int8", "Q8_0", "int4", "nf4", "mxfp4", "Q4_K_M")
 
 
-def _model(m: Any) -> ModelSpec:
-    from .presets import load_model
-
-    return m if isinstance(m, ModelSpec) else load_model(m)
-
-
 def with_config(model: Any, **changes: Any) -> ModelSpec:
     """The same model with some config.json fields changed (a "what if" variant).
 
@@ -62,7 +57,7 @@ def with_config(model: Any, **changes: Any) -> ModelSpec:
     """
     from .spec import from_config
 
-    m = _model(model)
+    m = load_model(model)
     raw = dict(m.hf_config)
     if isinstance(raw.get("text_config"), Mapping) and "num_hidden_layers" not in raw:
         raw["text_config"] = {**raw["text_config"], **changes}
@@ -85,7 +80,7 @@ def embedding_split(model: Any) -> dict[str, int]:
     """
     from .params import param_breakdown
 
-    b = param_breakdown(_model(model))
+    b = param_breakdown(load_model(model))
     emb, head = b["embeddings"], b.get("lm_head", 0)
     total = sum(b.values())
     return {"embeddings": emb, "lm_head": head, "non_embedding": total - emb - head, "total": total}
@@ -140,7 +135,7 @@ def weights_table(models: Iterable[Any] | None = None, dtypes: Iterable[str] = (
 
     rows = []
     for mm in (models if models is not None else list_models()):
-        m = _model(mm)
+        m = load_model(mm)
         row: dict[str, Any] = {"model": m.name, "params": m.param_count()}
         for d in dtypes:
             row[d] = round(to_unit(weights_bytes(m, d), unit), 2)
@@ -210,7 +205,7 @@ def decode_work(model: Any, context: int) -> DecodeWork:
     """
     from .params import active_param_count
 
-    m = _model(model)
+    m = load_model(model)
     n = check_int("context", context, minimum=1, maximum=10**7)
     vh = m.vocab_size * m.hidden_size
     head = vh
@@ -366,7 +361,7 @@ def kv_table(models: Iterable[Any] | None = None, kv_dtype: str = "bf16", contex
     context = check_int("context", context, minimum=1, maximum=10**9)
     rows = []
     for mm in (models if models is not None else list_models()):
-        m = _model(mm)
+        m = load_model(mm)
         cache = kv_cache_bytes(m, context, 1, kv_dtype)
         rows.append({
             "model": m.name,
@@ -394,7 +389,7 @@ def kv_line(model: Any, kv_dtype: str = "bf16", tokens: int = 32768, concurrency
     from .memory import kv_bytes_per_token, kv_cache_bytes, resolve_kv_dtype
     from .units import format_both, format_bytes
 
-    m = _model(model)
+    m = load_model(model)
     d = resolve_kv_dtype(m, kv_dtype)
     per = kv_bytes_per_token(m, d)
     total = kv_cache_bytes(m, tokens, concurrency, d)
@@ -411,7 +406,7 @@ def weights_line(model: Any, dtype: str = "auto") -> str:
     from .memory import resolve_weight_dtype, weights_bytes
     from .units import format_both
 
-    m = _model(model)
+    m = load_model(model)
     d = resolve_weight_dtype(m, dtype)
     scope = ", linear layers only" if d.weight_only else ""
     return (f"{m.name}: {m.param_count():,} parameters in {d.name} ({float(d.bits):.4g} bits{scope}) = "
@@ -427,6 +422,6 @@ def kv_overtakes_weights(model: Any, tokens: int, kv_dtype: str = "auto", weight
     """
     from .memory import kv_cache_bytes, weights_bytes
 
-    m = _model(model)
+    m = load_model(model)
     per_seq = kv_cache_bytes(m, tokens, 1, kv_dtype)
     return -(-weights_bytes(m, weight_dtype) // per_seq)

@@ -72,10 +72,6 @@ def _ceil(x: Fraction | int) -> int:
     return -(-x.numerator // x.denominator)
 
 
-def _model(m: Any) -> ModelSpec:
-    return m if isinstance(m, ModelSpec) else load_model(m)
-
-
 def _float_dtype(name: str, value: Any) -> DType:
     d = get_dtype(value)
     if d.name not in _TRAIN_DTYPES:
@@ -96,7 +92,7 @@ def _params(params: Any) -> int:
     if isinstance(params, (int, float)) and not isinstance(params, bool):
         return check_int("params", params, minimum=0, maximum=10**14)
     if isinstance(params, (ModelSpec, str, dict)):
-        return _model(params).param_count()
+        return load_model(params).param_count()
     raise VramlabError(
         f"params must be a parameter count (int >= 0) or a model (ModelSpec, preset id), got {params!r}",
         field="params",
@@ -415,7 +411,7 @@ def activation_breakdown(
     >>> sorted(activation_breakdown(m, 4096, 1, recompute="full"))
     ['head', 'layer_inputs', 'recompute_working', 'rope_and_ids']
     """
-    m = _model(model)
+    m = load_model(model)
     s = check_int("seq_len", seq_len, minimum=1, maximum=10**8)
     b = check_int("micro_batch", micro_batch, minimum=1, maximum=10**6)
     recompute = _choice("recompute", recompute, RECOMPUTE)
@@ -544,7 +540,7 @@ def lora_shapes(model: Any) -> dict[str, tuple[int, int]]:
     >>> lora_shapes("Qwen/Qwen3-0.6B")["o_proj"]       # 16 heads x 128 = 2048 -> hidden 1024
     (2048, 1024)
     """
-    m = _model(model)
+    m = load_model(model)
     if m.attention_kind == "MLA" or m.model_type == "falcon":
         raise VramlabError(
             f"LoRA shapes of {m.name} ({m.model_type}, {m.attention_kind}) are not modelled; valid: "
@@ -609,7 +605,7 @@ def lora_params(model: Any, rank: int = 16, targets: Any = "all-linear") -> int:
     >>> f"{lora_params(m, 16):,}"
     '43,646,976'
     """
-    m = _model(model)
+    m = load_model(model)
     rank = check_int("rank", rank, minimum=1, maximum=10**6)
     shapes = lora_shapes(m)
     return m.num_layers * rank * sum(sum(shapes[t]) for t in _targets(m, targets))
@@ -752,7 +748,7 @@ def estimate(
       margin                  0.00 GB       0.00 GiB
       total                  10.06 GB       9.37 GiB
     """
-    m = _model(model)
+    m = load_model(model)
     method = _choice("method", method, _METHODS)
     margin = check_number("margin", margin, minimum=0.0, maximum=10.0)
     framework_bytes = check_int("framework_bytes", framework_bytes, minimum=0, maximum=10**15)
@@ -859,7 +855,7 @@ def formula_values(model: Any, seq_len: int = 4096, micro_batch: int = 1, *, dty
     >>> v["h"], v["H_kv"], v["d_head"], v["nu_qk"], v["b_a"]
     (4096, 8, 128, 1, 2)
     """
-    m = _model(model)
+    m = load_model(model)
     return {
         "P": m.param_count(), "K": 12, "h": m.hidden_size, "L": m.num_layers, "H_q": m.num_q_heads,
         "H_kv": m.num_kv_heads, "d_head": m.head_dim, "d_ff": m.intermediate_size, "V": m.vocab_size,

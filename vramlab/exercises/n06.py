@@ -1,6 +1,6 @@
 """Exercises of notebook 06 (overheads and margins)."""
 
-from ..units import GiB, MiB, to_unit
+from ..units import GiB, to_unit
 from . import Exercise
 
 

@@ -1,6 +1,6 @@
 """Exercises of notebook 08 (plan your deployment)."""
 
-from ..units import GiB, to_unit
+from ..units import to_unit
 from . import Exercise
 
 

@@ -125,13 +125,14 @@ def plot_kv_growth(models=KV_GROWTH_MODELS, contexts=None, kv_dtype: str = "bf16
     >>> bool(ax.lines[0].get_ydata()[1] == 2 * ax.lines[0].get_ydata()[0])
     True
     """
-    from ..memory import _model, kv_cache_bytes
+    from ..memory import kv_cache_bytes
+    from ..presets import load_model
     from ..units import to_unit
 
     ax = _ax(ax)
     contexts = list(contexts) if contexts is not None else [2**k for k in range(9, 18)]
     for mm in models:
-        m = _model(mm)
+        m = load_model(mm)
         kind = m.attention_kind + (" + sliding window" if m.num_sliding_layers else "")
         ys = [to_unit(kv_cache_bytes(m, t, 1, kv_dtype), unit) for t in contexts]
         ax.plot(contexts, ys, marker="o", markersize=3, label=f"{m.name.split('/')[-1]} ({kind})")

@@ -75,11 +75,12 @@ def plot_weights_by_precision(models: Iterable[Any] | None = None, dtypes: Itera
     >>> round(float(ax.patches[0].get_width()), 2)
     16.38
     """
-    from ..memory import _model, weights_bytes
+    from ..memory import weights_bytes
+    from ..presets import load_model
     from ..presets import list_models
     from ..units import to_unit
 
-    specs = [_model(m) for m in (models if models is not None else list_models())]
+    specs = [load_model(m) for m in (models if models is not None else list_models())]
     specs.sort(key=lambda m: m.param_count())
     dtypes = list(dtypes)
     ax = _ax(ax, (7, max(3.0, 0.12 * len(specs) * len(dtypes) + 1)))
@@ -111,10 +112,10 @@ def plot_decode_work(model: Any, contexts: Iterable[int] | None = None, ax=None)
     >>> len(ax.lines)
     2
     """
-    from ..memory import _model
+    from ..presets import load_model
     from ..teaching import decode_work
 
-    m = _model(model)
+    m = load_model(model)
     contexts = list(contexts) if contexts is not None else [2**k for k in range(0, 16)]
     work = [decode_work(m, c) for c in contexts]
     ax = _ax(ax, (6, 4))
@@ -145,10 +146,11 @@ def plot_kv_concurrency(model: Any, tokens: int = 4096, concurrencies: Iterable[
     >>> ax.get_ylabel()
     'memory (GiB)'
     """
-    from ..memory import _model, kv_cache_bytes, resolve_weight_dtype, weights_bytes
+    from ..memory import kv_cache_bytes, resolve_weight_dtype, weights_bytes
+    from ..presets import load_model
     from ..units import format_bytes, to_unit
 
-    m = _model(model)
+    m = load_model(model)
     conc = list(concurrencies) if concurrencies is not None else [1, 2, 4, 8, 16, 32, 64]
     ax = _ax(ax, (6, 4))
     for d in kv_dtypes:
@@ -182,11 +184,12 @@ def plot_kv_per_token(models: Iterable[Any] | None = None, kv_dtype: str = "bf16
     """
     from matplotlib.patches import Patch
 
-    from ..memory import _model, kv_bytes_per_token
+    from ..memory import kv_bytes_per_token
+    from ..presets import load_model
     from ..presets import list_models
     from ..units import to_unit
 
-    specs = [_model(m) for m in (models if models is not None else list_models())]
+    specs = [load_model(m) for m in (models if models is not None else list_models())]
     vals = [to_unit(kv_bytes_per_token(m, kv_dtype, context=context), unit) for m in specs]
     ax = _ax(ax, (7, max(3.0, 0.3 * len(specs) + 1)))
     ys = list(range(len(specs)))[::-1]
