@@ -50,7 +50,7 @@ __all__ = [
     "weights_memory", "quantized_weights_memory",
     "kv_elements_per_layer", "kv_bytes_per_token", "sliding_window_cap", "kv_cache_bytes",
     "total_memory", "kv_bytes_per_token_for", "kv_cache_bytes_for",
-    "symbols_for", "evaluate", "steps", "show",
+    "symbols_for", "evaluate", "evaluate_named", "steps", "show",
 ]
 
 #: Every symbol used by the formulas: name -> meaning (and where its value comes from).
@@ -516,7 +516,7 @@ def _compute(eq, vals: dict) -> Fraction:
     missing = [s.name for s in free if s not in vals]
     if missing:
         raise VramlabError(
-            "missing values for " + ", ".join(f"{n} ({SYMBOLS[n]})" for n in missing)
+            "missing values for " + ", ".join(f"{n} ({SYMBOLS[n]})" if n in SYMBOLS else n for n in missing)
             + ": pass a model or name them as keywords", field=missing[0])
     out = f(*[_to_fraction(s.name, vals[s]) for s in free])
     if not isinstance(out, (int, Fraction)):  # a float would mean an inexact literal in the formula
@@ -560,9 +560,28 @@ def evaluate(eq, model: Any = None, *, dtype: Any = "auto", kv_dtype: Any = "aut
     ...
     vramlab.errors.VramlabError: M_w = 3/2 is not a whole number; pass rounding="ceil" or "nearest"
     """
+    return _rounded(eq, _compute(eq, _values(eq, model, dtype, kv_dtype, values)), rounding)
+
+
+def evaluate_named(eq, values: Mapping[str, Any], rounding: str = "ceil") -> int:
+    """Evaluate any sympy ``Eq`` exactly from values given by symbol name.
+
+    For formulas built outside this module (``vramlab.overheads``, ``vramlab.training``),
+    whose symbols are not in :data:`SYMBOLS`. Same exact evaluation as :func:`evaluate`;
+    by default the result is rounded up to whole bytes.
+
+    >>> import sympy as sp
+    >>> x, y = sp.symbols("x y", nonnegative=True)
+    >>> evaluate_named(sp.Eq(sp.Symbol("z"), 2 * x * y + 1), {"x": 3, "y": 5})
+    31
+    """
+    by_name = {sym.name: sym for sym in eq.rhs.free_symbols}
+    return _rounded(eq, _compute(eq, {by_name[k]: v for k, v in values.items() if k in by_name}), rounding)
+
+
+def _rounded(eq, x: Fraction, rounding: str) -> int:
     if rounding not in ("exact", "ceil", "nearest"):
         raise VramlabError(f"rounding must be one of exact, ceil, nearest, got {rounding!r}", field="rounding")
-    x = _compute(eq, _values(eq, model, dtype, kv_dtype, values))
     if x.denominator == 1:
         return int(x)
     if rounding == "ceil":

@@ -405,15 +405,11 @@ def evaluate_formula(eq, values: dict[str, Any]) -> int:
     >>> evaluate_formula(f, activation_symbols("Qwen/Qwen3-8B", 2048, 1)) == activation_bytes("Qwen/Qwen3-8B", 2048, 1)
     True
     """
-    import sympy as sp
+    from .formulas import evaluate_named
 
-    free = sorted(eq.rhs.free_symbols, key=lambda s: s.name)
-    missing = [s.name for s in free if s.name not in values]
-    if missing:
-        raise VramlabError(f"values missing for symbols {', '.join(missing)}", field="values")
-    fn = sp.lambdify(free, eq.rhs, modules="math")
-    x = Fraction(fn(*[Fraction(str(values[s.name])) for s in free]))
-    return -(-x.numerator // x.denominator)
+    # decimal reading of floats (0.1 is 1/10), as the notebooks' hand checks do
+    exact = {k: Fraction(str(v)) if isinstance(v, float) else v for k, v in values.items()}
+    return evaluate_named(eq, exact, rounding="ceil")
 
 
 def plot_rules(cases: Iterable[RuleComparison], ax=None):

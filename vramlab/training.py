@@ -807,7 +807,7 @@ def formulas() -> dict[str, Any]:
     nu_qk) plus K (optimizer bytes per parameter), N_d (data-parallel GPUs), s (tokens per
     sequence), b (sequences per micro-batch), b_a (bytes per activation value) and r (LoRA rank).
     Values for a model: :func:`formula_values`; exact evaluation:
-    :func:`vramlab.overheads.evaluate_formula`.
+    :func:`vramlab.formulas.evaluate_named` (via :func:`vramlab.overheads.evaluate_formula`).
 
     Keys
     ----
