@@ -43,7 +43,7 @@ from .units import GiB, format_bytes, to_unit
 
 __all__ = [
     "weights_bytes", "weights_breakdown", "kv_bytes_per_token", "kv_cache_bytes", "kv_bytes_per_layer",
-    "activation_bytes", "activation_terms", "resolve_weight_dtype", "resolve_kv_dtype", "estimate", "Estimate",
+    "activation_bytes", "activation_terms", "compute_dtype", "resolve_weight_dtype", "resolve_kv_dtype", "estimate", "Estimate",
     "DEFAULT_FRAMEWORK_BYTES", "DEFAULT_PREFILL_CHUNK", "QUANTIZED_COMPONENTS",
 ]
 
@@ -86,12 +86,26 @@ def resolve_weight_dtype(m: ModelSpec, dtype: str | DType | None = "auto") -> DT
                 return get_dtype("nf4" if str(q.get("bnb_4bit_quant_type", "nf4")) == "nf4" else "int4-raw")
             if q.get("load_in_8bit"):
                 return get_dtype("int8")
-        return _compute_dtype(m)
+        return compute_dtype(m)
     return get_dtype(dtype)
 
 
-def _compute_dtype(m: ModelSpec) -> DType:
-    """The checkpoint's compute dtype from ``torch_dtype`` (bf16 when the field is absent)."""
+def compute_dtype(m: Any) -> DType:
+    """The checkpoint's compute dtype: its ``torch_dtype`` (or ``dtype``), bf16 when absent.
+
+    A config that says float32 computes in float32: that is what transformers loads with
+    ``dtype="auto"``. (vLLM's ``dtype="auto"`` then downcasts float32 checkpoints to a
+    16-bit type; that engine rule lives in :mod:`vramlab.serving`.)
+
+    >>> import vramlab as vl
+    >>> compute_dtype(vl.load_model("Qwen/Qwen3-8B")).name
+    'bf16'
+    >>> compute_dtype({"model_type": "llama", "hidden_size": 64, "intermediate_size": 128,
+    ...                "num_hidden_layers": 1, "num_attention_heads": 4, "vocab_size": 100,
+    ...                "torch_dtype": "float32"}).name
+    'fp32'
+    """
+    m = load_model(m)
     if m.torch_dtype is None:
         return get_dtype("bf16")
     name = TORCH_DTYPE_NAMES.get(str(m.torch_dtype).replace("torch.", ""))
@@ -115,7 +129,7 @@ def resolve_kv_dtype(m: ModelSpec, kv_dtype: str | DType | None = "auto") -> DTy
     vramlab.errors.VramlabError: kv_dtype 'Q4_K_M' is not a KV-cache format; valid: auto, fp32, fp16, bf16, fp8, fp8_e4m3, fp8_e5m2, int8, int4, int4-raw
     """
     if kv_dtype is None or kv_dtype == "auto":
-        return _compute_dtype(m)
+        return compute_dtype(m)
     from .dtypes import list_dtypes
 
     try:
