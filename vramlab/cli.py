@@ -44,6 +44,7 @@ from .memory import (
 from .params import COMPONENTS, active_param_count, param_breakdown
 from .presets import list_models, load_model
 from .spec import ModelSpec
+from .report import render_table
 from .units import GiB, format_bytes, from_unit, to_unit
 from .vllm_log import add_explain_log_arguments, add_pool_arguments, run_explain_log, run_pool
 
@@ -93,24 +94,6 @@ class Subcommand:
 
 # ---------------------------------------------------------------------------
 # Output helpers
-def render_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], align: str | None = None) -> str:
-    """An aligned plain-text table; ``align`` has one ``"l"`` or ``"r"`` per column.
-
-    >>> print(render_table(["part", "bytes"], [["weights", "1,000"], ["kv", "10"]], "lr"))
-    part     bytes
-    weights  1,000
-    kv          10
-    """
-    cells = [[str(h) for h in headers]] + [[str(c) for c in row] for row in rows]
-    align = align or "l" + "r" * (len(headers) - 1)
-    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    lines = []
-    for r in cells:
-        parts = [c.ljust(w) if a == "l" else c.rjust(w) for c, w, a in zip(r, widths, align)]
-        lines.append("  ".join(parts).rstrip())
-    return "\n".join(lines)
-
-
 def _print_json(data: Any) -> None:
     print(json.dumps(data, indent=2))
 

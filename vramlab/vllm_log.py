@@ -441,7 +441,7 @@ def run_explain_log(args) -> int:
     if args.json:
         print(json.dumps(json.loads(df.to_json(orient="records")), indent=2))
         return 0
-    from .cli import render_table
+    from .report import render_table
 
     cols = ["quantity", "logged", "unit", "vramlab", "difference_%"]
     print(render_table(cols, [[("" if _nan(r[c]) else r[c]) for c in cols] for r in df.to_dict("records")], "lrlrr"))
