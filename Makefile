@@ -4,6 +4,11 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
+# Extra flags for JupyterLab / Voila, e.g. make lab LAB_ARGS="--port=9999 --no-browser".
+# As root (a container), Jupyter refuses to start without --allow-root: it is added then.
+LAB_ARGS ?=
+ROOT_ARGS := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
+
 .PHONY: lab test install oracle clean app
 
 $(STAMP): pyproject.toml
@@ -14,15 +19,15 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## Open the notebooks in JupyterLab
+## Open the notebooks in JupyterLab (flags: make lab LAB_ARGS="--port=9999 --no-browser")
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab notebooks/
+	$(VENV)/bin/jupyter lab notebooks/ $(ROOT_ARGS) $(LAB_ARGS)
 
-## Serve notebook 08 (plan your deployment) as a web app with Voila, on loopback only:
+## Serve the calculator app (notebooks/app.ipynb) with Voila, on loopback only:
 ## http://127.0.0.1:8866 (another port: make app APP_PORT=9000)
 APP_PORT ?= 8866
 app: $(STAMP)
-	$(VENV)/bin/voila notebooks/08-plan-your-deployment.ipynb --no-browser --Voila.ip=127.0.0.1 --port=$(APP_PORT)
+	$(VENV)/bin/voila notebooks/app.ipynb --no-browser --Voila.ip=127.0.0.1 --port=$(APP_PORT)
 
 ## Run the whole suite: unit tests, doctests, notebooks (nbval), oracle tests when torch is present
 test: $(STAMP)
@@ -30,7 +35,8 @@ test: $(STAMP)
 
 ## Install the transformers/torch oracle (CPU build of torch pinned)
 oracle: $(STAMP)
-	$(PY) -m pip install --quiet "torch==2.13.0" "transformers>=4.51"
+	$(PY) -m pip install --quiet --index-url https://download.pytorch.org/whl/cpu "torch==2.13.0"
+	$(PY) -m pip install --quiet "transformers>=4.51"
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info
