@@ -11,11 +11,14 @@ Qwen/Qwen3-8B  144.00 KiB
 
 from __future__ import annotations
 
+import math
 from typing import Any, Sequence
 
-from .errors import VramlabError
+from .dtypes import DType
+from .errors import VramlabError, check_int
+from .units import format_both, format_bytes
 
-__all__ = ["render_table"]
+__all__ = ["render_table", "layer_pattern", "kv_line", "weights_line", "figures_text"]
 
 
 def render_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], align: str | None = None) -> str:
@@ -60,3 +63,85 @@ def render_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], align: s
         parts = [c.ljust(w) if a == "l" else c.rjust(w) for c, w, a in zip(r, widths, align)]
         lines.append("  ".join(parts).rstrip())
     return "\n".join(lines)
+
+
+def layer_pattern(m: Any) -> str:
+    """The model's layers as text: ``"36 full"``, ``"4 full + 20 sliding (4,096)"``.
+
+    ``m`` is a :class:`~vramlab.spec.ModelSpec` (only its layer counts and window are read).
+
+    >>> import vramlab as vl
+    >>> layer_pattern(vl.load_model("google/gemma-2-9b"))
+    '21 full + 21 sliding (4,096)'
+    """
+    if not m.num_sliding_layers:
+        return f"{m.num_layers} full"
+    if not m.num_full_layers:
+        return f"{m.num_layers} sliding ({m.sliding_window:,})"
+    return f"{m.num_full_layers} full + {m.num_sliding_layers} sliding ({m.sliding_window:,})"
+
+
+def kv_line(m: Any, kv_dtype: DType, per_token: int, tokens: int, concurrency: int, total: int) -> str:
+    """One line on a model's KV cache: per token, and for ``concurrency`` x ``tokens`` tokens.
+
+    ``m`` is the :class:`~vramlab.spec.ModelSpec` (name, attention kind, layers are read);
+    the byte counts come from :mod:`vramlab.memory` (see :func:`vramlab.widgets.kv_text`).
+
+    >>> import vramlab as vl
+    >>> m, d = vl.load_model("Qwen/Qwen3-8B"), vl.get_dtype("fp8")
+    >>> print(kv_line(m, d, vl.kv_bytes_per_token(m, d), 32768, 1, vl.kv_cache_bytes(m, 32768, 1, d)))
+    Qwen/Qwen3-8B (GQA, 36 full): 72 KiB/token in fp8; 1 x 32,768 tokens = 2.42 GB (2.25 GiB)
+    """
+    return (f"{m.name} ({m.attention_kind}, {layer_pattern(m)}): {format_bytes(per_token, 'KiB', 0)}/token in "
+            f"{kv_dtype.name}; {concurrency:,} x {tokens:,} tokens = {format_both(total)}")
+
+
+def weights_line(model: str, params: int, dtype: DType, weights: int) -> str:
+    """One line on a model's weights in a format (see :func:`vramlab.widgets.weights_text`).
+
+    >>> import vramlab as vl
+    >>> d = vl.get_dtype("int4")
+    >>> print(weights_line("Qwen/Qwen3-8B", 8190735360, d, vl.weights_bytes("Qwen/Qwen3-8B", d)))
+    Qwen/Qwen3-8B: 8,190,735,360 parameters in int4 (4.156 bits, linear layers only) = 6.10 GB (5.68 GiB)
+    """
+    scope = ", linear layers only" if dtype.weight_only else ""
+    return f"{model}: {params:,} parameters in {dtype.name} ({float(dtype.bits):.4g} bits{scope}) = {format_both(weights)}"
+
+
+def figures_text(figures: Any, width: int = 44) -> str:
+    """Published vs reproduced vs corrected as a fixed-width text table.
+
+    Parameters
+    ----------
+    figures : list of vramlab.articles.Figure, or a DataFrame
+        From ``vramlab.articles.qwen3_8b_figures``/``qwq_32b_figures`` or their DataFrames
+        (rows with ``quantity, published, reproduced, corrected, unit, error_pct``).
+    width : int
+        Width of the quantity column.
+
+    Examples
+    --------
+    >>> import vramlab.articles as art
+    >>> print(figures_text(art.qwq_32b_figures()[3:4]))
+    quantity                                     published     reproduced    corrected            error
+    weights, FP16                                64 GB         64 GB         65.53 GB            -2.3%
+    """
+    width = check_int("width", width, minimum=8, maximum=200)
+    if hasattr(figures, "to_dict") and not isinstance(figures, list):
+        rows = figures.to_dict("records")
+    else:
+        rows = [f.to_dict() for f in figures]
+    lines = [f"{'quantity':<{width}} {'published':<13} {'reproduced':<13} {'corrected':<20} {'error':>6}"]
+    for r in rows:
+        c = r["corrected"]
+        if c is None or (isinstance(c, float) and math.isnan(c)):
+            corr = "—"
+        else:
+            unit = r["unit"]
+            corr = f"{int(c):,}" if c == int(c) else f"{c:,.2f}"
+            corr = f"{corr} {unit}".strip()
+        e = r["error_pct"]
+        err = "" if e is None or math.isnan(e) else f"{e:+.1f}%"
+        q = r["quantity"] if len(r["quantity"]) <= width else r["quantity"][: width - 1] + "…"
+        lines.append(f"{q:<{width}} {r['published']:<13} {r['reproduced']:<13} {corr:<20} {err:>6}")
+    return "\n".join(line.rstrip() for line in lines)
