@@ -56,6 +56,15 @@ class GPU:
         Total memory the driver reports (``torch.cuda.mem_get_info()[1]``), where measured.
     source : str
         Where the figures come from.
+    memory_bandwidth : int or None
+        Peak memory bandwidth in bytes/s (datasheet; 1 TB/s = 10**12 bytes/s).
+    bf16_flops : int or None
+        Dense (no 2:4 sparsity) peak 16-bit tensor FLOP/s: bf16 with fp32 accumulate, or fp16
+        on a GPU without bf16 (T4).
+    fp8_flops : int or None
+        Dense peak fp8 tensor FLOP/s; None where the GPU has no fp8 tensor cores.
+    speed_source : str
+        Where bandwidth and FLOP/s come from.
     """
 
     name: str
@@ -65,6 +74,10 @@ class GPU:
     measured_usable_bytes: int | None
     source: str
     aliases: tuple[str, ...] = ()
+    memory_bandwidth: int | None = None
+    bf16_flops: int | None = None
+    fp8_flops: int | None = None
+    speed_source: str = ""
 
     @property
     def usable_bytes(self) -> int:
@@ -87,31 +100,79 @@ GPUS: dict[str, GPU] = {
     for g in [
         GPU("RTX 3090", "NVIDIA", "24 GB GDDR6X", 24 * GiB, from_unit(23.58, "GiB"),
             f"NVIDIA GeForce RTX 3090 spec (24 GB GDDR6X); usable 23.58 GiB: {_VLLM}, rows 1-2 "
-            "(github.com/vllm-project/vllm/issues/10517)", ("3090",)),
+            "(github.com/vllm-project/vllm/issues/10517)", ("3090",),
+            memory_bandwidth=936 * 10**9, bf16_flops=71 * 10**12, fp8_flops=None,
+            speed_source="NVIDIA Ampere GA102 GPU architecture whitepaper: 936 GB/s; BF16 tensor with FP32 "
+                         "accumulate 71 TFLOPS dense (142 with sparsity); no FP8"),
         GPU("RTX 4090", "NVIDIA", "24 GB GDDR6X", 24 * GiB, None,
             "NVIDIA GeForce RTX 4090 spec (24 GB GDDR6X); nvidia-smi total 24,564 MiB "
-            "(github.com/vllm-project/vllm/issues/7768)", ("4090",)),
-        GPU("RTX 5090", "NVIDIA", "32 GB GDDR7", 32 * GiB, None, "NVIDIA GeForce RTX 5090 spec (32 GB GDDR7)", ("5090",)),
-        GPU("RTX A6000", "NVIDIA", "48 GB GDDR6", 48 * GiB, None, "NVIDIA RTX A6000 datasheet (48 GB GDDR6 with ECC)", ("A6000",)),
-        GPU("L40S", "NVIDIA", "48 GB GDDR6", 48 * GiB, None, "NVIDIA L40S datasheet (48 GB GDDR6 with ECC)"),
-        GPU("T4", "NVIDIA", "16 GB GDDR6", 16 * GiB, None, "NVIDIA T4 datasheet (16 GB GDDR6)"),
-        GPU("A10", "NVIDIA", "24 GB GDDR6", 24 * GiB, None, "NVIDIA A10 datasheet (24 GB GDDR6)"),
-        GPU("L4", "NVIDIA", "24 GB GDDR6", 24 * GiB, None, "NVIDIA L4 datasheet (24 GB GDDR6)"),
-        GPU("A100 40GB", "NVIDIA", "40 GB HBM2", 40 * GiB, None, "NVIDIA A100 datasheet (40 GB HBM2)"),
-        GPU("A100 80GB", "NVIDIA", "80 GB HBM2e", 80 * GiB, None, "NVIDIA A100 datasheet (80 GB HBM2e)", ("A100",)),
+            "(github.com/vllm-project/vllm/issues/7768)", ("4090",),
+            memory_bandwidth=1008 * 10**9, bf16_flops=165_200 * 10**9, fp8_flops=660_600 * 10**9,
+            speed_source="NVIDIA Ada GPU architecture whitepaper (RTX 4090): 1,008 GB/s; BF16 tensor with FP32 "
+                         "accumulate 165.2 TFLOPS dense; FP8 tensor 660.6 TFLOPS dense (1,321.2 with sparsity)"),
+        GPU("RTX 5090", "NVIDIA", "32 GB GDDR7", 32 * GiB, None, "NVIDIA GeForce RTX 5090 spec (32 GB GDDR7)", ("5090",),
+            memory_bandwidth=1792 * 10**9, bf16_flops=209_500 * 10**9, fp8_flops=838_400 * 10**9,
+            speed_source="NVIDIA RTX Blackwell GPU architecture whitepaper (RTX 5090): 1,792 GB/s; BF16 tensor "
+                         "with FP32 accumulate 209.5 TFLOPS dense; FP8 838.4 TFLOPS dense (1,676.8 with sparsity)"),
+        GPU("RTX A6000", "NVIDIA", "48 GB GDDR6", 48 * GiB, None, "NVIDIA RTX A6000 datasheet (48 GB GDDR6 with ECC)", ("A6000",),
+            memory_bandwidth=768 * 10**9, bf16_flops=154_800 * 10**9, fp8_flops=None,
+            speed_source="NVIDIA RTX A6000 datasheet: 768 GB/s; tensor 309.7 TFLOPS with sparsity, so 154.8 "
+                         "dense; no FP8"),
+        GPU("L40S", "NVIDIA", "48 GB GDDR6", 48 * GiB, None, "NVIDIA L40S datasheet (48 GB GDDR6 with ECC)",
+            memory_bandwidth=864 * 10**9, bf16_flops=362_050 * 10**9, fp8_flops=733_000 * 10**9,
+            speed_source="NVIDIA L40S datasheet: 864 GB/s; BF16 tensor 362.05 TFLOPS dense (733 with sparsity); "
+                         "FP8 733 TFLOPS dense (1,466 with sparsity)"),
+        GPU("T4", "NVIDIA", "16 GB GDDR6", 16 * GiB, None, "NVIDIA T4 datasheet (16 GB GDDR6)",
+            memory_bandwidth=320 * 10**9, bf16_flops=65 * 10**12, fp8_flops=None,
+            speed_source="NVIDIA T4 datasheet: 320 GB/s; mixed-precision FP16/FP32 tensor 65 TFLOPS (Turing has "
+                         "no BF16: the 16-bit figure is FP16); no FP8"),
+        GPU("A10", "NVIDIA", "24 GB GDDR6", 24 * GiB, None, "NVIDIA A10 datasheet (24 GB GDDR6)",
+            memory_bandwidth=600 * 10**9, bf16_flops=125 * 10**12, fp8_flops=None,
+            speed_source="NVIDIA A10 datasheet: 600 GB/s; BF16 tensor 125 TFLOPS dense (250 with sparsity); no FP8"),
+        GPU("L4", "NVIDIA", "24 GB GDDR6", 24 * GiB, None, "NVIDIA L4 datasheet (24 GB GDDR6)",
+            memory_bandwidth=300 * 10**9, bf16_flops=121 * 10**12, fp8_flops=242_500 * 10**9,
+            speed_source="NVIDIA L4 datasheet: 300 GB/s; BF16 tensor 242 TFLOPS and FP8 485 TFLOPS with "
+                         "sparsity, so 121 and 242.5 dense"),
+        GPU("A100 40GB", "NVIDIA", "40 GB HBM2", 40 * GiB, None, "NVIDIA A100 datasheet (40 GB HBM2)",
+            memory_bandwidth=1555 * 10**9, bf16_flops=312 * 10**12, fp8_flops=None,
+            speed_source="NVIDIA A100 datasheet: 40GB 1,555 GB/s; BF16 tensor 312 TFLOPS dense (624 with "
+                         "sparsity); no FP8"),
+        GPU("A100 80GB", "NVIDIA", "80 GB HBM2e", 80 * GiB, None, "NVIDIA A100 datasheet (80 GB HBM2e)", ("A100",),
+            memory_bandwidth=2039 * 10**9, bf16_flops=312 * 10**12, fp8_flops=None,
+            speed_source="NVIDIA A100 datasheet: 80GB SXM 2,039 GB/s (80GB PCIe 1,935 GB/s: the SXM figure "
+                         "bounds both); BF16 tensor 312 TFLOPS dense (624 with sparsity); no FP8"),
         GPU("H100 80GB", "NVIDIA", "80 GB HBM3", 80 * GiB, from_unit(79.19, "GiB"),
             f"NVIDIA H100 SXM datasheet (80 GB HBM3); nvidia-smi total 81,559 MiB ({_SMI}); "
             f"usable 79.19 GiB: {_VLLM}, rows 22-43 (llm-d-incubation/llm-d-planner, vLLM v0.19.0 logs "
-            "named 'H100 80GB')", ("H100", "H100 SXM", "H100 SXM 80GB")),
-        GPU("H100 PCIe", "NVIDIA", "80 GB HBM2e", 80 * GiB, None, "NVIDIA H100 PCIe datasheet (80 GB HBM2e)"),
+            "named 'H100 80GB')", ("H100", "H100 SXM", "H100 SXM 80GB"),
+            memory_bandwidth=3350 * 10**9, bf16_flops=989_400 * 10**9, fp8_flops=1_978_900 * 10**9,
+            speed_source="NVIDIA H100 datasheet, SXM: 3.35 TB/s; BF16 tensor 1,979 TFLOPS and FP8 3,958 "
+                         "TFLOPS with sparsity, so 989.4 and 1,978.9 dense (Hopper whitepaper)"),
+        GPU("H100 PCIe", "NVIDIA", "80 GB HBM2e", 80 * GiB, None, "NVIDIA H100 PCIe datasheet (80 GB HBM2e)",
+            memory_bandwidth=2000 * 10**9, bf16_flops=756_500 * 10**9, fp8_flops=1_513_000 * 10**9,
+            speed_source="NVIDIA H100 datasheet, PCIe: 2 TB/s; BF16 tensor 1,513 TFLOPS and FP8 3,026 TFLOPS "
+                         "with sparsity, so 756.5 and 1,513 dense"),
         GPU("H200", "NVIDIA", "141 GB HBM3e", 141 * GiB, None,
             f"NVIDIA H200 datasheet ('141GB' HBM3e); nvidia-smi total 143,771 MiB = 140.4 GiB ({_SMI}), "
-            "so the box figure is close to 141 GiB, not 141 x 10^9 bytes", ("H200 SXM",)),
+            "so the box figure is close to 141 GiB, not 141 x 10^9 bytes", ("H200 SXM",),
+            memory_bandwidth=4800 * 10**9, bf16_flops=989_400 * 10**9, fp8_flops=1_978_900 * 10**9,
+            speed_source="NVIDIA H200 datasheet, SXM: 4.8 TB/s; BF16 tensor 1,979 TFLOPS and FP8 3,958 TFLOPS "
+                         "with sparsity, so 989.4 and 1,978.9 dense (the H100 SXM's compute)"),
         GPU("B200", "NVIDIA", "180 GB HBM3e", 180 * GiB, None,
             f"NVIDIA DGX B200 datasheet (1,440 GB for 8 GPUs); nvidia-smi total 183,359 MiB = 179.1 GiB "
-            f"({_SMI}), so close to 180 GiB"),
-        GPU("MI300X", "AMD", "192 GB HBM3", 192 * GiB, None, "AMD Instinct MI300X datasheet (192 GB HBM3)"),
-        GPU("Gaudi 3", "Intel", "128 GB HBM2e", 128 * GiB, None, "Intel Gaudi 3 AI accelerator white paper (128 GB HBM2e)"),
+            f"({_SMI}), so close to 180 GiB",
+            memory_bandwidth=8000 * 10**9, bf16_flops=2_250 * 10**12, fp8_flops=4_500 * 10**12,
+            speed_source="NVIDIA DGX B200 datasheet: 64 TB/s HBM3e for 8 GPUs (8 TB/s each), FP8 72 PFLOPS "
+                         "training for 8 GPUs with sparsity (4.5 PFLOPS dense each); BF16 half of FP8: 2.25 "
+                         "PFLOPS dense"),
+        GPU("MI300X", "AMD", "192 GB HBM3", 192 * GiB, None, "AMD Instinct MI300X datasheet (192 GB HBM3)",
+            memory_bandwidth=5300 * 10**9, bf16_flops=1_307_400 * 10**9, fp8_flops=2_614_900 * 10**9,
+            speed_source="AMD Instinct MI300X datasheet: 5.3 TB/s; BF16 1,307.4 TFLOPS and FP8 2,614.9 TFLOPS "
+                         "dense (twice that with sparsity)"),
+        GPU("Gaudi 3", "Intel", "128 GB HBM2e", 128 * GiB, None, "Intel Gaudi 3 AI accelerator white paper (128 GB HBM2e)",
+            memory_bandwidth=3700 * 10**9, bf16_flops=1_835 * 10**12, fp8_flops=1_835 * 10**12,
+            speed_source="Intel Gaudi 3 AI accelerator white paper: 3.7 TB/s; matrix engines 1,835 TFLOPS in "
+                         "BF16 and in FP8 (no sparsity)"),
     ]
 }
 
