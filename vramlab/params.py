@@ -33,7 +33,10 @@ from typing import Any
 
 from .spec import ModelSpec
 
-__all__ = ["param_breakdown", "param_count", "active_param_count", "moe_layer_indices", "params_per_expert"]
+__all__ = [
+    "param_breakdown", "param_count", "active_param_count", "moe_layer_indices", "params_per_expert",
+    "embedding_split",
+]
 
 COMPONENTS = ("embeddings", "attention", "mlp", "experts", "shared_experts", "router", "norms", "biases", "lm_head")
 
@@ -208,3 +211,22 @@ def active_param_count(m: ModelSpec) -> int:
     w, b = params_per_expert(m)
     idle = m.num_experts - m.num_experts_per_tok
     return total - len(moe_layer_indices(m)) * idle * (w + b)
+
+
+def embedding_split(m: ModelSpec) -> dict[str, int]:
+    """Parameters in the embeddings, the output head and everything else.
+
+    ``non_embedding`` is what model cards call "non-embedding parameters": the decoder
+    layers and the final norm.
+
+    >>> from vramlab import load_model
+    >>> s = embedding_split(load_model("Qwen/Qwen3-8B"))
+    >>> f"{s['non_embedding']:,}"
+    '6,946,075,648'
+    >>> s["lm_head"] == s["embeddings"]        # untied: a second V x h matrix
+    True
+    """
+    b = param_breakdown(m)
+    emb, head = b["embeddings"], b.get("lm_head", 0)
+    total = sum(b.values())
+    return {"embeddings": emb, "lm_head": head, "non_embedding": total - emb - head, "total": total}

@@ -20,7 +20,7 @@ from typing import Any, Mapping
 from .errors import VramlabError
 from .spec import ModelSpec, from_config, read_config_file
 
-__all__ = ["list_models", "load_model", "preset_record"]
+__all__ = ["list_models", "load_model", "preset_record", "with_config"]
 
 
 @lru_cache(maxsize=1)
@@ -112,3 +112,28 @@ def load_model(model: str | Path | Mapping[str, Any] | ModelSpec, name: str | No
         return from_config(read_config_file(path), name=name or str(model))
     rec = preset_record(str(model))
     return from_config(rec["config"], name=rec["id"], meta=rec)
+
+
+def with_config(model: Any, **changes: Any) -> ModelSpec:
+    """The same model with some config.json fields changed (a "what if" variant).
+
+    The fields are changed in the raw config (in ``text_config`` for multimodal files) and
+    the model is read again, so every derived figure follows.
+
+    Examples
+    --------
+    What if QwQ-32B had no grouped-query attention (one KV head per query head)?
+
+    >>> import vramlab as vl
+    >>> m = vl.load_model("Qwen/QwQ-32B")
+    >>> mha = with_config(m, num_key_value_heads=m.num_q_heads)
+    >>> mha.attention_kind, vl.kv_bytes_per_token(mha, "bf16") // vl.kv_bytes_per_token(m, "bf16")
+    ('MHA', 5)
+    """
+    m = load_model(model)
+    raw = dict(m.hf_config)
+    if isinstance(raw.get("text_config"), Mapping) and "num_hidden_layers" not in raw:
+        raw["text_config"] = {**raw["text_config"], **changes}
+    else:
+        raw.update(changes)
+    return from_config(raw, name=m.name, meta=m.meta)
