@@ -4,11 +4,21 @@ Each notebook has a module here (``n01.py`` for notebook 01, ...) defining ``EXE
 a dict from an exercise id such as ``"01.2"`` to an :class:`Exercise`, whose answer is a
 function computing it with vramlab (answers are never stored as plain text).
 
+Every exercise in a notebook has the same shape: the question (markdown), an answer cell
+``answer = None`` that the learner fills and runs through :func:`check` (a hint comes with a
+wrong answer), and a worked solution inside a collapsed ``<details>`` block. Nothing a notebook
+prints gives the answer away: with ``None`` the check only asks for an answer.
+
+Two kinds of answer: a number (compared within ``rel_tol``), or one letter of a multiple choice
+for the "explain why" questions (``choices`` lists the valid letters).
+
 >>> import vramlab as vl
 >>> vl.exercises.check("00.1", 1073741824)
 '✓ Right: 1 GiB is 1,073,741,824 bytes.'
 >>> vl.exercises.check("00.1", 10**9)
 '✗ Not quite (got 1,000,000,000 bytes). Hint: GiB is a power of two: 2**30.'
+>>> vl.exercises.check("00.1", None)
+'Replace None with your answer (in bytes) and run the cell again.'
 """
 
 from __future__ import annotations
@@ -40,6 +50,9 @@ class Exercise:
         Unit of the answer, named in the feedback ("" for none).
     solution : str
         Shown when right; ``{answer}`` is replaced by the formatted answer.
+    choices : tuple of str
+        The letters of a multiple-choice question (``()`` for a numeric one); the answer
+        function then returns one of them.
     """
 
     question: str
@@ -48,6 +61,7 @@ class Exercise:
     rel_tol: float = 0.0
     unit: str = ""
     solution: str = "{answer}."
+    choices: tuple[str, ...] = ()
 
 
 def _registry() -> dict[str, Exercise]:
@@ -92,20 +106,30 @@ def _fmt(x: Any) -> str:
         return f"{x:,}"
     if isinstance(x, float):
         return f"{x:,.4g}"
-    return repr(x)
+    return str(x)
 
 
 def check(exercise_id: str, value: Any) -> str:
     """Say whether ``value`` answers the exercise, with a hint when it does not.
 
-    Numbers are compared within the exercise's relative tolerance; strings
-    case-insensitively.
+    Numbers are compared within the exercise's relative tolerance; the letter of a
+    multiple choice case-insensitively. ``None`` (the answer cell as committed) only asks
+    for an answer, so running a notebook top to bottom shows no hint and no answer.
+
+    >>> check("07.4", "z")
+    "Answer with one of the letters 'a', 'b', 'c' (got 'z')."
     """
     ex = _get(exercise_id)
+    unit = f" (in {ex.unit})" if ex.unit else ""
+    if value is None:
+        return f"Replace None with your answer{unit} and run the cell again."
     right = ex.answer()
-    unit = f" {ex.unit}" if ex.unit else ""
-    if isinstance(right, str):
-        ok = isinstance(value, str) and value.strip().lower() == right.strip().lower()
+    if ex.choices:
+        letter = value.strip().lower() if isinstance(value, str) else value
+        if letter not in ex.choices:
+            valid = ", ".join(repr(c) for c in ex.choices)
+            return f"Answer with one of the letters {valid} (got {value!r})."
+        ok = letter == right
     else:
         try:
             v = float(value)
@@ -114,4 +138,5 @@ def check(exercise_id: str, value: Any) -> str:
         ok = abs(v - right) <= ex.rel_tol * abs(right) if ex.rel_tol else v == right
     if ok:
         return "✓ Right: " + ex.solution.format(answer=_fmt(right))
-    return f"✗ Not quite (got {_fmt(value)}{unit}). Hint: {ex.hint}"
+    got = repr(value) if ex.choices else f"{_fmt(value)}{' ' + ex.unit if ex.unit else ''}"
+    return f"✗ Not quite (got {got}). Hint: {ex.hint}"

@@ -24,7 +24,7 @@ EXERCISES = {
         solution="1 GiB is {answer} bytes.",
     ),
     "00.2": Exercise(
-        question="A card sold as '80 GB' holds 80 x 10**9 bytes. How many GiB is that?",
+        question="A model card says the weights take '80 GB', that is 80 x 10**9 bytes. How many GiB is that?",
         answer=_card_gib,
         hint="Divide the bytes by 2**30, not by 10**9.",
         rel_tol=1e-3,

@@ -3,12 +3,6 @@
 from . import Exercise
 
 
-def _tokens_qwen3_h100() -> int:
-    from ..serving import kv_pool
-
-    return kv_pool("Qwen/Qwen3-8B", gpu="H100 80GB", gpu_memory_utilization=0.9, max_model_len=32768).tokens
-
-
 def _concurrency_fp8() -> float:
     from ..serving import kv_pool
 
@@ -22,18 +16,23 @@ def _blocks_per_request() -> int:
     return kv_pool("Qwen/Qwen3-8B", gpu="H100 80GB", max_model_len=10000, block_size=16).blocks_per_request
 
 
-def _paged_waste() -> float:
-    from ..serving import simulate_paging
+def _tokens_at_085() -> int:
+    from ..serving import kv_pool
 
-    return round(simulate_paging(1000, max_model_len=2048, block_size=32, seed=0).paged_waste_pct, 1)
+    return kv_pool("Qwen/Qwen3-8B", gpu="H100 80GB", gpu_memory_utilization=0.85, max_model_len=32768).tokens
+
+
+def _why_bigger_blocks_waste_more() -> str:
+    return "b"
 
 
 EXERCISES = {
     "07.1": Exercise(
-        question="How many tokens does vLLM's KV pool hold for Qwen3-8B on one H100 80GB at "
-                 "gpu_memory_utilization 0.9 and max_model_len 32768?",
-        answer=_tokens_qwen3_h100,
-        hint="vl.kv_pool(...).tokens: KV memory divided by 144 KiB per token, in whole 16-token blocks.",
+        question="By hand, from the pool printed in section 1 (Qwen3-8B, one H100 80GB, max_model_len "
+                 "32768): how many tokens does the KV pool hold at gpu_memory_utilization 0.85?",
+        answer=_tokens_at_085,
+        hint="Weights, activation peak and non-torch memory do not depend on the utilization: the KV "
+             "memory shrinks by 0.05 x 79.19 GiB; divide by 16 x 144 KiB per block, keep whole blocks, x 16.",
         rel_tol=0.001,
         unit="tokens",
         solution="{answer} tokens.",
@@ -54,12 +53,14 @@ EXERCISES = {
         solution="{answer} blocks: the last one is partly empty.",
     ),
     "07.4": Exercise(
-        question="Simulate 1000 requests (seed 0, max_model_len 2048) with 32-token blocks: what % of the "
-                 "paged reservation is waste (1 decimal)?",
-        answer=_paged_waste,
-        hint="vl.serving.simulate_paging(1000, max_model_len=2048, block_size=32, seed=0).paged_waste_pct",
-        rel_tol=0.01,
-        unit="%",
-        solution="{answer} %: bigger blocks waste more of each request's last block.",
+        question="With 32-token blocks instead of 16, the paged waste of the simulation roughly doubles. Why? "
+                 "(a) a request needs twice as many blocks; (b) only the last block of a request is partly "
+                 "empty, on average by about half a block, and that block is twice as large; (c) vLLM "
+                 "reserves max_model_len tokens per request with bigger blocks.",
+        answer=_why_bigger_blocks_waste_more,
+        hint="Which block of a request can be partly empty, and how big is it?",
+        choices=("a", "b", "c"),
+        solution="({answer}) The waste per request is the empty part of its last block: about (b - 1) / 2 "
+                 "tokens for block size b, so it grows with b while the tokens stored stay the same.",
     ),
 }

@@ -2,12 +2,12 @@
 
 from . import Exercise
 
-
-def _row(row_id: int):
-    from ..serving import calibration_table
-
-    df = calibration_table()
-    return df[df.row_id == row_id].iloc[0]
+#: A vLLM start-up log none of vramlab's constants were fitted to (held out): vLLM v0.19.0,
+#: meta-llama/Llama-3.1-8B-Instruct with ``--quantization fp8`` (fp8 weights, bf16 KV cache) on one
+#: H100 80GB, gpu_memory_utilization 0.95, max_model_len 8192, which logged
+#: "GPU KV cache size: 529,248 tokens". Source: llm-d-incubation/llm-d-planner PR 205,
+#: accuracy/results/v0.19.0/logs/meta-llama-llama-3---h100-80gb--tp1pp1dp1--8192-qfp8.log.
+HELD_OUT_FP8_TOKENS_LOGGED = 529_248
 
 
 def _tokens_row22_from_logged_kv() -> int:
@@ -18,15 +18,11 @@ def _tokens_row22_from_logged_kv() -> int:
     return int(kv * GiB // per_block) * 16
 
 
-def _worst_tokens_row() -> int:
-    from ..serving import calibration_table
+def _kv_per_token_per_gpu_tp2() -> int:
+    import vramlab as vl
 
-    df = calibration_table()
-    return int(df.loc[df["tokens_err_%"].abs().idxmax(), "row_id"])
-
-
-def _tp2_weights() -> float:
-    return round(float(_row(24)["weights_pred"]), 2)
+    return vl.kv_pool("meta-llama/Llama-3.1-8B-Instruct", gpu="H100 80GB", gpu_memory_utilization=0.95,
+                      max_model_len=8192, tensor_parallel=2).kv_bytes_per_token
 
 
 EXERCISES = {
@@ -40,17 +36,33 @@ EXERCISES = {
         solution="{answer} tokens (the log says 476,016: 58.11 is rounded).",
     ),
     "10.2": Exercise(
-        question="Which calibration row does vramlab predict the KV tokens of least accurately (its row_id)?",
-        answer=_worst_tokens_row,
-        hint="vl.serving.calibration_table() and the column 'tokens_err_%'.",
-        solution="Row {answer}.",
+        question="Rows 1-2 print the weights as '14.9888 GB', and vramlab's 14.99 GiB matches them to 0.00 %, "
+                 "although a GB is 7 % smaller than a GiB. Why? (a) the RoPE cache makes up the 7 %; "
+                 "(b) that vLLM version divided by 2**30 and printed the unit 'GB': the figure is in GiB; "
+                 "(c) an RTX 3090 stores weights more compactly.",
+        answer=lambda: "b",
+        hint="Divide 8,030,261,248 parameters x 2 bytes by 10**9, then by 2**30.",
+        choices=("a", "b", "c"),
+        solution="({answer}) 16.06 x 10**9 bytes are 14.96 GiB (+ 32 MiB of RoPE cache = 14.99): the "
+                 "old log's 'GB' is GiB; newer versions print 'GiB'.",
     ),
     "10.3": Exercise(
-        question="With tensor_parallel 2, how many GiB of Llama-3.1-8B weights does each GPU hold (2 decimals)?",
-        answer=_tp2_weights,
-        hint="Half of everything sharded, plus the replicated norms and the RoPE cache.",
-        rel_tol=0.002,
-        unit="GiB",
-        solution="{answer} GiB (vLLM logged 7.51 GiB).",
+        question="By hand: row 24 runs Llama-3.1-8B (32 layers, 8 KV heads of 128, bf16 KV) with "
+                 "tensor_parallel 2. How many bytes of KV cache does one token take on each GPU?",
+        answer=_kv_per_token_per_gpu_tp2,
+        hint="Each GPU keeps K and V for its share of the KV heads: 2 x layers x (8 / 2) x 128 x 2 bytes.",
+        unit="bytes",
+        solution="{answer} bytes per token per GPU: half the KV heads, so twice the tokens per GiB.",
+    ),
+    "10.4": Exercise(
+        question="Predict a held-out log: vLLM v0.19.0, Llama-3.1-8B-Instruct with --quantization fp8 "
+                 "(fp8 weights, bf16 KV cache) on one H100 80GB, gpu_memory_utilization 0.95, "
+                 "max_model_len 8192. What 'GPU KV cache size' (tokens) did it log? Within 0.5 %.",
+        answer=lambda: HELD_OUT_FP8_TOKENS_LOGGED,
+        hint="vl.kv_pool(..., weight_dtype='fp8') with the log's settings; fp8 halves the weights, "
+             "which leaves about 6.5 GiB more for the KV pool than row 22.",
+        rel_tol=0.005,
+        unit="tokens",
+        solution="vLLM logged {answer} tokens; none of vramlab's constants were fitted to this log.",
     ),
 }
