@@ -1,0 +1,165 @@
+"""Robustness: whatever a careless or hostile user passes, vramlab answers with a clean
+VramlabError or a value that passes sanity invariants -- never another exception, never
+silent nonsense.
+
+The seeded generators live in ``tests/fuzz/`` (also run by ``benchmarks/bench_fuzz.py``):
+mutated fields of every preset config, missing and extra keys, broken files, garbage
+arguments to every public function, mutated and random vLLM logs, random command lines.
+Hypothesis tests add more, derandomized so CI is stable. Counts by category are printed
+(``pytest -s``). Over 10,000 inputs in all.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import string
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import vramlab as vl
+from vramlab import units
+from vramlab.errors import MAX_BYTES, MAX_TOKENS, VramlabError, check_int, check_number
+
+from .fuzz import gen_args, gen_cli, gen_configs, gen_logs
+from .fuzz.core import GARBAGE, Report, run_cases
+
+#: Inputs per generator (seeded): the suite's size. The exhaustive argument sweep adds
+#: len(GARBAGE) inputs per argument of every target, the files about 150.
+SIZES = {"arguments": 3000, "configs": 3000, "logs": 800, "cli": 1200}
+HYPOTHESIS_EXAMPLES = 300
+FUZZ = settings(derandomize=True, deadline=None, database=None, max_examples=HYPOTHESIS_EXAMPLES,
+                suppress_health_check=list(HealthCheck))
+
+
+def _assert_clean(report: Report, title: str) -> None:
+    print(f"\n{title}: {report.total} inputs\n{report.table()}")
+    bad = {k: v for k, v in report.by_outcome().items() if k not in ("refused", "value")}
+    assert not bad, f"{title}: {dict(bad)}\n{report.failure_lines()}"
+    assert report.by_outcome()["value"] > 0 or title in ("files",), f"{title}: nothing ever ran through"
+
+
+def test_suite_size():
+    """The seeded generators alone feed over 10,000 inputs."""
+    exhaustive = sum(1 for _ in gen_args.exhaustive_cases())
+    assert sum(SIZES.values()) + exhaustive >= 10_000
+
+
+def test_every_argument_gets_every_garbage_value():
+    _assert_clean(run_cases(gen_args.exhaustive_cases()), "exhaustive arguments")
+
+
+def test_random_arguments():
+    _assert_clean(run_cases(gen_args.argument_cases(random.Random(1), SIZES["arguments"])), "random arguments")
+
+
+def test_mutated_preset_configs():
+    _assert_clean(run_cases(gen_configs.config_cases(random.Random(2), SIZES["configs"])), "configs")
+
+
+def test_broken_files(tmp_path):
+    report = run_cases(gen_configs.file_cases(tmp_path))
+    _assert_clean(report, "files")
+    assert report.by_outcome()["refused"] >= 40
+
+
+def test_vllm_logs():
+    _assert_clean(run_cases(gen_logs.log_cases(random.Random(3), SIZES["logs"])), "logs")
+
+
+def test_command_lines(tmp_path):
+    files = [p for _, p in gen_configs.broken_files(tmp_path)] + gen_cli.fixture_files()
+    report = run_cases(gen_cli.cli_cases(random.Random(4), SIZES["cli"], files=files))
+    _assert_clean(report, "cli")
+
+
+# -- hypothesis ------------------------------------------------------------------------------
+ANYTHING = st.one_of(
+    st.integers(), st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=20), st.binary(max_size=8),
+    st.booleans(), st.none(), st.lists(st.integers(), max_size=3), st.fractions(), st.decimals(),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2), st.sampled_from(GARBAGE),
+)
+
+
+@FUZZ
+@given(ANYTHING)
+def test_check_int_returns_an_int_in_range_or_refuses(value):
+    try:
+        n = check_int("n", value, minimum=1, maximum=1000)
+    except VramlabError as exc:
+        assert exc.field == "n" and "between 1 and 1000" in str(exc)
+        return
+    assert type(n) is int and 1 <= n <= 1000 and n == value
+    assert not isinstance(value, (bool, str, bytes))
+
+
+@FUZZ
+@given(ANYTHING)
+def test_check_number_returns_a_finite_float_in_range_or_refuses(value):
+    try:
+        x = check_number("x", value, minimum=0.0, maximum=1e6)
+    except VramlabError as exc:
+        assert exc.field == "x" and "<= 1000000.0" in str(exc)
+        return
+    assert type(x) is float and math.isfinite(x) and 0.0 <= x <= 1e6
+    assert not isinstance(value, (bool, str, bytes))
+
+
+@FUZZ
+@given(st.integers(1, MAX_TOKENS))
+def test_parse_count_reads_what_it_is_given(n):
+    assert units.parse_count(str(n)) == n
+    assert units.parse_count(f"{n:,}") == n
+    assert units.parse_count(f" {n:_} ") == n
+    if n * 1024 <= MAX_TOKENS:
+        assert units.parse_count(f"{n}k") == units.parse_count(f"{n}K") == n * 1024
+
+
+TYPED = st.text(alphabet=string.digits + ".,_ %kKMGiBbe-+x" + "\x00é", max_size=14)
+
+
+@FUZZ
+@given(TYPED)
+def test_parsers_refuse_or_answer_in_range(text):
+    for parse, lo, hi in ((units.parse_count, 1, MAX_TOKENS), (units.parse_size, 0, MAX_BYTES),
+                          (units.parse_bytes, 0, MAX_BYTES), (units.parse_fraction, 0.0, 1.0)):
+        try:
+            v = parse(text)
+        except VramlabError as exc:
+            assert "\n" not in str(exc) and exc.field
+            continue
+        assert lo <= v <= hi and not isinstance(v, bool), (parse.__name__, text, v)
+        if parse is units.parse_fraction and not text.strip().endswith("%"):
+            assert float(text) <= 1  # a bare "10" is never 1000 %
+
+
+@FUZZ
+@given(st.integers(1, 10**7), st.integers(1, 512), st.floats(0, 1), st.sampled_from(gen_args.KV_DTYPES),
+       st.sampled_from(gen_args.MODELS))
+def test_estimate_invariants(tokens, concurrency, margin, kv_dtype, model):
+    e = vl.estimate(model, tokens=tokens, concurrency=concurrency, kv_dtype=kv_dtype, margin=margin)
+    assert e.total == sum(e.parts().values()) and min(e.parts().values()) >= 0
+    more = vl.estimate(model, tokens=tokens + 1, concurrency=concurrency, kv_dtype=kv_dtype, margin=margin)
+    assert more.kv_cache >= e.kv_cache and more.total >= e.total
+    assert vl.kv_cache_bytes(model, tokens, concurrency, kv_dtype) == concurrency * vl.kv_cache_bytes(
+        model, tokens, 1, kv_dtype)
+
+
+@settings(derandomize=True, deadline=None, database=None, max_examples=150, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.one_of(st.sampled_from(gen_cli.NUMBERS + gen_cli.WORDS + ["estimate", "params", "pool", "models",
+                                                                              "explain-log", "--tokens", "--margin",
+                                                                              "--concurrency", "--gpu"]),
+                          st.text(max_size=6)), max_size=6))
+def test_any_command_line(argv):
+    gen_cli.verify_cli(gen_cli.run_cli(argv))
+
+
+@pytest.mark.parametrize("value", [True, b"1", math.nan, math.inf, "10", [4096]])
+def test_careless_values_are_refused_everywhere(value):
+    """The examples that used to be accepted or crash: a bool or bytes as a count, NaN, lists."""
+    for call in (lambda: vl.estimate("Qwen/Qwen3-8B", tokens=value), lambda: vl.estimate("Qwen/Qwen3-8B", margin=value),
+                 lambda: vl.kv_cache_bytes("Qwen/Qwen3-8B", value), lambda: vl.kv_pool("Qwen/Qwen3-8B", block_size=value)):
+        with pytest.raises(VramlabError):
+            call()
