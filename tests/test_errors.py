@@ -365,3 +365,123 @@ def test_bitsandbytes_4bit_checkpoint_reads_as_nf4():
     cfg = dict(vl.load_model("Qwen/Qwen3-8B").hf_config,
                quantization_config={"quant_method": "bitsandbytes", "load_in_4bit": True})
     assert vl.estimate(cfg).weight_dtype == "nf4"
+
+
+# -- the validators: strict, bounded, one per kind of value -----------------------------------
+import numpy as np  # noqa: E402
+from decimal import Decimal  # noqa: E402
+from fractions import Fraction  # noqa: E402
+
+from vramlab import errors  # noqa: E402
+
+NOT_NUMBERS = [True, False, np.bool_(True), b"1", bytearray(b"1"), "1", "nan", None, [1], (1,), {1}, {"a": 1},
+               np.array([1]), np.array(1), np.array([[1.0]]), 1 + 0j, object()]
+
+
+@pytest.mark.parametrize("value", NOT_NUMBERS + [math.nan, math.inf, -math.inf, 10**400, Decimal("NaN"),
+                                                 Decimal("sNaN"), np.float64("nan")], ids=repr)
+def test_check_number_refuses_what_is_not_a_finite_real(value):
+    with pytest.raises(VramlabError) as exc:
+        errors.check_number("margin", value, maximum=10)
+    assert exc.value.field == "margin" and "margin must be a finite number >= 0.0 and <= 10" in str(exc.value)
+
+
+@pytest.mark.parametrize("value", NOT_NUMBERS + [math.nan, math.inf, 1.5, Fraction(1, 2), Decimal("2.5"), 10**400],
+                         ids=repr)
+def test_check_int_refuses_what_is_not_a_whole_number(value):
+    with pytest.raises(VramlabError) as exc:
+        errors.check_int("tokens", value, minimum=1, maximum=errors.MAX_TOKENS)
+    assert str(exc.value).startswith("tokens must be an integer between 1 and 1000000000, got ")
+
+
+@pytest.mark.parametrize("value, expected", [(4096, 4096), (4096.0, 4096), (np.int64(4096), 4096),
+                                             (np.float32(4096), 4096), (Fraction(8192, 2), 4096), (Decimal(4096), 4096)])
+def test_check_int_accepts_numpy_scalars_and_whole_floats(value, expected):
+    n = errors.check_int("tokens", value, minimum=1)
+    assert n == expected and type(n) is int
+
+
+@pytest.mark.parametrize("value", [0.25, np.float64(0.25), np.float32(0.25), Fraction(1, 4), Decimal("0.25"), 1, 0])
+def test_check_number_accepts_real_numbers(value):
+    x = errors.check_number("margin", value, maximum=10)
+    assert x == float(value) and type(x) is float
+
+
+def test_every_range_is_bounded():
+    with pytest.raises(VramlabError, match="between 0 and 1000000000000000000"):
+        errors.check_int("n", 10**19)
+    with pytest.raises(VramlabError, match="<= 1e\\+18"):
+        errors.check_number("x", 1e300)
+    with pytest.raises(VramlabError, match="between 0 and 1125899906842624"):
+        errors.check_bytes("framework_bytes", 2**50 + 1)
+    assert errors.check_bytes("framework_bytes", 2**50) == 2**50
+    with pytest.raises(VramlabError, match="between 1 and 10000000"):
+        errors.check_concurrency("concurrency", 10**7 + 1)
+    with pytest.raises(VramlabError, match="between 1 and 1000000000"):
+        errors.check_tokens("tokens", 10**9 + 1)
+
+
+def test_messages_of_huge_values_stay_short():
+    with pytest.raises(VramlabError) as exc:
+        errors.check_int("tokens", 10**5000, minimum=1, maximum=10)  # repr() of it would raise
+    assert len(str(exc.value)) < 150
+    with pytest.raises(VramlabError) as exc:
+        errors.check_str("gpu", "x" * 100_000, max_len=100)
+    assert len(str(exc.value)) < 200
+
+
+@pytest.mark.parametrize("value", [0, 1, "yes", "true", None, np.array([True]), [True]], ids=repr)
+def test_check_bool(value):
+    with pytest.raises(VramlabError, match="count_cuda_graphs must be True or False"):
+        errors.check_bool("count_cuda_graphs", value)
+    assert errors.check_bool("x", np.bool_(False)) is False
+
+
+@pytest.mark.parametrize("value", [4096, "4096", b"ab", {"a": 1}, None, np.array(5), np.array([[1, 2]]), [],
+                                   range(0), iter([])], ids=repr)
+def test_check_items_wants_a_collection(value):
+    with pytest.raises(VramlabError) as exc:
+        errors.check_items("contexts", value)
+    assert exc.value.field == "contexts" and "list of 1 to 10000 items" in str(exc.value)
+
+
+def test_check_items_checks_each_item_and_never_drains_an_endless_iterator():
+    import itertools
+
+    assert errors.check_items("c", (x for x in [1, 2]), lambda v: errors.check_int("c", v)) == (1, 2)
+    assert errors.check_items("c", np.array([1, 2]), lambda v: errors.check_int("c", v)) == (1, 2)
+    assert errors.check_items("c", {3}) == (3,)
+    with pytest.raises(VramlabError, match="list of 1 to 5 items"):
+        errors.check_items("c", itertools.count(), max_len=5)
+    with pytest.raises(VramlabError, match="c must be an integer"):
+        errors.check_items("c", [1, "2"], lambda v: errors.check_int("c", v))
+
+
+def test_check_choice_and_str():
+    assert errors.check_choice("usage", "llm", ("serve", "llm")) == "llm"
+    for bad in ("LLM", ["llm"], None, np.array(["llm"])):
+        with pytest.raises(VramlabError, match="usage must be one of serve, llm"):
+            errors.check_choice("usage", bad, ("serve", "llm"))
+    for bad in ("", "  ", b"x", None, 5):
+        with pytest.raises(VramlabError, match="gpu must be a non-empty string"):
+            errors.check_str("gpu", bad)
+
+
+@pytest.mark.parametrize("call, field", [
+    (lambda: vl.estimate(M, tokens=True), "tokens"), (lambda: vl.estimate(M, margin=b"1"), "margin"),
+    (lambda: vl.estimate(M, concurrency=np.array([2])), "concurrency"),
+    (lambda: vl.estimate(M, framework_bytes=10**300), "framework_bytes"),
+    (lambda: vl.kv_pool(M, total_memory_gib=1e300), "total_memory_gib"),
+    (lambda: vl.kv_pool(M, gpu_memory_utilization=True), "gpu_memory_utilization"),
+    (lambda: vl.kv_cache_bytes(M, tokens=b"1"), "tokens"),
+    (lambda: vl.training.lora_params(M, targets=None), "lora_targets"),
+    (lambda: vl.training.lora_params(M, targets=5), "lora_targets"),
+    (lambda: vl.weights_bytes(M, np.array(["bf16", "fp8"])), "dtype"),
+    (lambda: vl.param_count("Qwen/Qwen3-8B"), "m"),
+    (lambda: vl.load_model("a" * 300), "model"),
+    (lambda: vl.load_model("a" * 100_000), "model"),
+])
+def test_entry_points_use_the_validators(call, field):
+    with pytest.raises(VramlabError) as exc:
+        call()
+    assert exc.value.field == field

@@ -230,7 +230,7 @@ def check_bool(name: str, value: Any) -> bool:
     ...
     vramlab.errors.VramlabError: count_cuda_graphs must be True or False, got 'no'
     """
-    if isinstance(value, bool) or type(value).__name__ == "bool_":
+    if isinstance(value, bool) or type(value).__name__ in ("bool_", "bool"):  # numpy's too
         return bool(value)
     raise VramlabError(f"{name} must be True or False, got {show(value)}", field=name)
 

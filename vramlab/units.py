@@ -92,6 +92,8 @@ def format_bytes(n_bytes: int, unit: str = "GiB", digits: int = 2) -> str:
     """
     n_bytes = _amount("n_bytes", n_bytes)
     digits = check_int("digits", digits, minimum=0, maximum=20)
+    if not isinstance(unit, str):
+        _unit(unit)  # refuses it, naming the valid units
     if unit in ("auto", "auto-si"):
         ladder = ["B", "KiB", "MiB", "GiB", "TiB"] if unit == "auto" else ["B", "KB", "MB", "GB", "TB"]
         unit = "B"
