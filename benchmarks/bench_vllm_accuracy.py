@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import statistics
 
-from vramlab.serving import calibration_table
+from vramlab.calibration import calibration_table
 
 
 def main() -> None:

@@ -372,3 +372,76 @@ def test_python_m_vramlab_subprocess():
     bad = subprocess.run([sys.executable, "-m", "vramlab", "params", "Qwen/Qwen3-8X"], cwd=ROOT,
                          capture_output=True, text=True, timeout=120)
     assert_one_line_error(bad.returncode, bad.stdout, bad.stderr, "Qwen/Qwen3-8B")
+
+
+# ---------------------------------------------------------------------------
+# vramlab pool / vramlab explain-log
+LOGS = ROOT / "tests" / "fixtures" / "vllm_logs"
+
+
+def test_pool_json_block_arithmetic(capsys):
+    rc, out, _ = run(capsys, "pool", "Qwen/Qwen3-8B", "--gpu", "H100", "--max-model-len", "8192", "--json")
+    d = json.loads(out)
+    c = raw_config("Qwen/Qwen3-8B")
+    per_token = 2 * c["num_hidden_layers"] * c["num_key_value_heads"] * c["head_dim"] * 2
+    assert rc == 0 and d["kv_bytes_per_token"] == per_token
+    assert d["num_blocks"] == d["kv_bytes"] // (16 * per_token) and d["tokens"] == 16 * d["num_blocks"]
+    assert d["max_concurrency"] == d["num_blocks"] / (8192 // 16)
+
+
+def test_pool_text_and_bad_tp(capsys):
+    rc, out, _ = run(capsys, "pool", "meta-llama/Llama-3.1-8B-Instruct", "--tp", "2", "--max-model-len", "8192")
+    assert rc == 0 and "x2 (vLLM v1)" in out and "max concurrency for 8,192 tokens" in out
+    rc, out, err = run(capsys, "pool", "meta-llama/Llama-3.1-8B-Instruct", "--tp", "3")
+    assert rc == 2 and out == "" and len(err.strip().splitlines()) == 1 and "tensor_parallel" in err
+
+
+def test_explain_log_table_and_json(capsys):
+    path = str(LOGS / "v0.19.0_llama-3.1-8b_h100_tp1.log")
+    rc, out, _ = run(capsys, "explain-log", path)
+    assert rc == 0 and "KV cache tokens" in out and "476016" in out.replace(",", "")
+    rc, out, _ = run(capsys, "explain-log", path, "--json")
+    records = {r["quantity"]: r for r in json.loads(out)}
+    assert rc == 0 and records["KV cache tokens"]["logged"] == 476016
+
+
+def test_explain_log_from_stdin(capsys, monkeypatch):
+    import io
+
+    text = (LOGS / "v0.19.0_llama-3.1-8b_h100_tp1.log").read_bytes()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text)))
+    rc, out, _ = run(capsys, "explain-log", "-")
+    assert rc == 0 and "KV cache tokens" in out
+
+
+def _one_line_error(capsys, *argv: str, needle: str) -> None:
+    rc, out, err = run(capsys, *argv)
+    assert rc == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and err.startswith("vramlab: error:") and needle in err
+
+
+def test_explain_log_refuses_devices_dirs_and_missing(capsys, tmp_path):
+    _one_line_error(capsys, "explain-log", "/dev/zero", needle="not a regular file")
+    _one_line_error(capsys, "explain-log", str(tmp_path), needle="not a regular file")
+    _one_line_error(capsys, "explain-log", str(tmp_path / "missing.log"), needle="cannot be read")
+
+
+def test_explain_log_refuses_a_fifo_without_blocking(capsys, tmp_path):
+    import os
+
+    fifo = tmp_path / "log.fifo"
+    os.mkfifo(fifo)  # no writer: opening it for a blocking read would hang
+    _one_line_error(capsys, "explain-log", str(fifo), needle="not a regular file")
+
+
+def test_explain_log_refuses_a_file_over_the_limit(capsys, tmp_path, monkeypatch):
+    big = tmp_path / "big.log"
+    big.write_bytes(b"x" * 1001)
+    monkeypatch.setattr(cli, "MAX_LOG_BYTES", 1000)
+    _one_line_error(capsys, "explain-log", str(big), needle="1,001 bytes")
+
+
+def test_explain_log_dev_zero_subprocess_exits_2():
+    r = subprocess.run([sys.executable, "-m", "vramlab", "explain-log", "/dev/zero"], capture_output=True,
+                       text=True, timeout=60, cwd=ROOT)
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1

@@ -175,31 +175,6 @@ def test_pool_serialises():
     assert "max concurrency for 8,192 tokens" in str(p)
 
 
-def test_paging_matches_paper_ranges():
-    r = serving.simulate_paging(2000, max_model_len=2048, block_size=16, seed=3)
-    paper = serving.PAGED_ATTENTION_PAPER
-    assert paper["prior_used_low_%"] < r.contiguous_used_pct < paper["prior_used_high_%"]
-    assert r.paged_waste_pct < paper["paged_waste_below_%"]
-    lengths = [p + o for p, o in r.lengths]
-    assert r.tokens_used == sum(lengths)
-    assert r.paged_reserved - r.tokens_used <= 15 * len(lengths)   # at most block_size - 1 per request
-    assert r.fit_contiguous == 64 and r.fit_paged > 3 * r.fit_contiguous
-
-
-def test_paging_is_seeded():
-    assert serving.sample_requests(50, seed=7) == serving.sample_requests(50, seed=7)
-    assert serving.sample_requests(50, seed=7) != serving.sample_requests(50, seed=8)
-    assert all(p + o <= 512 for p, o in serving.sample_requests(500, seed=1, max_model_len=512))
-
-
-def test_paging_given_requests_and_bad_input():
-    r = serving.simulate_paging(requests=[(10, 6), (1, 1)], max_model_len=32, block_size=16, budget_tokens=32)
-    assert (r.tokens_used, r.paged_reserved, r.contiguous_reserved) == (18, 32, 64)
-    assert (r.fit_contiguous, r.fit_paged) == (1, 2)
-    with pytest.raises(VramlabError, match="max_model_len"):
-        serving.simulate_paging(requests=[(40, 1)], max_model_len=32)
-
-
 def test_chunked_prefill_forward_is_linear_in_chunk():
     a = serving.profile_activation("Qwen/Qwen3-8B", 1024, 256, parts=True)
     b = serving.profile_activation("Qwen/Qwen3-8B", 2048, 256, parts=True)
@@ -209,39 +184,3 @@ def test_chunked_prefill_forward_is_linear_in_chunk():
     assert list(df.activation_gib) == sorted(df.activation_gib)
 
 
-def test_calibration_table_errors():
-    df = serving.calibration_table()
-    assert len(df) == 8
-    assert df["tokens_err_%"].abs().median() < 5
-    assert df["weights_err_%"].abs().max() < 1
-
-
-def test_pool_formulas_agree_with_pool():
-    p = vl.kv_pool("Qwen/Qwen3-8B", gpu="H100", max_model_len=32768)
-    assert serving.evaluate_pool_formula("num_blocks", p) == p.num_blocks
-    assert serving.evaluate_pool_formula("tokens", p) == p.tokens
-    assert serving.evaluate_pool_formula("max_concurrency", p) == p.num_blocks / 2048
-    assert int(serving.evaluate_pool_formula("kv_memory", p)) == p.kv_bytes
-    with pytest.raises(VramlabError, match="formula"):
-        serving.evaluate_pool_formula("nope", p)
-
-
-@pytest.mark.parametrize("row_id", [1, 2, 22, 24, 27, 28, 33, 43])
-def test_calibration_log_round_trip(row_id):
-    r = _rows()[row_id]
-    log = vl.serving.parse_vllm_log(serving.calibration_log(row_id))
-    assert log.figures["kv_memory"][0] == pytest.approx(float(r["kv_cache_memory_gib"]))
-    assert log.settings["max_model_len"] == int(r["max_model_len"])
-    with pytest.raises(VramlabError, match="row_id"):
-        serving.calibration_log(999)
-
-
-@pytest.mark.oracle
-@pytest.mark.parametrize("model,tokens,batch", [("Qwen/Qwen3-8B", 64, 1), ("meta-llama/Llama-3.1-8B-Instruct", 33, 2)])
-def test_transformers_oracle(model, tokens, batch):
-    pytest.importorskip("torch")
-    pytest.importorskip("transformers")
-    o = serving.transformers_kv_oracle(model, tokens=tokens, batch=batch)
-    g = serving.ORACLE_GEOMETRY
-    expected = batch * tokens * g["num_hidden_layers"] * 2 * g["num_key_value_heads"] * g["head_dim"] * 4  # fp32
-    assert o["measured_bytes"] == expected == o["formula_bytes"]

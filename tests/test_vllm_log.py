@@ -1,6 +1,5 @@
 """The vLLM log parser/explainer on logs of several generations."""
 
-import argparse
 import csv
 import json
 from pathlib import Path
@@ -9,8 +8,7 @@ import pytest
 
 import vramlab as vl
 from vramlab.errors import VramlabError
-from vramlab.vllm_log import (add_explain_log_arguments, add_pool_arguments, parse_vllm_log, run_explain_log,
-                              run_pool)
+from vramlab.vllm_log import parse_vllm_log
 
 HERE = Path(__file__).resolve().parent
 LOGS = HERE / "fixtures" / "vllm_logs"
@@ -142,19 +140,77 @@ def test_tp_not_dividing_heads_in_log():
         vl.explain_vllm_log(text)
 
 
-def _ns(adder, argv):
-    p = argparse.ArgumentParser()
-    adder(p)
-    return p.parse_args(argv)
+def test_log_naming_a_path_is_refused_without_opening_it(tmp_path, monkeypatch):
+    import builtins
+    import io
+
+    cfg = tmp_path / "config.json"
+    cfg.write_text('{"model_type": "llama"}')
+    opened = []
+    real_open, real_io_open = builtins.open, io.open
+
+    def spy(file, *a, **k):
+        opened.append(str(file))
+        return real_open(file, *a, **k)
+
+    monkeypatch.setattr(builtins, "open", spy)
+    monkeypatch.setattr(io, "open", spy)
+    for name in ("/etc/passwd", str(cfg), str(tmp_path)):
+        text = f"INFO vllm serve {name} --max-model-len 4096\nGPU KV cache size: 1,000 tokens"
+        assert parse_vllm_log(text).settings["model"] == name
+        with pytest.raises(VramlabError, match="never opened as a path"):
+            vl.explain_vllm_log(text)
+    assert not [f for f in opened if f.startswith(("/etc", str(tmp_path)))]
 
 
-def test_cli_functions(capsys):
-    assert run_pool(_ns(add_pool_arguments, ["Qwen/Qwen3-8B", "--gpu", "H100", "--max-model-len", "8192", "--json"])) == 0
-    d = json.loads(capsys.readouterr().out)
-    assert d["tokens"] == 16 * d["num_blocks"] and d["kv_bytes_per_token"] == 147456
-    path = str(LOGS / "v0.19.0_llama-3.1-8b_h100_tp1.log")
-    assert run_explain_log(_ns(add_explain_log_arguments, [path])) == 0
-    out = capsys.readouterr().out
-    assert "KV cache tokens" in out and "476016" in out.replace(",", "")
-    with pytest.raises(VramlabError, match="file"):
-        run_explain_log(_ns(add_explain_log_arguments, [str(LOGS / "missing.log")]))
+def test_explicit_model_may_be_a_config_path(tmp_path):
+    src = vl.load_model("meta-llama/Llama-3.1-8B-Instruct").hf_config
+    cfg = tmp_path / "config.json"
+    cfg.write_text(json.dumps(src))
+    text = (LOGS / "v0.19.0_llama-3.1-8b_h100_tp1.log").read_text()
+    a = vl.explain_vllm_log(text, model=str(cfg)).set_index("quantity")
+    b = vl.explain_vllm_log(text).set_index("quantity")
+    assert a.loc["KV cache tokens", "vramlab"] == b.loc["KV cache tokens", "vramlab"]
+
+
+def test_unknown_formats_in_a_log_are_refused():
+    for setting in ("'dtype': 'float13'", "'kv_cache_dtype': 'fp3'"):
+        text = f"non-default args: {{'model': 'Qwen/Qwen3-8B', {setting}}}\nGPU KV cache size: 1,000 tokens"
+        with pytest.raises(VramlabError, match="dtype"):
+            vl.explain_vllm_log(text)
+
+
+def test_fp32_kv_bytes_named_in_the_sentence():
+    text = ("non-default args: {'model': 'meta-llama/Llama-3.1-8B-Instruct', 'kv_cache_dtype': 'fp32', "
+            "'max_model_len': 8192}\nGPU KV cache size: 1,000 tokens")
+    why = vl.explain_vllm_log(text).set_index("quantity").loc["KV cache tokens", "explanation"]
+    assert "× 4 bytes" in why and f"{2 * 32 * 8 * 128 * 4 / 1024:.2f} KiB per token" in why
+
+
+def test_command_line_flags():
+    log = parse_vllm_log("$ vllm serve Qwen/Qwen3-8B --max-model-len=32768 -tp 2 --kv-cache-dtype fp8 "
+                         "--enforce-eager --gpu-memory-utilization 0.8\nGPU KV cache size: 10 tokens")
+    assert log.settings == {"model": "Qwen/Qwen3-8B", "max_model_len": 32768, "tensor_parallel_size": 2,
+                            "kv_cache_dtype": "fp8", "gpu_memory_utilization": 0.8}
+
+
+@pytest.mark.parametrize("junk", [
+    "9" * 100_000, "1," * 50_000, "-" * 100_000, "--a" * 30_000, "a" * 100_000 + "=", "'" * 100_000,
+    " " * 100_000, "the current vLLM instance can use total_gpu_memory" * 2_000,
+    "Graph capturing finished in " * 4_000, "non-default args: {" + "[" * 100_000 + "}",
+    "gpu_memory_utilization" + " " * 100_000, "vllm serve " + "x" * 100_000,
+])
+def test_pathological_lines_parse(junk):
+    """Long lines of the shapes that make backtracking patterns quadratic still parse (linear
+    patterns; the timings are printed by benchmarks/bench_vllm_log.py)."""
+    log = parse_vllm_log(junk + " GPU KV cache size: 5 tokens")
+    assert log.figures["tokens"][0] == 5
+    assert all(len(str(v)) <= 256 for v in log.settings.values())
+
+
+def test_non_default_args_too_long_is_ignored():
+    from vramlab.vllm_log import MAX_LITERAL_CHARS
+
+    pad = "x" * MAX_LITERAL_CHARS
+    log = parse_vllm_log(f"non-default args: {{'model': 'Qwen/Qwen3-8B', 'pad': '{pad}'}}\nGPU KV cache size: 5 tokens")
+    assert "model" not in log.settings

@@ -45,16 +45,16 @@ from . import exercises  # noqa: E402  (light: only vramlab modules)
 
 # Submodules and names loaded on first use, so that `import vramlab` stays light.
 _LAZY_MODULES = (
-    "articles", "formulas", "overheads", "plots", "serving", "teaching", "training", "vllm_log", "widgets",
+    "articles", "formulas", "overheads", "plots", "serving", "paging", "calibration", "oracle", "decoding", "planning", "report", "tables", "training", "vllm_log", "widgets",
     "speed",
 )
 _LAZY_NAMES = {
     "decode_speed": "speed",
     "prefill_time": "speed",
-    "fit": "gpus",
+    "fit": "planning",
     "kv_pool": "serving",
     "Pool": "serving",
-    "explain_vllm_log": "serving",
+    "explain_vllm_log": "vllm_log",
 }
 
 

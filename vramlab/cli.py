@@ -5,6 +5,8 @@ Subcommands
 models      every shipped preset: family, attention kind, layers, parameters, KV per token
 params      parameter breakdown of one model (preset id or config.json)
 estimate    memory to serve a model: weights, KV cache, activations, framework, margin
+pool        vLLM's KV-cache pool per GPU: blocks, tokens, max concurrency
+explain-log every memory figure of a vLLM start-up log beside vramlab's
 
 Every subcommand is one :class:`Subcommand` in :data:`SUBCOMMANDS`: a name, a help line,
 a function that adds its arguments to its parser, and a function that runs it and returns
@@ -28,7 +30,9 @@ from __future__ import annotations
 import argparse
 import inspect
 import json
+import math
 import os
+import stat
 import sys
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
@@ -46,9 +50,8 @@ from .presets import list_models, load_model
 from .spec import ModelSpec
 from .report import render_table
 from .units import GiB, format_bytes, from_unit, to_unit
-from .vllm_log import add_explain_log_arguments, add_pool_arguments, run_explain_log, run_pool
 
-__all__ = ["Subcommand", "SUBCOMMANDS", "build_parser", "main", "render_table"]
+__all__ = ["Subcommand", "SUBCOMMANDS", "build_parser", "main", "read_log", "MAX_LOG_BYTES"]
 
 PROG = "vramlab"
 
@@ -261,6 +264,107 @@ def _run_estimate(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------------
+# vramlab pool MODEL
+def _pool_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("model", help="preset id or config.json")
+    p.add_argument("--gpu", default="H100 80GB", help="catalog GPU (default: H100 80GB)")
+    p.add_argument("--gpu-memory-utilization", type=float, default=0.9, help="share of memory vLLM may use (0-1]")
+    p.add_argument("--tensor-parallel", "--tp", type=int, default=1, help="GPUs the model is split over")
+    p.add_argument("--weight-dtype", default=None, help="weight format (default: the checkpoint's)")
+    p.add_argument("--kv-dtype", default="auto", help="KV-cache format, e.g. fp8 (default: auto)")
+    p.add_argument("--max-model-len", type=int, default=None, help="longest request in tokens")
+    p.add_argument("--block-size", type=int, default=16, help="tokens per block (default 16)")
+    p.add_argument("--total-memory-gib", type=float, default=None, help="total GPU memory as the driver reports it")
+    p.add_argument("--engine", default="v1", help="vLLM generation: v1 (default) or v0")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+
+def _run_pool(args: argparse.Namespace) -> int:
+    from .serving import kv_pool
+
+    p = kv_pool(args.model, gpu=args.gpu, gpu_memory_utilization=args.gpu_memory_utilization,
+                tensor_parallel=args.tensor_parallel, weight_dtype=args.weight_dtype, kv_dtype=args.kv_dtype,
+                max_model_len=args.max_model_len, block_size=args.block_size,
+                total_memory_gib=args.total_memory_gib, engine=args.engine)
+    if args.json:
+        _print_json(p.to_dict())
+    else:
+        print(p)
+    return 0
+
+
+# ---------------------------------------------------------------------------
+# vramlab explain-log FILE
+#: Largest log ``vramlab explain-log`` reads (a start-up log is a few KiB; a whole server log
+#: of days fits).
+MAX_LOG_BYTES = 64 * 2**20
+
+
+def read_log(path: str) -> str:
+    """The text of a log file (``"-"``: standard input): a regular file of at most
+    :data:`MAX_LOG_BYTES`, decoded as UTF-8 (undecodable bytes replaced).
+
+    Devices, FIFOs and directories are refused without being read, so a path such as
+    ``/dev/zero`` cannot hang the command.
+
+    >>> read_log("/dev/zero")
+    Traceback (most recent call last):
+    ...
+    vramlab.errors.VramlabError: file '/dev/zero' is not a regular file (a device, FIFO or directory); valid: a log file of at most 64 MiB
+    """
+    limit = f"valid: a log file of at most {MAX_LOG_BYTES // 2**20} MiB"
+    if path == "-":
+        data = sys.stdin.buffer.read(MAX_LOG_BYTES + 1)
+    else:
+        try:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        except OSError as e:
+            raise VramlabError(f"file {path!r} cannot be read: {e.strerror}; {limit}", field="file") from None
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                raise VramlabError(f"file {path!r} is not a regular file (a device, FIFO or directory); {limit}",
+                                   field="file")
+            if st.st_size > MAX_LOG_BYTES:
+                raise VramlabError(f"file {path!r} holds {st.st_size:,} bytes; {limit}", field="file")
+            os.set_blocking(fd, True)
+            with os.fdopen(fd, "rb", closefd=False) as f:
+                data = f.read(MAX_LOG_BYTES + 1)
+        finally:
+            os.close(fd)
+    if len(data) > MAX_LOG_BYTES:
+        raise VramlabError(f"file {path!r} holds more than {MAX_LOG_BYTES:,} bytes; {limit}", field="file")
+    return data.decode("utf-8", errors="replace")
+
+
+def _explain_log_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", help="a vLLM start-up log ('-' reads standard input)")
+    p.add_argument("--model", help="model id or config.json when the log names none")
+    p.add_argument("--gpu", help="GPU when the log does not print its total memory")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+def _blank_if_missing(v: Any) -> Any:
+    return "" if v is None or (isinstance(v, float) and math.isnan(v)) else v
+
+
+def _run_explain_log(args: argparse.Namespace) -> int:
+    from .vllm_log import explain_vllm_log
+
+    df = explain_vllm_log(read_log(args.file), model=args.model, gpu=args.gpu)
+    if args.json:
+        _print_json(json.loads(df.to_json(orient="records")))
+        return 0
+    cols = ["quantity", "logged", "unit", "vramlab", "difference_%"]
+    records = df.to_dict("records")
+    print(render_table(cols, [[_blank_if_missing(r[c]) for c in cols] for r in records], "lrlrr"))
+    print()
+    for r in records:
+        print(f"{r['quantity']}: {r['explanation']}")
+    return 0
+
+
+# ---------------------------------------------------------------------------
 #: Every subcommand, in the order ``vramlab --help`` lists them. Append new ones here.
 SUBCOMMANDS: list[Subcommand] = [
     Subcommand(
@@ -280,13 +384,13 @@ SUBCOMMANDS: list[Subcommand] = [
                "  vramlab estimate path/to/config.json --tokens 8192 --json",
     ),
     Subcommand(
-        "pool", "vLLM's KV-cache pool per GPU: blocks, tokens, max concurrency", add_pool_arguments, run_pool,
+        "pool", "vLLM's KV-cache pool per GPU: blocks, tokens, max concurrency", _pool_arguments, _run_pool,
         epilog="examples:\n  vramlab pool Qwen/Qwen3-8B --gpu H100 --max-model-len 32768\n"
                "  vramlab pool meta-llama/Llama-3.1-8B-Instruct --gpu H100 --tp 2 --kv-dtype fp8 --json",
     ),
     Subcommand(
-        "explain-log", "explain every memory figure of a vLLM start-up log", add_explain_log_arguments,
-        run_explain_log, epilog="examples:\n  vramlab explain-log server.log\n  vramlab explain-log - < server.log",
+        "explain-log", "explain every memory figure of a vLLM start-up log", _explain_log_arguments,
+        _run_explain_log, epilog="examples:\n  vramlab explain-log server.log\n  vramlab explain-log - < server.log",
     ),
 ]
 

@@ -13,7 +13,9 @@ together) and reports ``tokens = blocks × block_size`` and
 :func:`kv_pool` reproduces this accounting per GPU. Every term comes from the model's
 config with named, documented parameters (:class:`EngineProfile`); the few constants that
 no config can give (non-torch memory, a small runtime buffer) were calibrated on the vLLM
-start-up logs in ``data/vllm_logs_calibration.csv`` only (see ``benchmarks/bench_vllm_accuracy.py``).
+start-up logs in ``data/vllm_logs_calibration.csv`` only (see :mod:`vramlab.calibration`
+and ``benchmarks/bench_vllm_accuracy.py``). The PagedAttention simulation lives in
+:mod:`vramlab.paging`, reading a start-up log in :mod:`vramlab.vllm_log`.
 
 Physics of each term
 --------------------
@@ -30,7 +32,7 @@ Physics of each term
   ``SAMPLER_BYTES_PER_LOGIT`` bytes for each of ``max_num_seqs × vocab`` logits.
 * **non-torch memory**: CUDA/cuBLAS workspaces; with TP ≥ 2, NCCL and custom all-reduce
   buffers (a ring all-reduce talks to two neighbours whatever the TP size, so the term is
-  one constant per process).
+  one constant per process, :data:`TP_COMM_BYTES`).
 * **CUDA graphs**: counted only when ``count_cuda_graphs=True`` (vLLM's
   ``VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS``); otherwise captured after the KV cache.
 
@@ -44,34 +46,32 @@ Physics of each term
 from __future__ import annotations
 
 import math
-import random
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from fractions import Fraction
-from typing import Any, Mapping
+from typing import Any
 
 from .dtypes import DType, get_dtype
-from .errors import VramlabError, check_fraction, check_int, check_number
+from .errors import MAX_BYTES, VramlabError, check_fraction, check_int, check_number
+from .families import expert_width
 from .gpus import GPU, get_gpu
 from .memory import (
     activation_bytes,
+    compute_dtype,
     kv_bytes_per_layer,
     resolve_kv_dtype,
     resolve_weight_dtype,
     weights_breakdown,
 )
 from .params import param_breakdown
-from .presets import load_model
+from .presets import load_model, preset_record
 from .spec import ModelSpec
 from .units import GiB, MiB, format_bytes, from_unit, to_unit
-from .vllm_log import explain_vllm_log, parse_vllm_log  # re-exported: the log explainer lives in vllm_log
 
 __all__ = [
     "Pool", "EngineProfile", "ENGINES", "kv_pool", "resolve_serving_model", "check_tensor_parallel",
-    "weights_per_gpu", "rope_cache_bytes", "profile_activation", "non_torch_bytes", "cuda_graph_bytes",
-    "default_batching", "utilization_sweep", "calibration_table",
-    "PagingResult", "simulate_paging", "sample_requests", "PAGED_ATTENTION_PAPER",
-    "chunked_prefill_table", "SAMPLER_BYTES_PER_LOGIT", "EXTRA_CONFIGS", "explain_vllm_log", "parse_vllm_log",
-    "pool_formulas", "pool_values", "evaluate_pool_formula", "calibration_log", "oracle_available", "transformers_kv_oracle", "ORACLE_GEOMETRY",
+    "vllm_dtype", "weights_per_gpu", "rope_cache_bytes", "profile_activation", "non_torch_bytes",
+    "cuda_graph_bytes", "default_batching", "utilization_sweep", "chunked_prefill_table",
+    "SAMPLER_BYTES_PER_LOGIT", "TP_COMM_BYTES", "EXTRA_CONFIGS", "CUDA_GRAPH_BASE", "CUDA_GRAPH_PER_LAYER",
 ]
 
 #: Bytes held per logit while the profile run samples: the compute-dtype logits (2), their
@@ -79,9 +79,19 @@ __all__ = [
 #: Gumbel-max draw (4).
 SAMPLER_BYTES_PER_LOGIT = 14
 
+#: Extra memory on each GPU under tensor parallelism (NCCL communicators' channel buffers,
+#: custom all-reduce IPC buffers), one constant per process whatever the TP size: vLLM
+#: v0.19.0 logs Llama-3.1-8B on H100 80GB with 0.25 GiB outside torch at TP=1 and 2.07 GiB
+#: at TP=2 (calibration CSV rows 22 and 24), so 1.82 GiB. The fit planner uses it too.
+TP_COMM_BYTES = round(Fraction("1.82") * GiB)
+
+#: Longest model id vramlab looks up (a Hugging Face id is at most 96 + 1 + 96 characters).
+_MAX_MODEL_ID = 256
+
 #: Configs of models in the calibration logs that are not shipped presets (real config.json
-#: fields, needed to explain those logs). Instruction-tuned variants that share a preset's
-#: architecture map to that preset (``vramlab.overheads.CALIBRATION_PRESETS``).
+#: fields of https://huggingface.co/deepseek-ai/DeepSeek-V2-Lite-Chat, needed to explain
+#: those logs). Instruction-tuned variants that share a preset's architecture resolve to that
+#: preset (:func:`resolve_serving_model`).
 EXTRA_CONFIGS: dict[str, dict[str, Any]] = {
     "deepseek-ai/DeepSeek-V2-Lite-Chat": {
         "architectures": ["DeepseekV2ForCausalLM"], "model_type": "deepseek_v2",
@@ -98,6 +108,9 @@ EXTRA_CONFIGS: dict[str, dict[str, Any]] = {
     },
 }
 
+#: Suffixes of instruction-tuned ids whose base checkpoint is a preset with the same architecture.
+_TUNED_SUFFIXES = ("-it", "-Instruct", "-Chat", "-chat", "-instruct")
+
 
 @dataclass(frozen=True)
 class EngineProfile:
@@ -111,8 +124,7 @@ class EngineProfile:
     non_torch_tp1 : int
         Non-torch memory counted with one GPU (CUDA/cuBLAS workspaces, allocator slack).
     non_torch_tp_comm : int
-        Added once per GPU when ``tensor_parallel >= 2`` (NCCL communicators' channel buffers,
-        custom all-reduce IPC buffers).
+        Added once per GPU when ``tensor_parallel >= 2`` (:data:`TP_COMM_BYTES`).
     runtime_buffers : int
         Persistent buffers the runner allocates on its first forward pass (attention
         metadata, sampler and input buffers), counted in the activation peak.
@@ -129,6 +141,11 @@ class EngineProfile:
         ``max_model_len``.
     source : str
         Where the constants come from.
+
+    Examples
+    --------
+    >>> ENGINES["v1"].non_torch_tp_comm == TP_COMM_BYTES
+    True
     """
 
     name: str
@@ -146,11 +163,12 @@ class EngineProfile:
 #: ``source`` (medians of the logged figures minus the modelled physics).
 ENGINES: dict[str, EngineProfile] = {
     "v1": EngineProfile(
-        "v1", non_torch_tp1=from_unit(0.25, "GiB"), non_torch_tp_comm=from_unit(1.82, "GiB"), runtime_buffers=from_unit(0.14, "GiB"),
+        "v1", non_torch_tp1=from_unit(0.25, "GiB"), non_torch_tp_comm=TP_COMM_BYTES,
+        runtime_buffers=from_unit(0.14, "GiB"),
         source="vLLM v0.19.0 start-up logs, calibration rows 22, 24, 27, 28, 33, 43",
     ),
     "v0": EngineProfile(
-        "v0", non_torch_tp1=from_unit(0.35, "GiB"), non_torch_tp_comm=from_unit(1.82, "GiB"), runtime_buffers=0,
+        "v0", non_torch_tp1=from_unit(0.35, "GiB"), non_torch_tp_comm=TP_COMM_BYTES, runtime_buffers=0,
         moe_workspace=False, hybrid_groups=False, concurrency_in_blocks=False,
         source="vLLM V0 (0.6.4/0.6.5) logs, calibration rows 1-2; TP>=2 term taken from v1",
     ),
@@ -171,45 +189,60 @@ def _engine(engine: str | EngineProfile) -> EngineProfile:
     return ENGINES[engine]
 
 
-def resolve_serving_model(model: Any) -> ModelSpec:
+def _preset_by_name(name: str) -> ModelSpec:
+    """A preset (or :data:`EXTRA_CONFIGS` entry) by its id; never reads a file."""
+    if name in EXTRA_CONFIGS:
+        return load_model(EXTRA_CONFIGS[name], name=name)
+    return load_model(preset_record(name)["id"])
+
+
+def resolve_serving_model(model: Any, *, by_name: bool = False) -> ModelSpec:
     """A ModelSpec for a model id as vLLM logs print it.
 
     Presets load directly; instruction-tuned ids fall back to their base preset
     (``google/gemma-2-9b-it`` → ``google/gemma-2-9b``); :data:`EXTRA_CONFIGS` covers
-    calibration models without a preset.
+    calibration models without a preset. Anything else goes to :func:`vramlab.load_model`
+    (a config.json path or a dict), unless ``by_name=True``: then ``model`` must be a
+    model id, and no file is ever opened (for names read from a log).
 
     >>> resolve_serving_model("deepseek-ai/DeepSeek-V2-Lite-Chat").kv_lora_rank
     512
     >>> resolve_serving_model("google/gemma-2-9b-it").name
     'google/gemma-2-9b'
+    >>> resolve_serving_model("/etc/passwd", by_name=True)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    vramlab.errors.VramlabError: model '/etc/passwd' is not a preset...
     """
     if isinstance(model, ModelSpec):
         return model
-    if isinstance(model, str):
-        from .overheads import CALIBRATION_PRESETS
-
-        if model in EXTRA_CONFIGS:
-            return load_model(EXTRA_CONFIGS[model], name=model)
-        if model in CALIBRATION_PRESETS:
-            return load_model(CALIBRATION_PRESETS[model])
-        try:
-            return load_model(model)
-        except VramlabError:
-            for suffix in ("-it", "-Instruct", "-Chat", "-chat", "-instruct"):
-                if model.endswith(suffix):
-                    try:
-                        return load_model(model[: -len(suffix)])
-                    except VramlabError:
-                        pass
-            raise
-    return load_model(model)
+    if not isinstance(model, str):
+        if by_name:
+            raise VramlabError(f"model must be a model id such as 'Qwen/Qwen3-8B', got {type(model).__name__}",
+                               field="model")
+        return load_model(model)
+    if len(model) > _MAX_MODEL_ID:
+        raise VramlabError(f"model id has {len(model):,} characters; valid: at most {_MAX_MODEL_ID}", field="model")
+    if model in EXTRA_CONFIGS:
+        return _preset_by_name(model)
+    try:
+        return _preset_by_name(model) if by_name else load_model(model)
+    except VramlabError:
+        for suffix in _TUNED_SUFFIXES:
+            if model.endswith(suffix):
+                try:
+                    return _preset_by_name(model[: -len(suffix)])
+                except VramlabError:
+                    pass
+        raise
 
 
 def check_tensor_parallel(m: ModelSpec, tensor_parallel: int) -> int:
     """Validate a tensor-parallel size as vLLM does; return it.
 
     Query heads must split evenly; KV heads must split evenly, or (fewer KV heads than
-    GPUs) the TP size must be a multiple of them, each KV head then being replicated.
+    GPUs) the TP size must be a multiple of them, each KV head then being replicated. MLA
+    replicates its latent, so only the query heads count.
 
     >>> import vramlab as vl
     >>> check_tensor_parallel(vl.load_model("Qwen/Qwen3-8B"), 16)
@@ -234,10 +267,44 @@ def check_tensor_parallel(m: ModelSpec, tensor_parallel: int) -> int:
     return tp
 
 
-def _compute_dtype(m: ModelSpec) -> DType:
-    """The activation/KV 'auto' dtype vLLM uses: the checkpoint's 16-bit dtype (fp32 → bf16)."""
-    d = resolve_kv_dtype(m, "auto")
+def vllm_dtype(m: ModelSpec) -> DType:
+    """The dtype vLLM's ``dtype="auto"`` runs a model in: :func:`vramlab.memory.compute_dtype`,
+    except that float32 checkpoints run in bf16 (vLLM ``_resolve_auto_dtype``,
+    ``vllm/config/model.py``, v0.10+; 0.6-0.9 picked fp16, of the same size).
+
+    >>> import vramlab as vl
+    >>> vllm_dtype(vl.load_model("Qwen/Qwen3-8B")).name
+    'bf16'
+    >>> vllm_dtype(vl.load_model({"model_type": "llama", "hidden_size": 64, "intermediate_size": 128,
+    ...     "num_hidden_layers": 1, "num_attention_heads": 4, "vocab_size": 100, "torch_dtype": "float32"})).name
+    'bf16'
+    """
+    d = compute_dtype(m)
     return get_dtype("bf16") if d.bytes_per_value > 2 else d
+
+
+def _weight_dtype(m: ModelSpec, weight_dtype: str | DType | None) -> DType:
+    """The weight format served: the requested one, or the checkpoint's with 32 bit run as vLLM does."""
+    if weight_dtype is None or (isinstance(weight_dtype, str) and weight_dtype == "auto"):
+        wd = resolve_weight_dtype(m, "auto")
+        return vllm_dtype(m) if wd.bytes_per_value > 2 else wd
+    return resolve_weight_dtype(m, weight_dtype)
+
+
+def _kv_dtype(m: ModelSpec, kv_dtype: str | DType | None) -> DType:
+    auto = kv_dtype is None or (isinstance(kv_dtype, str) and kv_dtype == "auto")
+    return vllm_dtype(m) if auto else resolve_kv_dtype(m, kv_dtype)
+
+
+def _rope_cache_bytes(m: ModelSpec) -> int:
+    cfg = m.config
+    if cfg.get("alibi") or not m.max_position_embeddings:
+        return 0
+    if m.attention_kind == "MLA":
+        dim = int(m.qk_rope_head_dim)
+    else:
+        dim = int(m.head_dim * float(cfg.get("partial_rotary_factor") or 1.0))
+    return int(m.max_position_embeddings) * dim * int(vllm_dtype(m).bytes_per_value)
 
 
 def rope_cache_bytes(m: Any) -> int:
@@ -246,15 +313,31 @@ def rope_cache_bytes(m: Any) -> int:
     >>> rope_cache_bytes("meta-llama/Llama-3.1-8B-Instruct") == 131072 * 128 * 2
     True
     """
-    m = resolve_serving_model(m)
-    cfg = m.config
-    if cfg.get("alibi") or not m.max_position_embeddings:
-        return 0
-    if m.attention_kind == "MLA":
-        dim = int(m.qk_rope_head_dim)
-    else:
-        dim = int(m.head_dim * float(cfg.get("partial_rotary_factor") or 1.0))
-    return int(m.max_position_embeddings) * dim * int(_compute_dtype(m).bytes_per_value)
+    return _rope_cache_bytes(resolve_serving_model(m))
+
+
+def _weights_per_gpu(m: ModelSpec, wd: DType, tp: int) -> int:
+    parts = weights_breakdown(m, wd)
+    params = param_breakdown(m)
+    total = Fraction(0)
+    for comp, nbytes in parts.items():
+        if comp in ("norms", "router"):
+            total += nbytes
+        elif comp == "attention" and params.get("attention"):
+            n = params["attention"]
+            h, L = m.hidden_size, m.num_layers
+            if m.attention_kind == "MLA":
+                replicated = L * h * (int(m.config.get("q_lora_rank") or 0) + int(m.kv_lora_rank)
+                                      + int(m.qk_rope_head_dim))
+                share = Fraction(n - replicated, tp) + replicated
+            else:
+                kv = L * 2 * h * m.num_kv_heads * m.head_dim
+                kv_gpu = max(1, m.num_kv_heads // tp)
+                share = Fraction(n - kv, tp) + Fraction(kv * kv_gpu, m.num_kv_heads)
+            total += nbytes * share / n
+        else:
+            total += Fraction(nbytes, tp)
+    return math.ceil(total) + _rope_cache_bytes(m)
 
 
 def weights_per_gpu(m: Any, weight_dtype: str | DType | None = None, tensor_parallel: int = 1) -> int:
@@ -267,29 +350,7 @@ def weights_per_gpu(m: Any, weight_dtype: str | DType | None = None, tensor_para
     """
     m = resolve_serving_model(m)
     tp = check_tensor_parallel(m, tensor_parallel)
-    wd = resolve_weight_dtype(m, weight_dtype)
-    if wd.bytes_per_value > 2 and weight_dtype in (None, "auto"):
-        wd = get_dtype("bf16")  # vLLM serves fp32 checkpoints in 16 bit
-    parts = weights_breakdown(m, wd)
-    params = param_breakdown(m)
-    total = Fraction(0)
-    for comp, nbytes in parts.items():
-        if comp in ("norms", "router"):
-            total += nbytes
-        elif comp == "attention" and params.get("attention"):
-            n = params["attention"]
-            h, L = m.hidden_size, m.num_layers
-            if m.attention_kind == "MLA":
-                replicated = L * h * (int(m.config.get("q_lora_rank") or 0) + int(m.kv_lora_rank) + int(m.qk_rope_head_dim))
-                share = Fraction(n - replicated, tp) + replicated
-            else:
-                kv = L * 2 * h * m.num_kv_heads * m.head_dim
-                kv_gpu = max(1, m.num_kv_heads // tp)
-                share = Fraction(n - kv, tp) + Fraction(kv * kv_gpu, m.num_kv_heads)
-            total += nbytes * share / n
-        else:
-            total += Fraction(nbytes, tp)
-    return math.ceil(total) + rope_cache_bytes(m)
+    return _weights_per_gpu(m, _weight_dtype(m, weight_dtype), tp)
 
 
 def default_batching(gpu_bytes: int, engine: str | EngineProfile = "v1", usage: str = "serve",
@@ -317,6 +378,23 @@ def default_batching(gpu_bytes: int, engine: str | EngineProfile = "v1", usage: 
     return (2048 if usage == "serve" else 8192), 256
 
 
+def _profile_activation(m: ModelSpec, T: int, S: int, tp: int, eng: EngineProfile) -> dict[str, int]:
+    S = min(S, T)
+    dt = vllm_dtype(m)
+    b = int(dt.bytes_per_value)
+    residual = T * m.hidden_size * b
+    full = activation_bytes(m, T, 0, dt.name)
+    wide = full - 2 * residual  # MLP / attention buffers, split across TP
+    forward = 2 * residual + -(-wide // tp) + residual
+    moe = 0
+    if m.is_moe and eng.moe_workspace:
+        moe = -(-(T * m.num_experts_per_tok * 3 * expert_width(m) * b) // tp)
+    sampler = S * m.vocab_size * eng.sampler_bytes_per_logit
+    peak = max(forward, residual + moe + sampler) + eng.runtime_buffers
+    return {"forward": forward, "hidden": residual, "moe_workspace": moe, "sampler": sampler,
+            "runtime_buffers": eng.runtime_buffers, "peak": peak}
+
+
 def profile_activation(m: Any, max_num_batched_tokens: int, max_num_seqs: int, tensor_parallel: int = 1,
                        engine: str | EngineProfile = "v1", parts: bool = False):
     """Peak activation of vLLM's profile run on one GPU, in bytes.
@@ -339,22 +417,9 @@ def profile_activation(m: Any, max_num_batched_tokens: int, max_num_seqs: int, t
     eng = _engine(engine)
     tp = check_tensor_parallel(m, tensor_parallel)
     T = check_int("max_num_batched_tokens", max_num_batched_tokens, minimum=1, maximum=10**7)
-    S = min(check_int("max_num_seqs", max_num_seqs, minimum=1, maximum=10**6), T)
-    b = int(_compute_dtype(m).bytes_per_value)
-    residual = T * m.hidden_size * b
-    full = activation_bytes(m, T, 0, _compute_dtype(m).name)
-    wide = full - 2 * residual  # MLP / attention buffers, split across TP
-    forward = 2 * residual + -(-wide // tp) + residual
-    moe = 0
-    if m.is_moe and eng.moe_workspace:
-        width = int(m.config.get("moe_intermediate_size") or m.intermediate_size)
-        moe = -(-(T * m.num_experts_per_tok * 3 * width * b) // tp)
-    sampler = S * m.vocab_size * eng.sampler_bytes_per_logit
-    peak = max(forward, residual + moe + sampler) + eng.runtime_buffers
-    if parts:
-        return {"forward": forward, "hidden": residual, "moe_workspace": moe, "sampler": sampler,
-                "runtime_buffers": eng.runtime_buffers, "peak": peak}
-    return peak
+    S = check_int("max_num_seqs", max_num_seqs, minimum=1, maximum=10**6)
+    p = _profile_activation(m, T, S, tp, eng)
+    return p if parts else p["peak"]
 
 
 def non_torch_bytes(tensor_parallel: int = 1, engine: str | EngineProfile = "v1") -> int:
@@ -374,8 +439,7 @@ def cuda_graph_bytes(m: Any) -> int:
     >>> round(cuda_graph_bytes("meta-llama/Llama-3.1-8B-Instruct") / 2**30, 2)
     0.93
     """
-    m = resolve_serving_model(m)
-    return CUDA_GRAPH_BASE + CUDA_GRAPH_PER_LAYER * m.num_layers
+    return CUDA_GRAPH_BASE + CUDA_GRAPH_PER_LAYER * resolve_serving_model(m).num_layers
 
 
 @dataclass(frozen=True)
@@ -486,6 +550,40 @@ def _groups(m: ModelSpec, hybrid: bool) -> list[tuple[str, int | None, int]]:
     return out
 
 
+def _block_layout(m: ModelSpec, kd: DType, tp: int, block_size: int, eng: EngineProfile, kv: int,
+                  batched_tokens: int, max_model_len: int) -> dict[str, Any]:
+    """Pages, blocks, tokens and max concurrency of a KV pool of ``kv`` bytes (Pool's fields)."""
+    per_layer = kv_bytes_per_layer(m, kd)  # bytes one token adds to one layer
+    if m.attention_kind != "MLA":
+        per_layer = per_layer * max(1, m.num_kv_heads // tp) / m.num_kv_heads  # on this GPU
+    page = math.ceil(per_layer * block_size)
+    groups = _groups(m, eng.hybrid_groups)
+    block_bytes = page * max(n for _, _, n in groups)
+    num_blocks = kv // block_bytes
+
+    def blocks_needed(kind: str, window: int | None) -> int:
+        if kind == "sliding" and window:
+            return -(-min(window - 1 + batched_tokens, max_model_len) // block_size) + 1
+        return -(-max_model_len // block_size)
+
+    per_request = sum(blocks_needed(k, w) for k, w, _ in groups)
+    if eng.concurrency_in_blocks:
+        conc = num_blocks / per_request if per_request else 0.0
+    else:
+        conc = num_blocks * block_size / max_model_len
+    return {"page_bytes": page, "block_bytes": block_bytes, "num_groups": len(groups), "num_blocks": num_blocks,
+            "tokens": num_blocks // len(groups) * block_size,
+            "kv_bytes_per_token": -(-block_bytes * len(groups) // block_size),
+            "blocks_per_request": per_request, "max_concurrency": conc}
+
+
+def _total_memory(g: GPU, total_memory_gib: float | None) -> int:
+    if total_memory_gib is None:
+        return g.usable_bytes
+    return from_unit(check_number("total_memory_gib", total_memory_gib, minimum=0.0, maximum=MAX_BYTES // GiB,
+                                  inclusive_min=False), "GiB")
+
+
 def kv_pool(
     model: Any,
     gpu: str | GPU = "H100 80GB",
@@ -514,9 +612,9 @@ def kv_pool(
     gpu_memory_utilization : float
         Share of total memory vLLM may use, in (0, 1].
     tensor_parallel : int
-        GPUs the model is split over; must divide the attention heads.
+        GPUs the model is split over (:func:`check_tensor_parallel`).
     weight_dtype, kv_dtype : str
-        ``None``/``"auto"`` reads the checkpoint; ``kv_dtype="fp8"`` halves 16-bit KV.
+        ``None``/``"auto"`` reads the checkpoint (:func:`vllm_dtype`); ``kv_dtype="fp8"`` halves 16-bit KV.
     max_model_len : int, optional
         Longest request (default: the config's ``max_position_embeddings``).
     block_size : int
@@ -555,60 +653,27 @@ def kv_pool(
     tp = check_tensor_parallel(m, tensor_parallel)
     block_size = check_int("block_size", block_size, minimum=1, maximum=4096)
     g = get_gpu(gpu)
-    if total_memory_gib is None:
-        total = g.usable_bytes
-    else:
-        total = from_unit(check_number("total_memory_gib", total_memory_gib, minimum=0.0, inclusive_min=False), "GiB")
-    if max_model_len is None:
-        max_model_len = m.max_position_embeddings or 2048
-    max_model_len = check_int("max_model_len", max_model_len, minimum=1, maximum=10**8)
-    d_tok, d_seq = default_batching(total, eng, usage, max_model_len, g.name)
-    T = d_tok if max_num_batched_tokens is None else check_int("max_num_batched_tokens", max_num_batched_tokens, minimum=1, maximum=10**7)
+    total = _total_memory(g, total_memory_gib)
+    max_len = check_int("max_model_len", m.max_position_embeddings or 2048 if max_model_len is None else max_model_len,
+                        minimum=1, maximum=10**8)
+    d_tok, d_seq = default_batching(total, eng, usage, max_len, g.name)
+    T = d_tok if max_num_batched_tokens is None else check_int("max_num_batched_tokens", max_num_batched_tokens,
+                                                                  minimum=1, maximum=10**7)
     S = d_seq if max_num_seqs is None else check_int("max_num_seqs", max_num_seqs, minimum=1, maximum=10**6)
-
-    kd = resolve_kv_dtype(m, kv_dtype)
-    if kd.bytes_per_value > 2 and kv_dtype in (None, "auto"):
-        kd = _compute_dtype(m)
-    wd = resolve_weight_dtype(m, weight_dtype)
-    if wd.bytes_per_value > 2 and weight_dtype in (None, "auto"):
-        wd = get_dtype("bf16")
-    weights = weights_per_gpu(m, wd, tp) if weights_bytes is None else check_int("weights_bytes", weights_bytes, minimum=0)
-    act = profile_activation(m, T, S, tp, eng)
+    kd, wd = _kv_dtype(m, kv_dtype), _weight_dtype(m, weight_dtype)
+    weights = (_weights_per_gpu(m, wd, tp) if weights_bytes is None
+               else check_int("weights_bytes", weights_bytes, minimum=0))
+    act = _profile_activation(m, T, S, tp, eng)["peak"]
     nt = non_torch_bytes(tp, eng)
     cg = cuda_graph_bytes(m) if count_cuda_graphs else 0
     requested = int(total * Fraction(util))
     kv = max(0, requested - (weights + act + nt + cg))
-
-    # bytes one token adds to one layer on this GPU
-    per_layer = kv_bytes_per_layer(m, kd)
-    if m.attention_kind != "MLA":
-        per_layer = per_layer * max(1, m.num_kv_heads // tp) / m.num_kv_heads
-    page = math.ceil(per_layer * block_size)
-    groups = _groups(m, eng.hybrid_groups)
-    group_size = max(n for _, _, n in groups)
-    block_bytes = page * group_size
-    num_blocks = kv // block_bytes
-    tokens = num_blocks // len(groups) * block_size
-    per_token = -(-block_bytes * len(groups) // block_size)
-
-    def blocks_needed(kind: str, window: int | None) -> int:
-        if kind == "sliding" and window:
-            n = min(window - 1 + T, max_model_len)
-            return -(-n // block_size) + 1
-        return -(-max_model_len // block_size)
-
-    per_request = sum(blocks_needed(k, w) for k, w, _ in groups)
-    if eng.concurrency_in_blocks:
-        conc = num_blocks / per_request if per_request else 0.0
-    else:
-        conc = num_blocks * block_size / max_model_len
     return Pool(
         model=m.name, gpu=g.name, engine=eng.name, tensor_parallel=tp, gpu_memory_utilization=util,
-        weight_dtype=wd.name, kv_dtype=kd.name, max_model_len=max_model_len, block_size=block_size,
+        weight_dtype=wd.name, kv_dtype=kd.name, max_model_len=max_len, block_size=block_size,
         max_num_batched_tokens=T, max_num_seqs=S, total_memory=total, requested=requested,
-        weights=weights, activation=act, non_torch=nt, cuda_graphs=cg, kv_bytes=kv, page_bytes=page,
-        block_bytes=block_bytes, num_groups=len(groups), num_blocks=num_blocks, tokens=tokens,
-        kv_bytes_per_token=per_token, blocks_per_request=per_request, max_concurrency=conc,
+        weights=weights, activation=act, non_torch=nt, cuda_graphs=cg, kv_bytes=kv,
+        **_block_layout(m, kd, tp, block_size, eng, kv, T, max_len),
     )
 
 
@@ -623,206 +688,18 @@ def utilization_sweep(model: Any, gpu: str | GPU = "H100 80GB", utilizations=Non
     """
     import pandas as pd
 
+    m = resolve_serving_model(model)
     if utilizations is None:
         utilizations = [round(0.30 + 0.05 * i, 2) for i in range(14)]
     rows = []
     for u in utilizations:
-        p = kv_pool(model, gpu=gpu, gpu_memory_utilization=u, **kwargs)
+        p = kv_pool(m, gpu=gpu, gpu_memory_utilization=u, **kwargs)
         rows.append({"gpu_memory_utilization": p.gpu_memory_utilization, "kv_bytes": p.kv_bytes,
                      "kv_gib": round(to_unit(p.kv_bytes, "GiB"), 2), "tokens": p.tokens,
                      "max_concurrency": round(p.max_concurrency, 2),
                      "left_for_others_gib": round(to_unit(p.total_memory - p.requested, "GiB"), 2)})
     return pd.DataFrame(rows)
 
-
-# --------------------------------------------------------------------------------------
-# Calibration rows
-
-def _row_value(r: Mapping[str, Any], key: str) -> Any:
-    v = r.get(key)
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return None
-    return v
-
-
-def calibration_table(engine_by_version: bool = True):
-    """Every calibration row: logged figures beside :func:`kv_pool`'s, with errors (a DataFrame).
-
-    Columns ``*_logged`` / ``*_pred`` for weights (GiB), KV memory (GiB), tokens and max
-    concurrency, and ``*_err_%`` (relative error, prediction − logged). Rows without a
-    logged token count use blocks × block size (16).
-
-    >>> df = calibration_table()
-    >>> len(df), bool((df["weights_err_%"].abs() < 1).all())
-    (8, True)
-    """
-    import pandas as pd
-
-    from .overheads import load_vllm_calibration
-
-    df = load_vllm_calibration()
-    out = []
-    for r in df.to_dict("records"):
-        engine = "v1" if (_row_value(r, "engine_version") or "").startswith("v0.1") else "v0"
-        kvd = _row_value(r, "kv_cache_dtype") or "auto"
-        p = kv_pool(r["model"], gpu=r["gpu"], gpu_memory_utilization=float(r["gpu_memory_utilization"]),
-                    tensor_parallel=int(r["tensor_parallel_size"]), kv_dtype=kvd,
-                    max_model_len=int(r["max_model_len"]), total_memory_gib=float(r["total_gpu_memory_gib"]),
-                    engine=engine)
-        w_logged = to_unit(from_unit(float(r["weights_value"]), str(r["weights_unit_as_printed"])), "GiB")
-        if str(r["weights_unit_as_printed"]) == "GB" and engine == "v0":
-            w_logged = float(r["weights_value"])  # old vLLM printed GiB under the label "GB"
-        tokens = _row_value(r, "gpu_kv_cache_tokens")
-        if tokens is None and _row_value(r, "num_gpu_blocks") is not None:
-            tokens = int(r["num_gpu_blocks"]) * 16
-        row = {
-            "row_id": int(r["row_id"]), "model": r["model"], "gpu": r["gpu"], "tp": int(r["tensor_parallel_size"]),
-            "kv_dtype": kvd, "max_model_len": int(r["max_model_len"]), "engine": engine,
-            "weights_logged": w_logged, "weights_pred": to_unit(p.weights, "GiB"),
-            "activation_logged": _row_value(r, "activation_peak_gib"),
-            "activation_pred": to_unit(p.activation, "GiB"),
-            "non_torch_logged": _row_value(r, "non_torch_memory_gib"), "non_torch_pred": to_unit(p.non_torch, "GiB"),
-            "kv_logged": float(r["kv_cache_memory_gib"]), "kv_pred": to_unit(p.kv_bytes, "GiB"),
-            "tokens_logged": int(tokens), "tokens_pred": p.tokens,
-            "concurrency_logged": float(r["max_concurrency_x"]), "concurrency_pred": p.max_concurrency,
-        }
-        if row["activation_logged"] is None and _row_value(r, "peak_torch_memory_gib_incl_weights") is not None:
-            row["activation_logged"] = float(r["peak_torch_memory_gib_incl_weights"]) - w_logged
-        for k in ("weights", "kv", "tokens", "concurrency"):
-            row[f"{k}_err_%"] = 100 * (row[f"{k}_pred"] - row[f"{k}_logged"]) / row[f"{k}_logged"]
-        out.append(row)
-    return pd.DataFrame(out)
-
-
-# --------------------------------------------------------------------------------------
-# PagedAttention, simulated
-
-#: Figures of the PagedAttention paper (Kwon et al., "Efficient Memory Management for Large
-#: Language Model Serving with PagedAttention", SOSP 2023): share of KV memory holding token
-#: states in prior systems (Fig. 2) and vLLM's waste.
-PAGED_ATTENTION_PAPER = {"prior_used_low_%": 20.4, "prior_used_high_%": 38.2, "paged_waste_below_%": 4.0,
-                         "sharegpt_mean_input": 161.31, "sharegpt_mean_output": 337.99}
-
-
-def sample_requests(n: int = 1000, seed: int = 0, mean_prompt: float = 161.31, mean_output: float = 337.99,
-                    sigma: float = 1.0, max_model_len: int = 2048) -> list[tuple[int, int]]:
-    """A seeded stream of ``(prompt, output)`` token lengths.
-
-    Log-normal lengths with the ShareGPT means the PagedAttention paper reports
-    (161 prompt, 338 output tokens), capped so that prompt + output ≤ ``max_model_len``.
-
-    >>> sample_requests(3, seed=1)
-    [(180, 202), (335, 566), (70, 693)]
-    """
-    n = check_int("n", n, minimum=1, maximum=10**6)
-    max_model_len = check_int("max_model_len", max_model_len, minimum=2, maximum=10**8)
-    sigma = check_number("sigma", sigma, minimum=0.0, maximum=5.0)
-    rng = random.Random(seed)
-    mu_p = math.log(mean_prompt) - sigma**2 / 2
-    mu_o = math.log(mean_output) - sigma**2 / 2
-    out = []
-    for _ in range(n):
-        p = max(1, min(max_model_len - 1, round(rng.lognormvariate(mu_p, sigma))))
-        o = max(1, min(max_model_len - p, round(rng.lognormvariate(mu_o, sigma))))
-        out.append((p, o))
-    return out
-
-
-@dataclass(frozen=True)
-class PagingResult:
-    """Contiguous max-length reservation versus paged blocks for one request stream.
-
-    Token counts are KV slots (one slot = one token's K and V in every layer).
-    """
-
-    requests: int
-    max_model_len: int
-    block_size: int
-    tokens_used: int
-    contiguous_reserved: int
-    paged_reserved: int
-    budget_tokens: int
-    fit_contiguous: int
-    fit_paged: int
-    lengths: tuple[tuple[int, int], ...] = field(repr=False, compare=False)
-
-    @property
-    def contiguous_used_pct(self) -> float:
-        """Share of reserved KV memory holding tokens, contiguous reservation (%)."""
-        return 100 * self.tokens_used / self.contiguous_reserved
-
-    @property
-    def paged_used_pct(self) -> float:
-        """Share of reserved KV memory holding tokens with paging (%)."""
-        return 100 * self.tokens_used / self.paged_reserved
-
-    @property
-    def contiguous_waste_pct(self) -> float:
-        """Reserved but unused, contiguous (%)."""
-        return 100 - self.contiguous_used_pct
-
-    @property
-    def paged_waste_pct(self) -> float:
-        """Reserved but unused with paging: only the last, partly filled block of each request (%)."""
-        return 100 - self.paged_used_pct
-
-    def table(self):
-        """Contiguous and paged side by side, with the paper's figures (a DataFrame)."""
-        import pandas as pd
-
-        paper = PAGED_ATTENTION_PAPER
-        return pd.DataFrame([
-            {"scheme": "contiguous (max length reserved)", "used %": round(self.contiguous_used_pct, 1),
-             "waste %": round(self.contiguous_waste_pct, 1), "requests that fit": self.fit_contiguous,
-             "paper": f"{paper['prior_used_low_%']}-{paper['prior_used_high_%']} % used"},
-            {"scheme": f"paged ({self.block_size}-token blocks)", "used %": round(self.paged_used_pct, 1),
-             "waste %": round(self.paged_waste_pct, 1), "requests that fit": self.fit_paged,
-             "paper": f"waste < {paper['paged_waste_below_%']:.0f} %"},
-        ])
-
-
-def simulate_paging(n: int = 1000, max_model_len: int = 2048, block_size: int = 16, seed: int = 0,
-                    budget_tokens: int | None = None, requests: list[tuple[int, int]] | None = None) -> PagingResult:
-    """Simulate KV reservation for a request stream: contiguous max-length slots vs paged blocks.
-
-    Contiguous systems (before vLLM) reserve ``max_model_len`` slots per request up front;
-    PagedAttention allocates ``ceil(length / block_size)`` blocks as tokens arrive, so only
-    the last block of each request is partly empty. ``budget_tokens`` (default: 64
-    max-length requests' worth) is filled with the stream in order under each scheme.
-
-    >>> r = simulate_paging(1000, seed=0)
-    >>> r.paged_waste_pct < 4 < 20.4 < r.contiguous_used_pct < 38.2
-    True
-    >>> r.fit_paged > 3 * r.fit_contiguous
-    True
-    """
-    max_model_len = check_int("max_model_len", max_model_len, minimum=2, maximum=10**8)
-    block_size = check_int("block_size", block_size, minimum=1, maximum=4096)
-    reqs = list(requests) if requests is not None else sample_requests(n, seed, max_model_len=max_model_len)
-    if not reqs:
-        raise VramlabError("requests must hold at least one (prompt, output) pair", field="requests")
-    lengths = [p + o for p, o in reqs]
-    if max(lengths) > max_model_len:
-        raise VramlabError(f"a request of {max(lengths)} tokens exceeds max_model_len {max_model_len}",
-                           field="requests")
-    used = sum(lengths)
-    paged = sum(-(-x // block_size) * block_size for x in lengths)
-    budget = 64 * max_model_len if budget_tokens is None else check_int("budget_tokens", budget_tokens, minimum=1)
-    fit_c = min(len(lengths), budget // max_model_len)
-    fit_p, acc = 0, 0
-    for x in lengths:
-        acc += -(-x // block_size) * block_size
-        if acc > budget:
-            break
-        fit_p += 1
-    return PagingResult(requests=len(lengths), max_model_len=max_model_len, block_size=block_size,
-                        tokens_used=used, contiguous_reserved=len(lengths) * max_model_len,
-                        paged_reserved=paged, budget_tokens=budget, fit_contiguous=fit_c, fit_paged=fit_p,
-                        lengths=tuple(reqs))
-
-
-# --------------------------------------------------------------------------------------
-# Chunked prefill
 
 def chunked_prefill_table(model: Any, chunks=(512, 1024, 2048, 4096, 8192, 16384, 32768), max_num_seqs: int = 256,
                           tensor_parallel: int = 1, engine: str | EngineProfile = "v1"):
@@ -839,200 +716,11 @@ def chunked_prefill_table(model: Any, chunks=(512, 1024, 2048, 4096, 8192, 16384
     """
     import pandas as pd
 
+    m = resolve_serving_model(model)
     rows = []
     for c in chunks:
-        p = profile_activation(model, c, max_num_seqs, tensor_parallel, engine, parts=True)
+        p = profile_activation(m, c, max_num_seqs, tensor_parallel, engine, parts=True)
         rows.append({"chunk_tokens": int(c), "forward_gib": round(to_unit(p["forward"], "GiB"), 3),
                      "sampler_gib": round(to_unit(p["sampler"], "GiB"), 3),
                      "activation_gib": round(to_unit(p["peak"], "GiB"), 3)})
     return pd.DataFrame(rows)
-
-
-# --------------------------------------------------------------------------------------
-# Formulas and the transformers oracle
-
-def pool_formulas() -> dict[str, Any]:
-    """vLLM's pool accounting as sympy equations (sympy imported here).
-
-    >>> f = pool_formulas()
-    >>> sorted(f)
-    ['kv_memory', 'max_concurrency', 'num_blocks', 'tokens']
-    >>> f["kv_memory"]
-    Eq(M_KV, -A - N + T*u - W)
-    """
-    import sympy as sp
-
-    T, u, W, A, N = sp.symbols("T u W A N", nonnegative=True)
-    M, B, b, P, L = sp.symbols("M_KV B b P L_max", positive=True)
-    n = sp.Symbol("n_blocks", nonnegative=True)
-    return {
-        "kv_memory": sp.Eq(M, T * u - (W + A + N)),
-        "num_blocks": sp.Eq(n, sp.floor(M / (b * P))),
-        "tokens": sp.Eq(sp.Symbol("tokens"), n * b),
-        "max_concurrency": sp.Eq(sp.Symbol("C"), n / sp.ceiling(L / b)),
-    }
-
-
-def pool_values(p: Pool) -> dict[str, Any]:
-    """The values of :func:`pool_formulas`' symbols for a pool (bytes, exact fractions).
-
-    >>> import vramlab as vl
-    >>> v = pool_values(vl.kv_pool("Qwen/Qwen3-8B", max_model_len=8192))
-    >>> v["P"], v["b"], v["L_max"]
-    (147456, 16, 8192)
-    """
-    return {"T": p.total_memory, "u": Fraction(p.gpu_memory_utilization).limit_denominator(10**6),
-            "W": p.weights, "A": p.activation, "N": p.non_torch + p.cuda_graphs, "M_KV": p.kv_bytes,
-            "b": p.block_size, "P": p.block_bytes // p.block_size, "L_max": p.max_model_len,
-            "n_blocks": p.num_blocks}
-
-
-def oracle_available() -> bool:
-    """True when torch and transformers can be imported (for the KV-cache oracle).
-
-    >>> isinstance(oracle_available(), bool)
-    True
-    """
-    import importlib.util
-
-    return all(importlib.util.find_spec(x) is not None for x in ("torch", "transformers"))
-
-
-#: Shrunk geometry for the oracle: small enough to run on a CPU in well under a second.
-ORACLE_GEOMETRY = {"num_hidden_layers": 2, "hidden_size": 64, "intermediate_size": 128,
-                   "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 16, "vocab_size": 256}
-
-
-def transformers_kv_oracle(model: str = "Qwen/Qwen3-8B", tokens: int = 64, batch: int = 1, seed: int = 0,
-                           **overrides: Any) -> dict[str, Any]:
-    """Real KV-cache tensors of a tiny random model built from a preset's config, vs the formula.
-
-    The preset's config is shrunk (:data:`ORACLE_GEOMETRY`, then ``overrides``), built with
-    transformers on the CPU in float32, run once over ``batch × tokens`` random ids with
-    ``use_cache=True``; the bytes of every key and value tensor are summed and set beside
-    :func:`vramlab.kv_cache_bytes` of the same shrunk config. Nothing is downloaded.
-
-    Raises :class:`VramlabError` when torch or transformers is missing.
-    """
-    if not oracle_available():
-        raise VramlabError("the KV-cache oracle needs torch and transformers (pip install 'vramlab[oracle]')",
-                           field="oracle")
-    import copy
-
-    import torch
-    import transformers
-
-    from .memory import kv_cache_bytes
-    from .presets import preset_record
-
-    tokens = check_int("tokens", tokens, minimum=1, maximum=4096)
-    batch = check_int("batch", batch, minimum=1, maximum=64)
-    cfg = copy.deepcopy(preset_record(model)["config"])
-    cfg.update(ORACLE_GEOMETRY)
-    cfg.update(overrides)
-    for key in ("pad_token_id", "bos_token_id", "eos_token_id"):
-        if key in cfg:
-            cfg[key] = 0
-    cfg.pop("quantization_config", None)
-    cls = transformers.AutoConfig.for_model(cfg["model_type"]).__class__
-    hf = cls(**{k: v for k, v in cfg.items() if k != "model_type"})
-    torch.manual_seed(seed)
-    net = transformers.AutoModelForCausalLM.from_config(hf, dtype=torch.float32).eval()
-    g = torch.Generator().manual_seed(seed)
-    ids = torch.randint(0, hf.vocab_size, (batch, tokens), generator=g)
-    with torch.no_grad():
-        cache = net(input_ids=ids, use_cache=True).past_key_values
-    if hasattr(cache, "layers"):
-        pairs = [(la.keys, la.values) for la in cache.layers]
-    elif hasattr(cache, "key_cache"):
-        pairs = list(zip(cache.key_cache, cache.value_cache))
-    else:
-        pairs = [(k, v) for k, v, *_ in cache]
-    measured = sum(k.numel() * k.element_size() + v.numel() * v.element_size() for k, v in pairs)
-    spec = load_model(cfg, name=f"{model} (shrunk)")
-    formula = kv_cache_bytes(spec, tokens, batch, "fp32")
-    return {"model": model, "tokens": tokens, "batch": batch, "layers": len(pairs),
-            "key_shape": tuple(pairs[0][0].shape), "measured_bytes": measured, "formula_bytes": formula}
-
-
-def evaluate_pool_formula(name: str, p: Pool):
-    """Evaluate one of :func:`pool_formulas` for a pool, exactly (an int or a Fraction).
-
-    >>> import vramlab as vl
-    >>> p = vl.kv_pool("Qwen/Qwen3-8B", max_model_len=8192)
-    >>> evaluate_pool_formula("num_blocks", p) == p.num_blocks
-    True
-    """
-    f = pool_formulas()
-    if name not in f:
-        raise VramlabError(f"formula {name!r} is unknown; valid: {', '.join(sorted(f))}", field="name")
-    v = pool_values(p)
-    rhs = f[name].rhs
-    val = rhs.subs({s: v[s.name] for s in rhs.free_symbols if s.name in v})
-    q = Fraction(int(val.p), int(val.q))
-    return int(q) if q.denominator == 1 else q
-
-
-def calibration_log(row_id: int) -> str:
-    """The start-up lines of one calibration row, rebuilt from its logged figures.
-
-    The CSV keeps the figures, not the logs; this writes them back in the line formats of
-    the row's vLLM generation (V1: ``Model loading took ...``, the DEBUG profiling line,
-    ``Available KV cache memory``, ``GPU KV cache size``, ``Maximum concurrency``; V0:
-    ``Loading model weights took ... GB``, ``Memory profiling results: ...``, ``# GPU blocks``)
-    so that :func:`vramlab.explain_vllm_log` can explain every row.
-
-    >>> print(calibration_log(1).splitlines()[1])
-    Loading model weights took 14.9888 GB
-    """
-    import ast
-
-    from .overheads import load_vllm_calibration
-
-    df = load_vllm_calibration()
-    rows = df[df.row_id == row_id].to_dict("records")
-    if not rows:
-        raise VramlabError(f"row_id {row_id!r} is not in the calibration data; valid: "
-                           f"{', '.join(str(i) for i in df.row_id)}", field="row_id")
-    r = rows[0]
-    v = lambda k: _row_value(r, k)  # noqa: E731
-    notes = str(r.get("notes") or "")
-    args = {"model": r["model"], "max_model_len": int(r["max_model_len"]),
-            "gpu_memory_utilization": float(r["gpu_memory_utilization"])}
-    if "non-default args: {" in notes:
-        lit = notes.split("non-default args: ", 1)[1]
-        args = ast.literal_eval(lit[: lit.index("}") + 1])
-    if int(r["tensor_parallel_size"]) > 1:
-        args.setdefault("tensor_parallel_size", int(r["tensor_parallel_size"]))
-    if v("kv_cache_dtype") not in (None, "auto"):
-        args.setdefault("kv_cache_dtype", v("kv_cache_dtype"))
-    lines = [f"# rebuilt from calibration row {row_id}: {r['source_url']}"]
-    if v("engine_version"):
-        lines += [f"vLLM API server version {str(v('engine_version')).lstrip('v')}",
-                  f"non-default args: {args}",
-                  f"Model loading took {float(r['weights_value']):.2f} GiB memory",
-                  f"Memory profiling takes 5.00 seconds. Total non KV cache memory: {float(v('total_non_kv_memory_gib')):.2f}GiB; "
-                  f"torch peak memory increase: {float(v('activation_peak_gib')):.2f}GiB; non-torch forward increase "
-                  f"memory: {float(v('non_torch_memory_gib')):.2f}GiB; weights memory: {float(r['weights_value']):.2f}GiB.",
-                  f"Requested memory: {float(r['gpu_memory_utilization']):.2f} (util), "
-                  f"{float(r['total_gpu_memory_gib']) * float(r['gpu_memory_utilization']):.2f} GiB",
-                  f"Available KV cache memory: {float(r['kv_cache_memory_gib']):.2f} GiB",
-                  f"GPU KV cache size: {int(r['gpu_kv_cache_tokens']):,} tokens",
-                  f"Maximum concurrency for {int(r['max_concurrency_at_tokens']):,} tokens per request: "
-                  f"{float(r['max_concurrency_x']):.2f}x"]
-    else:
-        lines = [lines[0], f"Loading model weights took {float(r['weights_value']):.4f} GB",
-                 f"non-default args: {args}",
-                 f"Memory profiling results: total_gpu_memory={float(r['total_gpu_memory_gib']):.2f}GiB, "
-                 f"peak_torch_memory={float(v('peak_torch_memory_gib_incl_weights')):.2f}GiB, "
-                 f"non_torch_memory={float(v('non_torch_memory_gib')):.2f}GiB, "
-                 f"kv_cache_size={float(r['kv_cache_memory_gib']):.2f}GiB, "
-                 f"gpu_memory_utilization={float(r['gpu_memory_utilization']):.2f}",
-                 f"# GPU blocks: {int(r['num_gpu_blocks'])}, # CPU blocks: 2048"]
-        if "failed" in str(v("flags") or ""):
-            lines.append(f"ValueError: The model's max seq len ({int(r['max_model_len'])}) is larger than the maximum "
-                         f"number of tokens that can be stored in KV cache ({int(r['gpu_kv_cache_tokens'])}).")
-        else:
-            lines.append(f"Maximum concurrency for {int(r['max_concurrency_at_tokens'])} tokens per request: "
-                         f"{float(r['max_concurrency_x']):.2f}x")
-    return "\n".join(lines) + "\n"

@@ -17,7 +17,7 @@ def _decode_mib() -> float:
 
 
 def _measured_gib() -> float:
-    from ..overheads import measured_overheads
+    from ..calibration import measured_overheads
 
     df = measured_overheads()
     return float(df.loc[df.row_id == 22, "measured (GiB)"].iloc[0])

@@ -51,7 +51,7 @@ def plot_utilization_tradeoff(sweep: Any, ax=None):
 
 def plot_paging(result: Any, ax=None):
     """Bars: % of reserved KV memory holding tokens, contiguous vs paged; the paper's range shaded."""
-    from ..serving import PAGED_ATTENTION_PAPER as P
+    from ..paging import PAGED_ATTENTION_PAPER as P
 
     ax = _ax(ax)
     labels = ["contiguous\n(max length reserved)", f"paged\n({result.block_size}-token blocks)"]

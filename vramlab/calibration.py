@@ -1,0 +1,237 @@
+"""The shipped vLLM start-up logs (``data/vllm_logs_calibration.csv``) and what vramlab makes of them.
+
+Each row of the CSV is one logged vLLM start-up (model, GPU, settings and every memory
+figure the log printed, with its source URL). This module reads them
+(:func:`load_vllm_calibration`), writes each row back as log lines
+(:func:`calibration_log`, which :func:`vramlab.explain_vllm_log` reads), sets every row beside
+:func:`vramlab.serving.kv_pool` (:func:`calibration_table`) and beside the rules of thumb
+(:func:`measured_overheads`). The constants fitted to these rows live in
+:mod:`vramlab.serving` (:data:`vramlab.serving.ENGINES` names its rows).
+
+>>> df = calibration_table()
+>>> sorted(df.row_id)[:3]
+[1, 2, 22]
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Mapping
+
+from .errors import VramlabError, check_int
+from .memory import DEFAULT_FRAMEWORK_BYTES, activation_bytes, kv_cache_bytes
+from .overheads import RULE_HIGH, RULE_LOW
+from .presets import list_models, load_model
+from .serving import default_batching, kv_pool
+from .units import GiB, from_unit, to_unit
+
+__all__ = ["VLLM_PROFILE_TOKENS", "VLLM_PROFILE_SEQS", "CALIBRATION_PRESETS", "load_vllm_calibration",
+           "calibration_table", "calibration_log", "measured_overheads"]
+
+#: Tokens and sequences vLLM's start-up profile run uses on an 80 GB-class GPU when started
+#: with ``vllm serve`` (defaults of ``max_num_batched_tokens`` and ``max_num_seqs``,
+#: :func:`vramlab.serving.default_batching`): the forward pass covers 8192 tokens, the
+#: sampler 1024 sequences.
+VLLM_PROFILE_TOKENS, VLLM_PROFILE_SEQS = default_batching(80 * GiB)
+
+#: Calibration-log models whose config equals a shipped preset's in every field vramlab uses
+#: (instruction-tuned and base checkpoints share the architecture).
+CALIBRATION_PRESETS = {"google/gemma-2-9b-it": "google/gemma-2-9b"}
+
+
+def _row_value(r: Mapping[str, Any], key: str) -> Any:
+    v = r.get(key)
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return None
+    return v
+
+
+def load_vllm_calibration():
+    """The shipped vLLM start-up figures (``data/vllm_logs_calibration.csv``) as a DataFrame.
+
+    One row per logged start-up; sizes are in GiB as vLLM prints them (``weights_value``
+    in ``weights_unit_as_printed``).
+
+    >>> df = load_vllm_calibration()
+    >>> {"non_torch_memory_gib", "activation_peak_gib", "cuda_graph_capture_gib"} <= set(df.columns)
+    True
+    """
+    from importlib import resources
+
+    import pandas as pd
+
+    with resources.files("vramlab").joinpath("data", "vllm_logs_calibration.csv").open("r", encoding="utf-8") as f:
+        return pd.read_csv(f)
+
+
+def measured_overheads(batched_tokens: int = VLLM_PROFILE_TOKENS, sequences: int = VLLM_PROFILE_SEQS,
+                       framework_bytes: int = DEFAULT_FRAMEWORK_BYTES):
+    """Per GPU: vLLM's measured overhead next to the explicit model and the 5-20 % rule (GiB).
+
+    Rows are the calibration logs that print all three overhead figures. Measured overhead =
+    non-torch memory (CUDA context, NCCL) + activation peak of the profile run + CUDA-graph
+    capture. The explicit model is ``activation_bytes(model, batched_tokens, sequences)`` +
+    ``framework_bytes``. The rule's base is the logged weights plus the KV cache of one
+    ``max_model_len`` sequence, per GPU (divided by the tensor-parallel size). Models with no
+    shipped preset get NaN in the model columns. ``rule vs measured`` says whether the
+    measured overhead lies below, within or above the 5-20 % band.
+
+    Examples
+    --------
+    >>> df = measured_overheads()
+    >>> r = df[df.row_id == 22].iloc[0]       # Llama-3.1-8B, one H100
+    >>> print(r["measured (GiB)"])
+    3.05
+    """
+    batched_tokens = check_int("batched_tokens", batched_tokens, minimum=1, maximum=10**8)
+    sequences = check_int("sequences", sequences, minimum=0, maximum=10**7)
+    framework_bytes = check_int("framework_bytes", framework_bytes, minimum=0)
+    import pandas as pd
+
+    df = load_vllm_calibration()
+    cols = ["non_torch_memory_gib", "activation_peak_gib", "cuda_graph_capture_gib"]
+    df = df.dropna(subset=cols)
+    presets = set(list_models())
+    rows = []
+    for r in df.itertuples(index=False):
+        preset = CALIBRATION_PRESETS.get(r.model, r.model)
+        tp = int(r.tensor_parallel_size)
+        weights = from_unit(float(r.weights_value), str(r.weights_unit_as_printed))
+        row = {
+            "row_id": int(r.row_id), "model": r.model, "gpu": r.gpu, "tp": tp,
+            "max_model_len": int(r.max_model_len),
+            "weights (GiB)": to_unit(weights, "GiB"),
+            "non-torch (GiB)": float(r.non_torch_memory_gib),
+            "activation peak (GiB)": float(r.activation_peak_gib),
+            "CUDA graphs (GiB)": float(r.cuda_graph_capture_gib),
+        }
+        row["measured (GiB)"] = round(sum(float(getattr(r, c)) for c in cols), 2)
+        if preset in presets:
+            m = load_model(preset)
+            act = activation_bytes(m, batched_tokens, sequences)
+            kv_dtype = r.kv_cache_dtype if isinstance(r.kv_cache_dtype, str) else "auto"
+            kv = kv_cache_bytes(m, int(r.max_model_len), 1, kv_dtype) // tp
+            row["model activations (GiB)"] = to_unit(act, "GiB")
+            row["model overhead (GiB)"] = to_unit(act + framework_bytes, "GiB")
+            low, high = round((weights + kv) * RULE_LOW), round((weights + kv) * RULE_HIGH)
+            row["5 % rule (GiB)"] = to_unit(low, "GiB")
+            row["20 % rule (GiB)"] = to_unit(high, "GiB")
+            measured = from_unit(row["measured (GiB)"], "GiB")
+            row["rule vs measured"] = ("rule undershoots" if high < measured else
+                                       "rule overshoots" if low > measured else "within 5-20 %")
+        else:
+            for k in ("model activations (GiB)", "model overhead (GiB)", "5 % rule (GiB)", "20 % rule (GiB)"):
+                row[k] = float("nan")
+            row["rule vs measured"] = "no preset"
+        rows.append(row)
+    return pd.DataFrame(rows).round(2)
+
+
+def calibration_table(engine_by_version: bool = True):
+    """Every calibration row: logged figures beside :func:`kv_pool`'s, with errors (a DataFrame).
+
+    Columns ``*_logged`` / ``*_pred`` for weights (GiB), KV memory (GiB), tokens and max
+    concurrency, and ``*_err_%`` (relative error, prediction − logged). Rows without a
+    logged token count use blocks × block size (16).
+
+    >>> df = calibration_table()
+    >>> len(df), bool((df["weights_err_%"].abs() < 1).all())
+    (8, True)
+    """
+    import pandas as pd
+
+    df = load_vllm_calibration()
+    out = []
+    for r in df.to_dict("records"):
+        engine = "v1" if (_row_value(r, "engine_version") or "").startswith("v0.1") else "v0"
+        kvd = _row_value(r, "kv_cache_dtype") or "auto"
+        p = kv_pool(r["model"], gpu=r["gpu"], gpu_memory_utilization=float(r["gpu_memory_utilization"]),
+                    tensor_parallel=int(r["tensor_parallel_size"]), kv_dtype=kvd,
+                    max_model_len=int(r["max_model_len"]), total_memory_gib=float(r["total_gpu_memory_gib"]),
+                    engine=engine)
+        w_logged = to_unit(from_unit(float(r["weights_value"]), str(r["weights_unit_as_printed"])), "GiB")
+        if str(r["weights_unit_as_printed"]) == "GB" and engine == "v0":
+            w_logged = float(r["weights_value"])  # old vLLM printed GiB under the label "GB"
+        tokens = _row_value(r, "gpu_kv_cache_tokens")
+        if tokens is None and _row_value(r, "num_gpu_blocks") is not None:
+            tokens = int(r["num_gpu_blocks"]) * 16
+        row = {
+            "row_id": int(r["row_id"]), "model": r["model"], "gpu": r["gpu"], "tp": int(r["tensor_parallel_size"]),
+            "kv_dtype": kvd, "max_model_len": int(r["max_model_len"]), "engine": engine,
+            "weights_logged": w_logged, "weights_pred": to_unit(p.weights, "GiB"),
+            "activation_logged": _row_value(r, "activation_peak_gib"),
+            "activation_pred": to_unit(p.activation, "GiB"),
+            "non_torch_logged": _row_value(r, "non_torch_memory_gib"), "non_torch_pred": to_unit(p.non_torch, "GiB"),
+            "kv_logged": float(r["kv_cache_memory_gib"]), "kv_pred": to_unit(p.kv_bytes, "GiB"),
+            "tokens_logged": int(tokens), "tokens_pred": p.tokens,
+            "concurrency_logged": float(r["max_concurrency_x"]), "concurrency_pred": p.max_concurrency,
+        }
+        if row["activation_logged"] is None and _row_value(r, "peak_torch_memory_gib_incl_weights") is not None:
+            row["activation_logged"] = float(r["peak_torch_memory_gib_incl_weights"]) - w_logged
+        for k in ("weights", "kv", "tokens", "concurrency"):
+            row[f"{k}_err_%"] = 100 * (row[f"{k}_pred"] - row[f"{k}_logged"]) / row[f"{k}_logged"]
+        out.append(row)
+    return pd.DataFrame(out)
+
+
+def calibration_log(row_id: int) -> str:
+    """The start-up lines of one calibration row, rebuilt from its logged figures.
+
+    The CSV keeps the figures, not the logs; this writes them back in the line formats of
+    the row's vLLM generation (V1: ``Model loading took ...``, the DEBUG profiling line,
+    ``Available KV cache memory``, ``GPU KV cache size``, ``Maximum concurrency``; V0:
+    ``Loading model weights took ... GB``, ``Memory profiling results: ...``, ``# GPU blocks``)
+    so that :func:`vramlab.explain_vllm_log` can explain every row.
+
+    >>> print(calibration_log(1).splitlines()[1])
+    Loading model weights took 14.9888 GB
+    """
+    import ast
+
+    df = load_vllm_calibration()
+    rows = df[df.row_id == row_id].to_dict("records")
+    if not rows:
+        raise VramlabError(f"row_id {row_id!r} is not in the calibration data; valid: "
+                           f"{', '.join(str(i) for i in df.row_id)}", field="row_id")
+    r = rows[0]
+    v = lambda k: _row_value(r, k)  # noqa: E731
+    notes = str(r.get("notes") or "")
+    args = {"model": r["model"], "max_model_len": int(r["max_model_len"]),
+            "gpu_memory_utilization": float(r["gpu_memory_utilization"])}
+    if "non-default args: {" in notes:
+        lit = notes.split("non-default args: ", 1)[1]
+        args = ast.literal_eval(lit[: lit.index("}") + 1])
+    if int(r["tensor_parallel_size"]) > 1:
+        args.setdefault("tensor_parallel_size", int(r["tensor_parallel_size"]))
+    if v("kv_cache_dtype") not in (None, "auto"):
+        args.setdefault("kv_cache_dtype", v("kv_cache_dtype"))
+    lines = [f"# rebuilt from calibration row {row_id}: {r['source_url']}"]
+    if v("engine_version"):
+        lines += [f"vLLM API server version {str(v('engine_version')).lstrip('v')}",
+                  f"non-default args: {args}",
+                  f"Model loading took {float(r['weights_value']):.2f} GiB memory",
+                  f"Memory profiling takes 5.00 seconds. Total non KV cache memory: {float(v('total_non_kv_memory_gib')):.2f}GiB; "
+                  f"torch peak memory increase: {float(v('activation_peak_gib')):.2f}GiB; non-torch forward increase "
+                  f"memory: {float(v('non_torch_memory_gib')):.2f}GiB; weights memory: {float(r['weights_value']):.2f}GiB.",
+                  f"Requested memory: {float(r['gpu_memory_utilization']):.2f} (util), "
+                  f"{float(r['total_gpu_memory_gib']) * float(r['gpu_memory_utilization']):.2f} GiB",
+                  f"Available KV cache memory: {float(r['kv_cache_memory_gib']):.2f} GiB",
+                  f"GPU KV cache size: {int(r['gpu_kv_cache_tokens']):,} tokens",
+                  f"Maximum concurrency for {int(r['max_concurrency_at_tokens']):,} tokens per request: "
+                  f"{float(r['max_concurrency_x']):.2f}x"]
+    else:
+        lines = [lines[0], f"Loading model weights took {float(r['weights_value']):.4f} GB",
+                 f"non-default args: {args}",
+                 f"Memory profiling results: total_gpu_memory={float(r['total_gpu_memory_gib']):.2f}GiB, "
+                 f"peak_torch_memory={float(v('peak_torch_memory_gib_incl_weights')):.2f}GiB, "
+                 f"non_torch_memory={float(v('non_torch_memory_gib')):.2f}GiB, "
+                 f"kv_cache_size={float(r['kv_cache_memory_gib']):.2f}GiB, "
+                 f"gpu_memory_utilization={float(r['gpu_memory_utilization']):.2f}",
+                 f"# GPU blocks: {int(r['num_gpu_blocks'])}, # CPU blocks: 2048"]
+        if "failed" in str(v("flags") or ""):
+            lines.append(f"ValueError: The model's max seq len ({int(r['max_model_len'])}) is larger than the maximum "
+                         f"number of tokens that can be stored in KV cache ({int(r['gpu_kv_cache_tokens'])}).")
+        else:
+            lines.append(f"Maximum concurrency for {int(r['max_concurrency_at_tokens'])} tokens per request: "
+                         f"{float(r['max_concurrency_x']):.2f}x")
+    return "\n".join(lines) + "\n"
