@@ -237,3 +237,176 @@ def test_steps_substitute_every_value():
     for v in ("32{,}768", "36", "8", "128"):
         assert v in lines[1]
     assert lines[2].endswith(f"{32768 * 73728:,}".replace(",", "{,}"))
+
+
+def test_evaluate_rounding_modes():
+    eq = F.weights_memory()
+    assert F.evaluate(eq, P=3, b_w=4, rounding=None) == Fraction(3, 2)
+    assert F.evaluate(eq, P=3, b_w=4, rounding="floor") == 1
+    assert F.evaluate(eq, P=3, b_w=4, rounding="ceil") == 2
+
+
+# -- one registry ------------------------------------------------------------------------
+ALL_FORMULAS = [
+    F.embedding_params(), F.layer_params(), F.model_params(), F.model_params(moe=True), F.expert_params(),
+    F.active_expert_params(), F.weights_memory(), F.quantized_weights_memory(), F.kv_elements_per_layer(),
+    F.kv_elements_per_layer(mla=True), F.kv_bytes_per_token(), F.kv_bytes_per_token(mla=True),
+    F.sliding_window_cap(), F.kv_cache_bytes(), F.kv_cache_bytes(mla=True, sliding=False),
+    F.activation_memory(), F.activation_memory(moe=True), F.total_memory(), F.per_gpu_memory(),
+    F.rule_overhead(), F.rule_total(), F.rule_crossover(), F.pool_kv_memory(), F.pool_blocks(), F.pool_tokens(),
+    F.pool_blocks_per_request(), F.pool_concurrency(), F.pool_concurrency(in_blocks=False),
+    *[F.model_states(s) for s in range(4)], F.korthikanti_layer(), F.training_layer_activations(),
+    F.training_layer_activations(full_recompute=True), F.training_head_activations(),
+    F.training_ids_activations(), F.training_activations(), F.training_activations(full_recompute=True),
+    F.lora_params(),
+]
+
+
+def test_every_symbol_is_the_registry_symbol():
+    # one sympy object per name: a formula built with its own Symbol("h") would not be equal
+    for eq in ALL_FORMULAS:
+        for s in eq.free_symbols:
+            assert s.name in F.SYMBOLS
+            assert s is F.symbol(s.name) or s == F.symbol(s.name)
+    assert {eq.lhs.name for eq in ALL_FORMULAS} <= set(F.SYMBOLS)
+
+
+def test_symbols_are_created_only_in_formulas():
+    import re
+    from pathlib import Path
+
+    root = Path(F.__file__).resolve().parents[1]
+    pat = re.compile(r"\b(sp|sympy)\.(symbols|Symbol)\(|\bSymbol\(|\bsymbols\(")
+    hits = sorted(str(p.relative_to(root)) for p in root.rglob("*.py")
+                  if "formulas" not in p.relative_to(root).parts and pat.search(p.read_text()))
+    assert hits == []
+
+
+# -- activations and totals ----------------------------------------------------------------
+@pytest.mark.parametrize("tokens,sequences", [(2048, 1), (8192, 256), (1, 1), (64, 64)])
+def test_activation_memory(model, tokens, sequences):
+    eq = F.activation_memory(moe=model.is_moe)
+    want = vl.activation_bytes(model, tokens, sequences)
+    assert F.evaluate(eq, model, T_pass=tokens, S=sequences) == want
+    c = model.config
+    if not model.is_moe and model.model_type != "falcon":   # recomputed from config fields
+        h, ff = c["hidden_size"], c["intermediate_size"]
+        d = c.get("head_dim") or h // c["num_attention_heads"]
+        attn = (2 * c["num_attention_heads"] + 2 * (c.get("num_key_value_heads") or c["num_attention_heads"])) * d
+        b_act = F.symbols_for(model)[F.symbol("b_act")]
+        assert want == tokens * (2 * h + max(3 * ff, attn)) * b_act + 4 * sequences * c["vocab_size"]
+
+
+@pytest.mark.parametrize("tp", [1, 2, 8])
+def test_per_gpu_memory_is_the_plan_total(tp):
+    from vramlab.planning import plan_on
+
+    mid = "meta-llama/Llama-3.1-70B-Instruct"
+    plan = plan_on(mid, "H100 80GB", tp, 8192, 4, "bf16", "bf16", 0.1)
+    e = vl.estimate(mid, 8192, 4, "bf16", "bf16", 0.1)
+    got = F.evaluate(F.per_gpu_memory(), **F.estimate_values(e), t=tp, H_kv=8, M_comm=plan.communication,
+                     rounding="nearest")
+    assert got == plan.total
+    # by hand from config fields: 8 KV heads split over tp GPUs
+    c = preset_record(mid)["config"]
+    kv = 2 * c["num_hidden_layers"] * 8 * (c["hidden_size"] // c["num_attention_heads"]) * 2 * 8192 * 4
+    assert plan.kv_cache == -(-kv * max(1, 8 // tp) // 8)
+
+
+def test_total_memory_from_estimate_values(model):
+    e = vl.estimate(model, tokens=8192, concurrency=2, margin=0.15)
+    assert F.evaluate(F.total_memory(), **F.estimate_values(e), rounding="nearest") == e.total
+
+
+# -- rules of thumb ------------------------------------------------------------------------
+@pytest.mark.parametrize("name,tokens", [("Qwen/Qwen3-8B", 4096), ("Qwen/QwQ-32B", 16000),
+                                         ("meta-llama/Llama-3.1-70B-Instruct", 131072)])
+def test_rules_equal_overheads(name, tokens):
+    from vramlab import overheads as ov
+
+    c = ov.compare_rules(name, tokens=tokens)
+    base = {"M_w": c.weights, "M_KV": c.kv_cache}
+    for rho in (ov.RULE_LOW, ov.RULE_HIGH, 0.1):
+        assert F.evaluate(F.rule_overhead(), **base, rho=rho, rounding="nearest") == c.rule_overhead(rho)
+    assert F.evaluate(F.rule_total(), **base, rho=ov.RULE_FACTOR - 1, rounding="nearest") == c.factor_total
+    e = c.estimate
+    for rho in (ov.RULE_LOW, ov.RULE_HIGH, 0.05):
+        got = F.evaluate(F.rule_crossover(), M_act=e.activations, M_fw=e.framework, rho=rho, rounding="nearest")
+        assert got == ov.crossover_bytes(c.explicit_overhead, rho)
+
+
+# -- vLLM pool ------------------------------------------------------------------------------
+POOL_CASES = [("Qwen/Qwen3-8B", "H100 80GB", 1, 32768), ("Qwen/Qwen3-8B", "RTX 4090", 1, 8192),
+              ("meta-llama/Llama-3.1-70B-Instruct", "H100 80GB", 4, 131072),
+              ("google/gemma-2-9b", "L40S", 1, 8192), ("deepseek-ai/DeepSeek-V2-Lite", "A100 80GB", 1, 16384)]
+
+
+@pytest.mark.parametrize("name,gpu,tp,max_len", [c for c in POOL_CASES if c[0] in MODELS])
+def test_pool_formulas_equal_kv_pool(name, gpu, tp, max_len):
+    p = vl.kv_pool(name, gpu=gpu, tensor_parallel=tp, max_model_len=max_len)
+    v = F.pool_values(p)
+    assert F.evaluate(F.pool_kv_memory(), **v) == p.kv_bytes
+    assert F.evaluate(F.pool_blocks(), **v) == p.num_blocks
+    assert F.evaluate(F.pool_tokens(), **v) == p.tokens
+    in_blocks = vl.serving.ENGINES[p.engine].concurrency_in_blocks
+    assert float(F.evaluate(F.pool_concurrency(in_blocks), **v, rounding=None)) == p.max_concurrency
+    if vl.load_model(name).num_sliding_layers == 0:
+        assert F.evaluate(F.pool_blocks_per_request(), **v) == p.blocks_per_request
+    # the budget by hand: what is left of u x memory after the other terms
+    assert p.kv_bytes == max(0, int(p.total_memory * Fraction(p.gpu_memory_utilization)) - p.non_kv)
+
+
+# -- training -------------------------------------------------------------------------------
+DENSE_LLAMA_LIKE = sorted(n for n in LLAMA_LIKE if not vl.load_model(n).is_moe)
+
+
+@pytest.mark.parametrize("name", DENSE_LLAMA_LIKE)
+@pytest.mark.parametrize("seq,batch", [(4096, 1), (1000, 3)])
+def test_training_activations_equal_training(name, seq, batch):
+    from vramlab import training as tr
+
+    m = vl.load_model(name)
+    for full in (False, True):
+        got = F.evaluate(F.training_activations(full), m, T=seq, N=batch, b_act=2)
+        assert got == tr.activation_bytes(m, seq, batch, recompute="full" if full else "none")
+    b = tr.activation_breakdown(m, seq, batch)
+    assert F.evaluate(F.training_head_activations(), m, T=seq, N=batch, b_act=2) == b["head"]
+    assert F.evaluate(F.training_ids_activations(), m, T=seq, N=batch, b_act=2) == b["rope_and_ids"]
+    layer = F.evaluate(F.training_layer_activations(), m, T=seq, N=batch, b_act=2)
+    assert m.num_layers * layer == sum(v for k, v in b.items() if k not in ("head", "rope_and_ids"))
+    inputs = tr.activation_breakdown(m, seq, batch, recompute="full")["layer_inputs"]
+    assert m.num_layers * F.evaluate(F.training_layer_activations(True), m, T=seq, N=batch, b_act=2) == inputs
+
+
+def test_korthikanti_layer_equals_training():
+    from vramlab import training as tr
+
+    for s, b, h, a in [(2048, 1, 12288, 96), (4096, 2, 5120, 40), (1000, 3, 4096, 32)]:
+        assert F.evaluate(F.korthikanti_layer(), T=s, N=b, h=h, H_q=a) == tr.korthikanti_layer_bytes(s, b, h, a)
+
+
+@pytest.mark.parametrize("stage", [0, 1, 2, 3])
+@pytest.mark.parametrize("params,gpus", [(7_500_000_000, 64), (8_190_735_360, 8), (1001, 3)])
+def test_model_states_equal_training(stage, params, gpus):
+    from vramlab import training as tr
+
+    s = tr.model_states_bytes(params, stage, gpus)
+    assert s.k_bytes == 12
+    assert F.evaluate(F.model_states(stage), P=params, K=s.k_bytes, N_d=gpus) == s.total
+
+
+def test_model_states_of_a_model_and_bad_stage():
+    from vramlab import training as tr
+
+    m = vl.load_model("Qwen/Qwen3-8B")
+    assert F.evaluate(F.model_states(0), m, K=12) == tr.model_states_bytes(m).total == 16 * m.param_count()
+    with pytest.raises(vl.VramlabError, match="zero_stage"):
+        F.model_states(4)
+
+
+@pytest.mark.parametrize("name", DENSE_LLAMA_LIKE)
+def test_lora_params_equal_training(name):
+    from vramlab import training as tr
+
+    for r in (1, 16, 64):
+        assert F.evaluate(F.lora_params(), name, r=r) == tr.lora_params(name, r)
