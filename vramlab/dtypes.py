@@ -124,6 +124,9 @@ DTYPES: dict[str, DType] = {
         DType("int4-g32", int4_group_bits(32), "block", True, False, "4-bit integers, group 32, fp16 scale + 4-bit zero", _GPTQ),
         DType("int4-g64", int4_group_bits(64), "block", True, False, "4-bit integers, group 64, fp16 scale + 4-bit zero", _GPTQ),
         DType("int4-g128", int4_group_bits(128), "block", True, False, "4-bit integers, group 128, fp16 scale + 4-bit zero", _GPTQ),
+        DType("int8-g32", Fraction(8) + Fraction(16 + 8, 32), "block", True, False, "8-bit integers, group 32, fp16 scale + 8-bit zero (GPTQ/AWQ 8-bit)", _GPTQ),
+        DType("int8-g64", Fraction(8) + Fraction(16 + 8, 64), "block", True, False, "8-bit integers, group 64, fp16 scale + 8-bit zero (GPTQ/AWQ 8-bit)", _GPTQ),
+        DType("int8-g128", Fraction(8) + Fraction(16 + 8, 128), "block", True, False, "8-bit integers, group 128, fp16 scale + 8-bit zero (GPTQ/AWQ 8-bit): 8.1875 bits", _GPTQ),
         DType("int4-raw", Fraction(4), "int", True, True, "bare 4-bit values with no scales (a lower bound; KV-cache int4)", "definition"),
         DType("nf4", Fraction(4) + Fraction(8, 64) + Fraction(32, 64 * 256), "block", True, False, "NormalFloat4, blocks of 64 with double-quantized 8-bit absmax (fp32 per 256 blocks): 4.127 bits", "Dettmers et al. 2023, QLoRA, section 3 (double quantization: 8/64 + 32/(64*256) bits)"),
         DType("nf4-nodq", Fraction(4) + Fraction(32, 64), "block", True, False, "NormalFloat4, blocks of 64 with fp32 absmax, no double quantization: 4.5 bits", "Dettmers et al. 2023, QLoRA, section 3"),
@@ -166,7 +169,7 @@ def get_dtype(name: str | DType) -> DType:
     >>> get_dtype("int3")
     Traceback (most recent call last):
     ...
-    vramlab.errors.VramlabError: dtype 'int3' is unknown; did you mean: int8, int4, int4-g32? Valid: fp32, fp16, bf16, fp8, fp8_e4m3, fp8_e5m2, int8, int4, int4-g32, int4-g64, int4-g128, int4-raw, nf4, nf4-nodq, mxfp4, Q8_0, Q6_K, Q5_K, Q4_K, Q4_0, Q3_K, Q2_K, Q5_K_M, Q5_K_S, Q4_K_M, Q4_K_S, Q3_K_M
+    vramlab.errors.VramlabError: dtype 'int3' is unknown; did you mean: int8, int4, int8-g32? Valid: fp32, fp16, bf16, fp8, fp8_e4m3, fp8_e5m2, int8, int4, int4-g32, int4-g64, int4-g128, int8-g32, int8-g64, int8-g128, int4-raw, nf4, nf4-nodq, mxfp4, Q8_0, Q6_K, Q5_K, Q4_K, Q4_0, Q3_K, Q2_K, Q5_K_M, Q5_K_S, Q4_K_M, Q4_K_S, Q3_K_M
     """
     if isinstance(name, DType):
         return name

@@ -32,8 +32,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from fractions import Fraction
-from typing import Any, Mapping
+from typing import Any
 
+from . import families
 from .dtypes import TORCH_DTYPE_NAMES, DType, get_dtype
 from .errors import VramlabError, check_int, check_number
 from .params import COMPONENTS, param_breakdown
@@ -47,8 +48,9 @@ __all__ = [
     "DEFAULT_FRAMEWORK_BYTES", "DEFAULT_PREFILL_CHUNK", "QUANTIZED_COMPONENTS",
 ]
 
-#: Components a weight-only format quantizes by default (the linear layers of the blocks).
-QUANTIZED_COMPONENTS = ("attention", "mlp", "experts", "shared_experts")
+#: Components a weight-only format quantizes by default (the linear layers of the blocks);
+#: the family table decides per model (:func:`vramlab.families.quantized_components`).
+QUANTIZED_COMPONENTS = families.QUANTIZED_COMPONENTS
 
 #: Framework and CUDA context outside weights, KV cache and activations: CUDA context and
 #: cuBLAS/attention workspaces (~0.3-0.6 GiB), NCCL buffers under tensor parallelism,
@@ -61,7 +63,10 @@ DEFAULT_PREFILL_CHUNK = 2048
 
 
 def resolve_weight_dtype(m: ModelSpec, dtype: str | DType | None = "auto") -> DType:
-    """The weight format; ``"auto"``/None reads the checkpoint (quantization_config, torch_dtype).
+    """The weight format; ``"auto"``/None reads the checkpoint (quantization_config, dtype).
+
+    The quantization_config was read and validated when the model was loaded
+    (:func:`vramlab.families.weight_format`); ``ModelSpec.weight_format`` holds the result.
 
     >>> import vramlab as vl
     >>> resolve_weight_dtype(vl.load_model("deepseek-ai/DeepSeek-V3")).name
@@ -69,24 +74,9 @@ def resolve_weight_dtype(m: ModelSpec, dtype: str | DType | None = "auto") -> DT
     >>> resolve_weight_dtype(vl.load_model("meta-llama/Llama-2-7b-hf")).name
     'fp16'
     """
-    if dtype is None or dtype == "auto":
-        q = m.hf_config.get("quantization_config")
-        if q is None:
-            q = {}
-        if not isinstance(q, Mapping):
-            raise VramlabError(
-                f"config field 'quantization_config' must be a JSON object with 'quant_method', got {q!r}",
-                field="quantization_config",
-            )
-        method = str(q.get("quant_method", "")).lower()
-        if method in ("fp8", "mxfp4", "gptq", "awq"):
-            return get_dtype({"gptq": "int4", "awq": "int4"}.get(method, method))
-        if method == "bitsandbytes":
-            if q.get("load_in_4bit"):
-                return get_dtype("nf4" if str(q.get("bnb_4bit_quant_type", "nf4")) == "nf4" else "int4-raw")
-            if q.get("load_in_8bit"):
-                return get_dtype("int8")
-        return compute_dtype(m)
+    if dtype is None or (isinstance(dtype, str) and dtype == "auto"):
+        m = load_model(m)
+        return get_dtype(m.weight_format) if m.weight_format else compute_dtype(m)
     return get_dtype(dtype)
 
 
@@ -128,7 +118,7 @@ def resolve_kv_dtype(m: ModelSpec, kv_dtype: str | DType | None = "auto") -> DTy
     ...
     vramlab.errors.VramlabError: kv_dtype 'Q4_K_M' is not a KV-cache format; valid: auto, fp32, fp16, bf16, fp8, fp8_e4m3, fp8_e5m2, int8, int4, int4-raw
     """
-    if kv_dtype is None or kv_dtype == "auto":
+    if kv_dtype is None or (isinstance(kv_dtype, str) and kv_dtype == "auto"):
         return compute_dtype(m)
     from .dtypes import list_dtypes
 
@@ -169,10 +159,7 @@ def weights_breakdown(m: Any, dtype: str | DType | None = "auto", quantized: tup
     d = resolve_weight_dtype(m, dtype)
     params = param_breakdown(m)
     if quantized is None:
-        if d.name == "mxfp4" and m.is_moe:
-            quantized = ("experts",)
-        else:
-            quantized = QUANTIZED_COMPONENTS
+        quantized = families.quantized_components(m, d.name)
     elif (not isinstance(quantized, (tuple, list, set, frozenset))
           or not all(isinstance(c, str) and c in COMPONENTS for c in quantized)):
         raise VramlabError(
@@ -271,11 +258,8 @@ def activation_terms(m: Any, batched_tokens: int = DEFAULT_PREFILL_CHUNK, sequen
     m = load_model(m)
     batched_tokens = check_int("batched_tokens", batched_tokens, minimum=0, maximum=10**8)
     sequences = check_int("sequences", sequences, minimum=0, maximum=10**7)
-    if m.is_moe:
-        width = m.num_experts_per_tok * int(m.config.get("moe_intermediate_size") or m.intermediate_size)
-    else:
-        width = m.intermediate_size
-    act = resolve_weight_dtype(m, dtype if dtype != "auto" else None)
+    width = m.num_experts_per_tok * families.expert_width(m) if m.is_moe else m.intermediate_size
+    act = resolve_weight_dtype(m, dtype)
     b_act = int(act.bytes_per_value) if (act.kind == "float" and not act.weight_only) else 2
     return {"T_pass": batched_tokens, "h": m.hidden_size, "d_ff": width, "H_q": m.num_q_heads,
             "H_kv": m.num_kv_heads, "d_head": m.head_dim, "b_act": b_act, "S": sequences, "V": m.vocab_size}

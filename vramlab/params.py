@@ -12,8 +12,8 @@ embeddings      token embedding matrix (V x h)
 attention       Q, K, V, O projection weights (MLA: its down/up projections; gpt-oss sinks)
 mlp             dense MLP weights (gate, up, down; Falcon: h->4h->h)
 experts         routed MoE expert weights
-shared_experts  always-on MoE experts (DeepSeek)
-router          MoE gate weights
+shared_experts  always-on MoE experts (DeepSeek; Qwen2-MoE's shared expert)
+router          MoE gate weights (Qwen2-MoE: also the shared expert's h -> 1 gate)
 norms           RMSNorm/LayerNorm weights and LayerNorm biases (incl. q/k norms)
 biases          linear-layer biases (Qwen2 QKV bias, gpt-oss)
 lm_head         output projection, absent when tied to the embeddings
@@ -31,7 +31,9 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from .spec import ModelSpec
+from . import families
+from .families import family_of
+from .spec import PARAM_COUNTERS, ModelSpec
 
 __all__ = [
     "param_breakdown", "param_count", "active_param_count", "moe_layer_indices", "params_per_expert",
@@ -56,20 +58,16 @@ def moe_layer_indices(m: ModelSpec) -> list[int]:
     """
     if not m.is_moe:
         return []
-    mt, n = m.model_type, m.num_layers
-    if mt == "qwen3_moe":
+    rule, n = family_of(m).moe_layers, m.num_layers
+    if rule == "sparse_step":
         only = set(_c(m, "mlp_only_layers", []))
         step = int(_c(m, "decoder_sparse_step", 1))
         return [i for i in range(n) if i not in only and (i + 1) % step == 0]
-    if mt in ("deepseek_v2", "deepseek_v3"):
+    if rule == "first_k_dense":
         k = int(_c(m, "first_k_dense_replace", 0))
         freq = int(_c(m, "moe_layer_freq", 1))
         return [i for i in range(n) if i >= k and i % freq == 0]
     return list(range(n))
-
-
-def _moe_width(m: ModelSpec) -> int:
-    return int(_c(m, "moe_intermediate_size", m.intermediate_size))
 
 
 def params_per_expert(m: ModelSpec) -> tuple[int, int]:
@@ -79,16 +77,15 @@ def params_per_expert(m: ModelSpec) -> tuple[int, int]:
     >>> params_per_expert(load_model("Qwen/Qwen3-30B-A3B"))
     (4718592, 0)
     """
-    h = m.hidden_size
-    if m.model_type == "gpt_oss":
-        inter = m.intermediate_size
-        return 3 * h * inter, 2 * inter + h
-    return 3 * h * _moe_width(m), 0
+    h, width = m.hidden_size, families.expert_width(m)
+    if family_of(m).expert_biases:
+        return 3 * h * width, 2 * width + h
+    return 3 * h * width, 0
 
 
 def _attention(m: ModelSpec, c: Counter) -> None:
     h, nq, nkv, hd, L = m.hidden_size, m.num_q_heads, m.num_kv_heads, m.head_dim, m.num_layers
-    mt = m.model_type
+    fam = family_of(m)
     if m.attention_kind == "MLA":
         rope = int(m.qk_rope_head_dim)
         nope = int(_c(m, "qk_nope_head_dim", 128))
@@ -108,26 +105,27 @@ def _attention(m: ModelSpec, c: Counter) -> None:
         if _c(m, "attention_bias", False):
             c["biases"] += L * ((int(r_q) if r_q is not None else 0) + r_kv + rope + h)
         return
-    if mt == "falcon":
+    if fam.layout == "falcon":
         c["attention"] += L * (h * (nq + 2 * nkv) * hd + h * h)
         if _c(m, "bias", False):
             c["biases"] += L * ((nq + 2 * nkv) * hd + h)
         return
     c["attention"] += L * (2 * h * nq * hd + 2 * h * nkv * hd)
     qkv_b = nq * hd + 2 * nkv * hd
-    if mt == "qwen2":
-        c["biases"] += L * qkv_b
+    if fam.qkv_bias != "attention_bias":
+        if families.has_qkv_bias(m):
+            c["biases"] += L * qkv_b
     elif _c(m, "attention_bias", False):
         c["biases"] += L * (qkv_b + h)
-    if mt in ("qwen3", "qwen3_moe", "gemma3_text"):
+    if fam.qk_norm:
         c["norms"] += L * 2 * hd
-    if mt == "gpt_oss":
+    if fam.attention_sinks:
         c["attention"] += L * nq  # attention sinks, one logit per head
 
 
 def _mlp(m: ModelSpec, c: Counter) -> None:
-    h, L, mt = m.hidden_size, m.num_layers, m.model_type
-    if mt == "falcon":
+    h, L, fam = m.hidden_size, m.num_layers, family_of(m)
+    if fam.layout == "falcon":
         ffn = m.intermediate_size
         c["mlp"] += L * 2 * h * ffn
         if _c(m, "bias", False):
@@ -145,25 +143,19 @@ def _mlp(m: ModelSpec, c: Counter) -> None:
     c["experts"] += len(moe) * E * w
     c["biases"] += len(moe) * E * b
     c["router"] += len(moe) * h * E
-    if mt == "gpt_oss":
-        c["biases"] += len(moe) * E
-    if mt in ("deepseek_v2", "deepseek_v3"):
-        shared = int(_c(m, "n_shared_experts", 0) or 0)
-        c["shared_experts"] += len(moe) * 3 * h * _moe_width(m) * shared
+    if fam.expert_biases:
+        c["biases"] += len(moe) * E  # router bias
+    c["shared_experts"] += len(moe) * 3 * h * families.shared_expert_width(m)
+    if fam.shared_expert == "gated":
+        c["router"] += len(moe) * h  # shared_expert_gate: h -> 1
 
 
 def _norms(m: ModelSpec, c: Counter) -> None:
-    h, L, mt = m.hidden_size, m.num_layers, m.model_type
-    if mt == "falcon":  # LayerNorm: weight and bias
-        if _c(m, "new_decoder_architecture", False):
-            per = int(_c(m, "num_ln_in_parallel_attn", 2))
-        elif _c(m, "parallel_attn", True):
-            per = 1
-        else:
-            per = 2
+    h, L = m.hidden_size, m.num_layers
+    per = families.norms_per_layer(m)
+    if family_of(m).layout == "falcon":  # LayerNorm: weight and bias
         c["norms"] += L * per * 2 * h + 2 * h
         return
-    per = 4 if mt in ("gemma2", "gemma3_text") else 2
     c["norms"] += L * per * h + h
 
 
@@ -175,6 +167,10 @@ def param_breakdown(m: ModelSpec) -> dict[str, int]:
     >>> "lm_head" in b   # Falcon ties its output head to the embeddings
     False
     """
+    if type(m).__name__ != "ModelSpec":  # a preset id or a dict: params never loads models
+        from .errors import VramlabError, show
+
+        raise VramlabError(f"m must be a ModelSpec (vl.load_model(...)), got {show(m)}", field="m")
     c: Counter = Counter()
     c["embeddings"] = m.vocab_size * m.hidden_size
     _attention(m, c)
@@ -230,3 +226,7 @@ def embedding_split(m: ModelSpec) -> dict[str, int]:
     emb, head = b["embeddings"], b.get("lm_head", 0)
     total = sum(b.values())
     return {"embeddings": emb, "lm_head": head, "non_embedding": total - emb - head, "total": total}
+
+
+# ModelSpec.param_count() and friends call these (spec sits below params and never imports it).
+PARAM_COUNTERS.update(param_count=param_count, param_breakdown=param_breakdown, active_param_count=active_param_count)

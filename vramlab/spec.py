@@ -1,7 +1,8 @@
 """ModelSpec: the architecture facts vramlab needs, read from a Hugging Face config.json.
 
-Families read exactly: llama, mistral, qwen2, qwen3, qwen3_moe, mixtral, gemma2, gemma3 /
-gemma3_text, phi3, falcon, deepseek_v2, deepseek_v3, gpt_oss. Any other decoder that
+Families read exactly are those of :mod:`vramlab.families` (llama, mistral, mixtral, qwen2,
+qwen2_moe, qwen3, qwen3_moe, gemma2, gemma3 / gemma3_text, phi3, falcon, deepseek_v2,
+deepseek_v3, gpt_oss). Any other decoder that
 carries the standard fields (hidden_size, num_hidden_layers, num_attention_heads,
 intermediate_size, vocab_size) loads through a generic Llama-like path and says so in
 ``ModelSpec.exact`` and ``ModelSpec.warnings``.
@@ -18,49 +19,22 @@ Config files are parsed as JSON, never executed (no ``trust_remote_code``).
 from __future__ import annotations
 
 import json
-import math
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
+from .dtypes import TORCH_DTYPE_NAMES
 from .errors import VramlabError
+from .families import ALIASES, FAMILIES, Family, check_field, get_family, merge_defaults, validate_fields, weight_format
 
-__all__ = ["ModelSpec", "LayerAttention", "from_config", "EXACT_FAMILIES"]
+__all__ = ["ModelSpec", "LayerAttention", "from_config", "EXACT_FAMILIES", "read_config_file", "MAX_CONFIG_BYTES"]
 
-#: model_type values whose parameter count and KV layout are exact.
-EXACT_FAMILIES = (
-    "llama", "mistral", "qwen2", "qwen3", "qwen3_moe", "mixtral", "gemma2", "gemma3",
-    "gemma3_text", "phi3", "falcon", "deepseek_v2", "deepseek_v3", "gpt_oss",
-)
+#: model_type values whose parameter count and KV layout are exact (the family table).
+EXACT_FAMILIES = tuple(k for k, f in FAMILIES.items() if f.exact) + tuple(ALIASES)
 
-# Defaults of the transformers config classes for fields that real files often omit.
-_FAMILY_DEFAULTS: dict[str, dict[str, Any]] = {
-    "llama": {"tie_word_embeddings": False, "attention_bias": False, "mlp_bias": False,
-              "max_position_embeddings": 2048, "torch_dtype": "float32"},
-    "mistral": {"tie_word_embeddings": False, "max_position_embeddings": 131072, "sliding_window": 4096},
-    "mixtral": {"tie_word_embeddings": False, "num_local_experts": 8, "num_experts_per_tok": 2},
-    "qwen2": {"tie_word_embeddings": False, "use_sliding_window": False, "max_window_layers": 28},
-    "qwen3": {"tie_word_embeddings": False, "use_sliding_window": False, "max_window_layers": 28,
-              "attention_bias": False},
-    "qwen3_moe": {"tie_word_embeddings": False, "use_sliding_window": False, "max_window_layers": 28,
-                  "attention_bias": False, "decoder_sparse_step": 1, "mlp_only_layers": [],
-                  "num_experts": 128, "num_experts_per_tok": 8},
-    "gemma2": {"tie_word_embeddings": True, "attention_bias": False, "sliding_window": 4096, "head_dim": 256},
-    "gemma3_text": {"tie_word_embeddings": True, "attention_bias": False, "sliding_window": 4096,
-                    "vocab_size": 262208, "max_position_embeddings": 131072, "sliding_window_pattern": 6,
-                    "head_dim": 256, "hidden_size": 2304, "intermediate_size": 9216,
-                    "num_hidden_layers": 26, "num_attention_heads": 8, "num_key_value_heads": 4},
-    "phi3": {"tie_word_embeddings": False},
-    "falcon": {"tie_word_embeddings": True, "vocab_size": 65024, "hidden_size": 4544,
-               "num_hidden_layers": 32, "num_attention_heads": 71, "multi_query": True,
-               "new_decoder_architecture": False, "parallel_attn": True, "bias": False,
-               "alibi": False, "max_position_embeddings": 2048},
-    "deepseek_v2": {"tie_word_embeddings": False, "attention_bias": False, "moe_layer_freq": 1,
-                    "first_k_dense_replace": 0, "n_shared_experts": None},
-    "deepseek_v3": {"tie_word_embeddings": False, "attention_bias": False, "moe_layer_freq": 1,
-                    "first_k_dense_replace": 3, "n_shared_experts": 1},
-    "gpt_oss": {"tie_word_embeddings": False, "attention_bias": True, "sliding_window": 128},
-}
+#: Largest config.json read (real ones are a few KiB; multimodal ones under 100 KiB).
+MAX_CONFIG_BYTES = 64 * 2**20
 
 _ALIASES = {
     "num_hidden_layers": ("n_layer", "num_layers", "n_layers"),
@@ -110,6 +84,12 @@ class ModelSpec:
         ``"MHA"``, ``"GQA"``, ``"MQA"`` or ``"MLA"``.
     layers : tuple of LayerAttention
         Per-layer attention pattern (full or sliding window).
+    torch_dtype : str or None
+        The checkpoint's dtype (``float32``, ``float16``, ``bfloat16``) from ``dtype`` or
+        ``torch_dtype``; None when the config names none.
+    weight_format : str or None
+        The vramlab weight format its ``quantization_config`` names (``"fp8"``, ``"int4"``,
+        ``"nf4"``, ...), None for an unquantized checkpoint.
     exact : bool
         False for the generic path, whose parameter count is approximate.
     config : dict
@@ -136,6 +116,7 @@ class ModelSpec:
     qk_rope_head_dim: int | None = None
     num_experts: int = 0
     num_experts_per_tok: int = 0
+    weight_format: str | None = None
     exact: bool = True
     warnings: tuple[str, ...] = ()
     config: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
@@ -185,21 +166,25 @@ class ModelSpec:
 
     def param_count(self) -> int:
         """Exact number of parameters (as transformers counts them). See :mod:`vramlab.params`."""
-        from .params import param_count
-
-        return param_count(self)
+        return _counter("param_count")(self)
 
     def param_breakdown(self) -> dict[str, int]:
         """Parameters by component; the values sum to :meth:`param_count`."""
-        from .params import param_breakdown
-
-        return param_breakdown(self)
+        return _counter("param_breakdown")(self)
 
     def active_param_count(self) -> int:
         """Parameters used per token (MoE: only the routed experts chosen)."""
-        from .params import active_param_count
+        return _counter("active_param_count")(self)
 
-        return active_param_count(self)
+
+#: The functions behind ModelSpec.param_count / param_breakdown / active_param_count. They
+#: live in :mod:`vramlab.params`, one floor above this module, which installs them here when
+#: it is imported (``import vramlab`` does): spec never imports params, so there is no cycle.
+PARAM_COUNTERS: dict[str, Any] = {}
+
+
+def _counter(name: str) -> Any:
+    return PARAM_COUNTERS[name]  # vramlab/__init__.py imports params, so they are installed
 
 
 # ---------------------------------------------------------------------------
@@ -212,75 +197,11 @@ def _get(cfg: Mapping[str, Any], key: str, default: Any = None) -> Any:
     return default
 
 
-def _need_int(cfg: Mapping[str, Any], key: str, name: str, *, minimum: int = 1, maximum: int = 10**8) -> int:
+def _need_int(cfg: Mapping[str, Any], key: str, name: str) -> int:
     v = _get(cfg, key)
     if v is None:
-        raise VramlabError(f"config of {name!r} is missing {key!r} (an integer >= {minimum})", field=key)
-    return _as_int(v, key, minimum=minimum, maximum=maximum)
-
-
-def _as_int(v: Any, key: str, *, minimum: int = 1, maximum: int = 10**8) -> int:
-    ok = isinstance(v, int) and not isinstance(v, bool)
-    if not ok and isinstance(v, float) and math.isfinite(v) and v.is_integer():
-        v, ok = int(v), True
-    if not ok or not (minimum <= v <= maximum):
-        raise VramlabError(
-            f"config field {key!r} must be an integer between {minimum} and {maximum:,}, got {v!r}",
-            field=key,
-        )
-    return v
-
-
-#: Optional integer fields read by the parameter and memory formulas, with their valid range.
-_OPTIONAL_INTS: dict[str, tuple[int, int]] = {
-    "max_position_embeddings": (1, 10**9),
-    "intermediate_size": (1, 10**8),
-    "moe_intermediate_size": (1, 10**8),
-    "ffn_hidden_size": (1, 10**8),
-    "num_local_experts": (0, 100_000),
-    "num_experts": (0, 100_000),
-    "n_routed_experts": (0, 100_000),
-    "num_experts_per_tok": (0, 100_000),
-    "experts_per_token": (0, 100_000),
-    "n_shared_experts": (0, 100_000),
-    "decoder_sparse_step": (1, 10_000),
-    "first_k_dense_replace": (0, 10_000),
-    "moe_layer_freq": (1, 10_000),
-    "q_lora_rank": (1, 10**8),
-    "qk_nope_head_dim": (1, 100_000),
-    "qk_rope_head_dim": (1, 100_000),
-    "v_head_dim": (1, 100_000),
-    "num_ln_in_parallel_attn": (1, 2),
-    "sliding_window_pattern": (1, 10_000),
-    "max_window_layers": (0, 10_000),
-}
-
-#: Boolean switches read by the formulas; they must be JSON true/false.
-_BOOLS = (
-    "tie_word_embeddings", "attention_bias", "mlp_bias", "bias", "multi_query",
-    "new_decoder_architecture", "parallel_attn", "use_sliding_window", "alibi",
-)
-
-
-def _check_fields(cfg: dict[str, Any]) -> None:
-    """Validate (and normalise in place) the optional fields the formulas read."""
-    for key, (lo, hi) in _OPTIONAL_INTS.items():
-        if cfg.get(key) is not None:
-            cfg[key] = _as_int(cfg[key], key, minimum=lo, maximum=hi)
-    for key in _BOOLS:
-        v = cfg.get(key)
-        if v is not None and not isinstance(v, bool):
-            raise VramlabError(f"config field {key!r} must be true or false, got {v!r}", field=key)
-    td = cfg.get("torch_dtype")
-    if td is not None and not isinstance(td, str):
-        raise VramlabError(f"config field 'torch_dtype' must be a string such as 'bfloat16', got {td!r}",
-                           field="torch_dtype")
-    only = cfg.get("mlp_only_layers")
-    if only is not None:
-        if not isinstance(only, (list, tuple)):
-            raise VramlabError(f"config field 'mlp_only_layers' must be a list of layer indices, got {only!r}",
-                               field="mlp_only_layers")
-        cfg["mlp_only_layers"] = [_as_int(i, "mlp_only_layers", minimum=0, maximum=10_000) for i in only]
+        raise VramlabError(f"config of {name!r} is missing {key!r} (an integer >= 1)", field=key)
+    return check_field(key, v)
 
 
 def _text_config(raw: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
@@ -297,10 +218,13 @@ def _text_config(raw: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
     if isinstance(raw.get("text_config"), Mapping) and "num_hidden_layers" not in raw:
         text = dict(raw["text_config"])
         tmt = text.get("model_type") or (f"{mt}_text" if mt else None)
-        return text, str(tmt or "unknown")
+        if not isinstance(tmt, str):
+            raise VramlabError(f"config field 'text_config.model_type' must be a string, got {tmt!r}",
+                               field="model_type")
+        return text, tmt
     if mt is None:
-        arch = raw.get("architectures") or [""]
-        guess = str(arch[0]).lower()
+        arch = check_field("architectures", raw["architectures"]) if raw.get("architectures") is not None else []
+        guess = str(arch[0]).lower() if arch else ""
         for fam in sorted(EXACT_FAMILIES, key=len, reverse=True):
             if fam.replace("_", "") in guess:
                 mt = fam
@@ -308,68 +232,214 @@ def _text_config(raw: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
     return dict(raw), str(mt or "unknown")
 
 
+def _torch_dtype(text: Mapping[str, Any], raw: Mapping[str, Any], family: Family) -> str | None:
+    """The checkpoint dtype: ``dtype`` (transformers >= 4.56 writes it), else ``torch_dtype``.
+
+    The text config is read before the outer (multimodal) one; the family's default applies
+    only when neither key is given.
+    """
+    for where in (text, raw):
+        for key in ("dtype", "torch_dtype"):
+            v = where.get(key)
+            if v is None:
+                continue
+            if not isinstance(v, str) or v.replace("torch.", "") not in TORCH_DTYPE_NAMES:
+                raise VramlabError(
+                    f"config field {key!r} must be one of {', '.join(TORCH_DTYPE_NAMES)}, got {v!r}", field=key)
+            return v.replace("torch.", "")
+    return family.defaults.get("torch_dtype")
+
+
 #: layer_types values read as full attention and as sliding-window attention.
 _FULL_TYPES = ("full_attention", "full", "global", "global_attention")
 _SLIDING_TYPES = ("sliding_attention", "sliding", "local")
 
 
-def _layer_pattern(mt: str, cfg: Mapping[str, Any], n_layers: int) -> tuple[LayerAttention, ...]:
-    window = _get(cfg, "sliding_window")
-    if window is not None:
-        window = _as_int(window, "sliding_window", maximum=10**9)
-    types = cfg.get("layer_types")
-    if types is not None:
-        if not isinstance(types, (list, tuple)):
+def _listed_layers(types: Any, window: int | None, n_layers: int) -> tuple[LayerAttention, ...]:
+    if not isinstance(types, (list, tuple)):
+        raise VramlabError(
+            f"config field 'layer_types' must be a list of {n_layers} strings "
+            f"('full_attention' or 'sliding_attention'), got {types!r}",
+            field="layer_types",
+        )
+    if len(types) != n_layers:
+        raise VramlabError(
+            f"config field 'layer_types' must list {n_layers} layers (num_hidden_layers), got {len(types)}",
+            field="layer_types",
+        )
+    out = []
+    for i, t in enumerate(types):
+        if t in _SLIDING_TYPES:
+            if window is None:
+                raise VramlabError("config has sliding layers in 'layer_types' but no 'sliding_window'",
+                                   field="sliding_window")
+            out.append(LayerAttention("sliding", window))
+        elif t in _FULL_TYPES:
+            out.append(LayerAttention("full"))
+        else:
             raise VramlabError(
-                f"config field 'layer_types' must be a list of {n_layers} strings "
-                f"('full_attention' or 'sliding_attention'), got {types!r}",
+                f"config field 'layer_types' entry {i} must be one of "
+                f"{', '.join(_FULL_TYPES + _SLIDING_TYPES)}, got {t!r}",
                 field="layer_types",
             )
-        if len(types) != n_layers:
-            raise VramlabError(
-                f"config field 'layer_types' must list {n_layers} layers (num_hidden_layers), got {len(types)}",
-                field="layer_types",
-            )
-        out = []
-        for i, t in enumerate(types):
-            if t in _SLIDING_TYPES:
-                if window is None:
-                    raise VramlabError("config has sliding layers in 'layer_types' but no 'sliding_window'", field="sliding_window")
-                out.append(LayerAttention("sliding", window))
-            elif t in _FULL_TYPES:
-                out.append(LayerAttention("full"))
-            else:
-                raise VramlabError(
-                    f"config field 'layer_types' entry {i} must be one of "
-                    f"{', '.join(_FULL_TYPES + _SLIDING_TYPES)}, got {t!r}",
-                    field="layer_types",
-                )
-        return tuple(out)
+    return tuple(out)
+
+
+def _layer_pattern(family: Family, cfg: Mapping[str, Any], n_layers: int) -> tuple[LayerAttention, ...]:
+    """Full and sliding layers: ``layer_types`` when given, else the family's pattern."""
+    window = cfg.get("sliding_window")
+    if cfg.get("layer_types") is not None:
+        return _listed_layers(cfg["layer_types"], window, n_layers)
     full = LayerAttention("full")
-    if window is None:
+    pattern = family.layer_pattern
+    if window is None or pattern == "full":
         return (full,) * n_layers
     slide = LayerAttention("sliding", window)
-    if mt == "gemma2":
+    if pattern == "alternate":
         return tuple(slide if (i + 1) % 2 else full for i in range(n_layers))
-    if mt == "gemma3_text":
+    if pattern == "every_nth_full":
         p = _get(cfg, "sliding_window_pattern", 6)
         return tuple(full if (i + 1) % p == 0 else slide for i in range(n_layers))
-    if mt == "gpt_oss":
-        return tuple(slide if (i + 1) % 2 else full for i in range(n_layers))
-    if mt in ("qwen2", "qwen3", "qwen3_moe"):
+    if pattern in ("max_window_layers", "qwen2_moe"):
         if not cfg.get("use_sliding_window", False):
             return (full,) * n_layers
         mwl = _get(cfg, "max_window_layers", n_layers)
+        if pattern == "qwen2_moe":  # transformers' Qwen2MoeConfig: odd layers below max_window_layers
+            return tuple(slide if (i + 1) % 2 and i < mwl else full for i in range(n_layers))
         return tuple(slide if i >= mwl else full for i in range(n_layers))
-    if mt in ("mistral", "mixtral", "phi3") or mt not in EXACT_FAMILIES:
-        # transformers builds a sliding-window cache for every layer when the
-        # config names a window and no layer_types (Mistral v0.1, Phi-3-mini's 2047).
-        return (slide,) * n_layers
-    return (full,) * n_layers
+    # "all_sliding": transformers builds a sliding-window cache for every layer when the
+    # config names a window and no layer_types (Mistral v0.1, Phi-3-mini's 2047).
+    return (slide,) * n_layers
+
+
+def _has_dense_layers(family: Family, cfg: Mapping[str, Any]) -> bool:
+    if family.moe_layers == "first_k_dense":
+        return _get(cfg, "first_k_dense_replace", 0) > 0 or _get(cfg, "moe_layer_freq", 1) > 1
+    if family.moe_layers == "sparse_step":
+        return bool(cfg.get("mlp_only_layers")) or _get(cfg, "decoder_sparse_step", 1) > 1
+    return False
+
+
+def _geometry(cfg: Mapping[str, Any], family: Family, label: str) -> dict[str, int]:
+    """Layers, hidden size, query/KV heads, vocabulary and dense MLP width."""
+    g = {"num_layers": _need_int(cfg, "num_hidden_layers", label), "hidden_size": _need_int(cfg, "hidden_size", label),
+         "num_q_heads": _need_int(cfg, "num_attention_heads", label), "vocab_size": _need_int(cfg, "vocab_size", label)}
+    n_q, hidden = g["num_q_heads"], g["hidden_size"]
+    if family.layout == "falcon":
+        if cfg.get("new_decoder_architecture"):
+            n_kv = _get(cfg, "num_kv_heads", n_q)
+        else:
+            n_kv = 1 if cfg.get("multi_query", True) else n_q
+        inter = _get(cfg, "ffn_hidden_size", 4 * hidden)
+    else:
+        n_kv = _get(cfg, "num_key_value_heads", n_q)
+        inter = _get(cfg, "intermediate_size")
+        if inter is None:
+            width_elsewhere = family.moe and family.expert_width_key != "intermediate_size"
+            if not width_elsewhere or _has_dense_layers(family, cfg):
+                inter = _need_int(cfg, "intermediate_size", label)
+            inter = inter or 0  # every MLP is an expert of moe_intermediate_size
+    if n_kv > n_q or n_q % n_kv:
+        raise VramlabError(
+            f"num_attention_heads ({n_q}) must be a multiple of num_key_value_heads ({n_kv}); "
+            f"valid num_key_value_heads are the divisors of {n_q}",
+            field="num_key_value_heads",
+        )
+    return {**g, "num_kv_heads": n_kv, "intermediate_size": inter}
+
+
+def _attention(cfg: Mapping[str, Any], family: Family, g: Mapping[str, int], label: str,
+               warnings: list[str]) -> dict[str, Any]:
+    """head_dim, attention kind and the MLA latent sizes."""
+    hidden, n_q, n_kv = g["hidden_size"], g["num_q_heads"], g["num_kv_heads"]
+    hd = cfg.get("head_dim")  # null: hidden / heads, as transformers derives it
+    is_mla = family.layout == "mla" or cfg.get("kv_lora_rank") is not None
+    if hd is None and is_mla:
+        # MLA heads have no hidden/heads width: queries and keys are qk_nope + qk_rope wide
+        hd = _get(cfg, "qk_nope_head_dim", 128) + _get(cfg, "qk_rope_head_dim", 64)
+    if hd is None:
+        if hidden % n_q:
+            raise VramlabError(
+                f"config has no 'head_dim' and hidden_size ({hidden}) is not divisible by "
+                f"num_attention_heads ({n_q})",
+                field="head_dim",
+            )
+        hd = hidden // n_q
+    out: dict[str, Any] = {"head_dim": check_field("head_dim", hd), "kv_lora_rank": None, "qk_rope_head_dim": None}
+    if is_mla:
+        out.update(kv_lora_rank=_need_int(cfg, "kv_lora_rank", label),
+                   qk_rope_head_dim=_need_int(cfg, "qk_rope_head_dim", label), attention_kind="MLA")
+        if family.layout != "mla":
+            warnings.append("MLA fields found outside the DeepSeek families: KV size follows MLA, count is approximate")
+    elif n_kv == 1 and n_q > 1:
+        out["attention_kind"] = "MQA"
+    elif n_kv == n_q:
+        out["attention_kind"] = "MHA"
+    else:
+        out["attention_kind"] = "GQA"
+    return out
+
+
+def _experts(cfg: Mapping[str, Any], given: Mapping[str, Any], family: Family, label: str) -> tuple[int, int]:
+    """(routed experts, experts per token); (0, 0) for a dense model.
+
+    A MoE family is never silently dense: zero experts, or experts without a count per
+    token, are refused. The file's own spelling of the expert count wins over the family
+    default of another spelling (``num_experts`` vs ``num_local_experts``).
+    """
+    keys = family.experts_keys
+    n = next((given[k] for k in keys if given.get(k) is not None), None)
+    if n is None:
+        n = next((cfg[k] for k in keys if cfg.get(k) is not None), None)
+    k = _get(cfg, "num_experts_per_tok", cfg.get("experts_per_token"))
+    if n is None and family.moe:
+        raise VramlabError(f"config of {label!r} is missing {keys[0]!r}, the number of routed experts of a "
+                           f"{family.model_type} model (an integer >= 1)", field=keys[0])
+    if not n:
+        if family.moe:
+            raise VramlabError(f"config field {keys[0]!r} must be at least 1 for {family.model_type} (a mixture of "
+                               f"experts), got {n!r}; a dense model has another model_type", field=keys[0])
+        if k and any(given.get(key) is not None for key in keys):
+            raise VramlabError(f"num_experts_per_tok is {k} but the number of experts is 0; valid: both 0 "
+                               "(dense) or 1 <= num_experts_per_tok <= experts", field="num_experts_per_tok")
+        return 0, 0
+    if k is None:
+        raise VramlabError(f"config of {label!r} is missing 'num_experts_per_tok' (an integer between 1 and "
+                           f"the number of experts, {n})", field="num_experts_per_tok")
+    if not (1 <= k <= n):
+        raise VramlabError(
+            f"num_experts_per_tok must be between 1 and the number of experts ({n}), got {k}",
+            field="num_experts_per_tok",
+        )
+    return n, k
+
+
+def _read_family(config: Any) -> tuple[dict[str, Any], dict[str, Any], str, Family, list[str]]:
+    """The raw config, its language-model part, model_type, family and first warnings."""
+    if not isinstance(config, Mapping):
+        raise VramlabError(f"config must be a JSON object (dict), got {type(config).__name__}", field="config")
+    raw = dict(config)
+    if raw.get("architectures") is not None:
+        check_field("architectures", raw["architectures"])
+    text, mt = _text_config(raw)
+    family = get_family(mt)
+    warnings: list[str] = []
+    if raw.get("model_type") == "gemma3" and "text_config" in raw:
+        warnings.append("multimodal model: counts are for the language model; the vision tower is excluded")
+    if not family.exact:
+        warnings.append(
+            f"model_type {mt!r} is not one of the exact families ({', '.join(EXACT_FAMILIES)}): "
+            "parameter count is approximate (Llama-like layout assumed)"
+        )
+    return raw, text, (family.model_type if family.exact else mt), family, warnings
 
 
 def from_config(config: Mapping[str, Any], name: str | None = None, meta: Mapping[str, Any] | None = None) -> ModelSpec:
     """Build a :class:`ModelSpec` from a config.json dict.
+
+    Every field vramlab reads is validated here, once (:data:`vramlab.families.FIELDS`);
+    missing fields take the transformers default of the family, nulls mean what
+    transformers means by them.
 
     Parameters
     ----------
@@ -390,114 +460,35 @@ def from_config(config: Mapping[str, Any], name: str | None = None, meta: Mappin
     >>> m = from_config({"model_type": "falcon", "multi_query": True, "num_kv_heads": 71})
     >>> m.num_kv_heads, m.attention_kind
     (1, 'MQA')
+    >>> m = from_config({"model_type": "mistral", "hidden_size": 5120, "intermediate_size": 14336,
+    ...                  "num_hidden_layers": 40, "num_attention_heads": 32, "num_key_value_heads": 8,
+    ...                  "head_dim": 128, "vocab_size": 131072, "sliding_window": None})
+    >>> m.sliding_window is None          # null: no window (Mistral-Nemo)
+    True
     """
-    if not isinstance(config, Mapping):
-        raise VramlabError(f"config must be a JSON object (dict), got {type(config).__name__}", field="config")
-    raw = dict(config)
-    text, mt = _text_config(raw)
-    warnings: list[str] = []
-    family = mt
-    exact = mt in EXACT_FAMILIES
-    if mt == "gemma3":  # a gemma3 config without text_config nesting
-        family = mt = "gemma3_text"
-    if raw.get("model_type") == "gemma3" and "text_config" in raw:
-        warnings.append("multimodal model: counts are for the language model; the vision tower is excluded")
-    cfg = dict(_FAMILY_DEFAULTS.get(mt, {}))
-    cfg.update({k: v for k, v in text.items() if v is not None or k not in cfg})
-    if mt == "gemma3_text" and "torch_dtype" not in cfg and raw.get("torch_dtype"):
-        cfg["torch_dtype"] = raw["torch_dtype"]
-    if not exact:
-        warnings.append(
-            f"model_type {mt!r} is not one of the exact families ({', '.join(EXACT_FAMILIES)}): "
-            "parameter count is approximate (Llama-like layout assumed)"
-        )
-    label = name or raw.get("_name_or_path") or mt
-    _check_fields(cfg)
-
-    n_layers = _need_int(cfg, "num_hidden_layers", label, maximum=10_000)
-    hidden = _need_int(cfg, "hidden_size", label)
-    n_q = _need_int(cfg, "num_attention_heads", label, maximum=100_000)
-    vocab = _need_int(cfg, "vocab_size", label, maximum=10**8)
-
-    if mt == "falcon":
-        if cfg.get("new_decoder_architecture"):
-            n_kv = _as_int(_get(cfg, "num_kv_heads", n_q), "num_kv_heads")
-        elif cfg.get("multi_query", True):
-            n_kv = 1
-        else:
-            n_kv = n_q
-        inter = _as_int(_get(cfg, "ffn_hidden_size", 4 * hidden), "ffn_hidden_size")
-    else:
-        n_kv = _as_int(_get(cfg, "num_key_value_heads", n_q), "num_key_value_heads")
-        if mt in ("qwen3_moe", "deepseek_v2", "deepseek_v3", "mixtral", "gpt_oss") and _get(cfg, "intermediate_size") is None:
-            inter = 0
-        else:
-            inter = _need_int(cfg, "intermediate_size", label, maximum=10**8)
-    if n_kv > n_q or n_q % n_kv:
-        raise VramlabError(
-            f"num_attention_heads ({n_q}) must be a multiple of num_key_value_heads ({n_kv}); "
-            f"valid num_key_value_heads are the divisors of {n_q}",
-            field="num_key_value_heads",
-        )
-    hd = _get(cfg, "head_dim")
-    is_mla = mt in ("deepseek_v2", "deepseek_v3") or _get(cfg, "kv_lora_rank") is not None
-    if hd is None and is_mla:
-        # MLA heads have no hidden/heads width: queries and keys are qk_nope + qk_rope wide
-        hd = _get(cfg, "qk_nope_head_dim", 128) + _get(cfg, "qk_rope_head_dim", 64)
-    if hd is None:
-        if hidden % n_q:
-            raise VramlabError(
-                f"config has no 'head_dim' and hidden_size ({hidden}) is not divisible by "
-                f"num_attention_heads ({n_q})",
-                field="head_dim",
-            )
-        hd = hidden // n_q
-    hd = _as_int(hd, "head_dim", maximum=100_000)
-
-    kv_lora = qk_rope = None
-    if is_mla:
-        kv_lora = _need_int(cfg, "kv_lora_rank", label)
-        qk_rope = _need_int(cfg, "qk_rope_head_dim", label)
-        kind = "MLA"
-        if mt not in ("deepseek_v2", "deepseek_v3"):
-            warnings.append("MLA fields found outside the DeepSeek families: KV size follows MLA, count is approximate")
-    elif n_kv == 1 and n_q > 1:
-        kind = "MQA"
-    elif n_kv == n_q:
-        kind = "MHA"
-    else:
-        kind = "GQA"
-
-    n_exp = _get(cfg, "num_local_experts", 0) or _get(cfg, "num_experts", 0) or _get(cfg, "n_routed_experts", 0) or 0
-    k_exp = (_get(cfg, "num_experts_per_tok", 0) or _get(cfg, "experts_per_token", 0) or 0) if n_exp else 0
-    if n_exp:
-        if not (1 <= k_exp <= n_exp):
-            raise VramlabError(
-                f"num_experts_per_tok must be between 1 and the number of experts ({n_exp}), got {k_exp}",
-                field="num_experts_per_tok",
-            )
-    layers = _layer_pattern(mt, cfg, n_layers)
-    mpe = _get(cfg, "max_position_embeddings")
+    raw, text, mt, family, warnings = _read_family(config)
+    label = str(name or raw.get("_name_or_path") or mt)
+    cfg = merge_defaults(family, text)
+    validate_fields(cfg)
+    given = {k: v for k, v in cfg.items() if text.get(k) is not None}
+    torch_dtype = _torch_dtype(text, raw, family)
+    fmt = weight_format(raw.get("quantization_config", text.get("quantization_config")))
+    g = _geometry(cfg, family, label)
+    att = _attention(cfg, family, g, label, warnings)
+    n_exp, k_exp = _experts(cfg, given, family, label)
     return ModelSpec(
-        name=str(label),
-        model_type=family,
-        num_layers=n_layers,
-        num_q_heads=n_q,
-        num_kv_heads=n_kv,
-        head_dim=hd,
-        hidden_size=hidden,
-        vocab_size=vocab,
-        intermediate_size=inter,
-        attention_kind=kind,
-        layers=layers,
+        name=label,
+        model_type=mt,
+        **g,
+        **att,
+        layers=_layer_pattern(family, cfg, g["num_layers"]),
         tie_word_embeddings=bool(cfg.get("tie_word_embeddings", True)),
-        max_position_embeddings=mpe,
-        torch_dtype=cfg.get("torch_dtype") or cfg.get("dtype") or raw.get("torch_dtype"),
-        kv_lora_rank=kv_lora,
-        qk_rope_head_dim=qk_rope,
+        max_position_embeddings=cfg.get("max_position_embeddings"),
+        torch_dtype=torch_dtype,
+        weight_format=fmt,
         num_experts=n_exp,
         num_experts_per_tok=k_exp,
-        exact=exact and not any("MLA fields" in w for w in warnings),
+        exact=family.exact and not any("MLA fields" in w for w in warnings),
         warnings=tuple(warnings),
         config=cfg,
         hf_config=raw,
@@ -505,8 +496,29 @@ def from_config(config: Mapping[str, Any], name: str | None = None, meta: Mappin
     )
 
 
+class _Constant:
+    """NaN, Infinity or -Infinity as read by json (JSON itself has no such numbers)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+def _has_constant(v: Any) -> bool:
+    return isinstance(v, _Constant) or (isinstance(v, list) and any(_has_constant(x) for x in v))
+
+
+def _strict_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    for k, v in pairs:
+        if _has_constant(v):
+            raise ValueError(f"config field {k!r} holds NaN or Infinity, which is not a JSON number")
+    return dict(pairs)
+
+
 def read_config_file(path: str | Path) -> dict[str, Any]:
-    """Read a config.json (parsed as JSON, never executed).
+    """Read a config.json: a regular file of at most 64 MiB, parsed as strict JSON, never executed.
+
+    Every decoding failure is a VramlabError: invalid UTF-8 or JSON, NaN/Infinity, integers
+    over Python's 4,300-digit limit, nesting too deep for the parser.
 
     >>> read_config_file("/nonexistent/config.json")
     Traceback (most recent call last):
@@ -514,14 +526,25 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
     vramlab.errors.VramlabError: config file '/nonexistent/config.json' does not exist
     """
     p = Path(path)
-    if not p.is_file():
-        raise VramlabError(f"config file '{p}' does not exist", field="path")
     try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise VramlabError(f"config file '{p}' is not valid JSON: {exc}", field="config") from None
+        st = p.stat()
+    except (OSError, ValueError):
+        raise VramlabError(f"config file '{p}' does not exist", field="path") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise VramlabError(f"config file '{p}' is not a regular file", field="path")
+    if st.st_size > MAX_CONFIG_BYTES:
+        raise VramlabError(f"config file '{p}' is {st.st_size:,} bytes; a config.json is at most "
+                           f"{MAX_CONFIG_BYTES:,} bytes (64 MiB)", field="path")
+    try:
+        with p.open("rb") as fh:
+            data_bytes = fh.read(MAX_CONFIG_BYTES + 1)
+        if len(data_bytes) > MAX_CONFIG_BYTES:
+            raise VramlabError(f"config file '{p}' is larger than {MAX_CONFIG_BYTES:,} bytes (64 MiB)", field="path")
+        data = json.loads(data_bytes.decode("utf-8"), parse_constant=_Constant, object_pairs_hook=_strict_object)
     except RecursionError:
         raise VramlabError(f"config file '{p}' is not a config.json: JSON nested too deeply", field="config") from None
+    except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError, the int-digits limit, NaN
+        raise VramlabError(f"config file '{p}' is not valid JSON: {exc}", field="config") from None
     except OSError as exc:
         raise VramlabError(f"config file '{p}' cannot be read: {exc.strerror or exc}", field="path") from None
     if not isinstance(data, dict):
