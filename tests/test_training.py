@@ -245,3 +245,31 @@ def test_mla_and_lora_errors():
         tr.lora_params("Qwen/Qwen3-8B", 0)
     with pytest.raises(VramlabError, match="method"):
         tr.estimate("Qwen/Qwen3-8B", "prefix")
+
+
+def test_estimate_text_is_the_estimate_or_the_error():
+    text = tr.estimate_text("Qwen/Qwen3-8B", "lora", 2048, zero_stage=1, num_gpus=2)
+    assert text == str(tr.estimate("Qwen/Qwen3-8B", "lora", 2048, zero_stage=1, num_gpus=2, recompute="full"))
+    assert text.startswith("Qwen/Qwen3-8B: lora")
+    assert "zero_stage" in tr.estimate_text("Qwen/Qwen3-8B", zero_stage=7)
+
+
+def test_activation_curves_and_their_plot():
+    lens = [512, 2048, 8192]
+    c = tr.activation_curves("Qwen/Qwen3-8B", lens, micro_batch=2, series={"flash": {}, "full": {"recompute": "full"}})
+    assert c.seq_lens == tuple(lens) and c.micro_batch == 2
+    assert c.series["full"] == tuple(tr.activation_bytes("Qwen/Qwen3-8B", s, 2, "full") for s in lens)
+    assert all(f > g for f, g in zip(c.series["flash"], c.series["full"]))
+    with pytest.raises(VramlabError, match="seq_lens"):
+        tr.activation_curves("Qwen/Qwen3-8B", [])
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from vramlab.plots.training import plot_activations_vs_seq_len
+
+    ax = plot_activations_vs_seq_len(c, unit="MiB", lines={"a GPU": 80 * 2**30})
+    first = ax.get_lines()[0].get_ydata()
+    assert list(first) == [b / 2**20 for b in c.series["flash"]]
+    with pytest.raises(VramlabError, match="curves"):
+        plot_activations_vs_seq_len({"not": "curves"})

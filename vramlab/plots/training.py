@@ -7,15 +7,7 @@ from typing import Any, Iterable, Sequence
 from ..errors import VramlabError
 from ..units import to_unit
 
-__all__ = ["plot_activations_vs_seq_len", "plot_training_breakdown", "DEFAULT_ACTIVATION_SERIES"]
-
-#: Curves drawn by :func:`plot_activations_vs_seq_len`: label -> keyword arguments of
-#: :func:`vramlab.training.activation_bytes`.
-DEFAULT_ACTIVATION_SERIES: dict[str, dict[str, Any]] = {
-    "no recomputation, attention without FlashAttention (s² scores)": {"flash_attention": False},
-    "no recomputation, FlashAttention (= selective recomputation)": {},
-    "full recomputation (gradient checkpointing)": {"recompute": "full"},
-}
+__all__ = ["plot_activations_vs_seq_len", "plot_training_breakdown"]
 
 
 def _axes(ax):
@@ -26,21 +18,13 @@ def _axes(ax):
     return ax
 
 
-def plot_activations_vs_seq_len(model: Any, seq_lens: Sequence[int], micro_batch: int = 1,
-                                series: dict[str, dict[str, Any]] | None = None, unit: str = "GiB",
-                                lines: dict[str, int] | None = None, ax=None):
+def plot_activations_vs_seq_len(curves: Any, unit: str = "GiB", lines: dict[str, int] | None = None, ax=None):
     """Training activations of one micro-batch against tokens per sequence, log-log.
 
     Parameters
     ----------
-    model : ModelSpec or preset id
-    seq_lens : sequence of int
-        Tokens per sequence on the x axis.
-    micro_batch : int
-        Sequences per micro-batch.
-    series : dict, optional
-        Label -> keyword arguments of :func:`vramlab.training.activation_bytes`
-        (default :data:`DEFAULT_ACTIVATION_SERIES`).
+    curves : ActivationCurves
+        :func:`vramlab.training.activation_curves` output.
     unit : str
         Unit of the y axis (named in its label).
     lines : dict, optional
@@ -48,26 +32,24 @@ def plot_activations_vs_seq_len(model: Any, seq_lens: Sequence[int], micro_batch
 
     Examples
     --------
-    >>> ax = plot_activations_vs_seq_len("Qwen/Qwen3-8B", [1024, 4096])
+    >>> from vramlab import training as tr
+    >>> ax = plot_activations_vs_seq_len(tr.activation_curves("Qwen/Qwen3-8B", [1024, 4096]))
     >>> ax.get_ylabel(), len(ax.get_lines())
     ('activations per GPU (GiB)', 3)
     """
-    from ..training import activation_bytes
-
-    seq_lens = list(seq_lens)
-    if not seq_lens:
-        raise VramlabError("seq_lens must list at least one sequence length", field="seq_lens")
+    if not hasattr(curves, "series") or not curves.seq_lens:
+        raise VramlabError("curves must be vramlab.training.activation_curves() output", field="curves")
+    seq_lens = list(curves.seq_lens)
     ax = _axes(ax)
-    for label, kwargs in (series or DEFAULT_ACTIVATION_SERIES).items():
-        ys = [to_unit(activation_bytes(model, s, micro_batch, **kwargs), unit) for s in seq_lens]
-        ax.plot(seq_lens, ys, marker="o", label=label)
+    for label, ys in curves.series.items():
+        ax.plot(seq_lens, [to_unit(y, unit) for y in ys], marker="o", label=label)
     for label, n in (lines or {}).items():
         ax.axhline(to_unit(n, unit), color="grey", linestyle="--", linewidth=1)
         ax.annotate(label, (seq_lens[0], to_unit(n, unit)), textcoords="offset points", xytext=(2, 3),
                     fontsize=8, color="grey")
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
-    ax.set_xlabel(f"tokens per sequence (micro-batch {micro_batch})")
+    ax.set_xlabel(f"tokens per sequence (micro-batch {curves.micro_batch})")
     ax.set_ylabel(f"activations per GPU ({unit})")
     ax.legend(fontsize=8)
     ax.grid(True, which="both", alpha=0.3)

@@ -2,6 +2,9 @@
 
 Korthikanti et al. 2022, "Reducing Activation Recomputation in Large Transformer Models",
 adapted to RMSNorm, SwiGLU MLPs, GQA and FlashAttention (:func:`activation_breakdown`).
+Compared with Korthikanti's 34·sbh: no dropout (modern LLMs train without it: the paper's
+2·sbh of masks and its 3·as²b of attention-dropout buffers are gone), RMSNorm instead of
+LayerNorm, SwiGLU's 4·I values instead of GeLU's 2·4h, GQA's smaller K and V.
 
 >>> import vramlab as vl
 >>> activation_bytes(vl.load_model("Qwen/Qwen3-8B"), 4096, 1, recompute="full") < activation_bytes("Qwen/Qwen3-8B", 4096, 1)
@@ -10,8 +13,9 @@ True
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import Any, Sequence
 
 from .. import families
 from ..errors import VramlabError, check_int
@@ -20,7 +24,7 @@ from ..spec import ModelSpec
 from .states import _FP32, _ceil, _choice, _float_dtype
 
 __all__ = ["RECOMPUTE", "KERNELS", "korthikanti_layer_bytes", "activation_breakdown", "activation_bytes",
-           "tokens_for_activation_bytes"]
+           "tokens_for_activation_bytes", "ACTIVATION_SERIES", "ActivationCurves", "activation_curves"]
 
 #: Activation recomputation (gradient checkpointing) strategies of Korthikanti et al. 2022.
 RECOMPUTE = ("none", "selective", "full")
@@ -135,10 +139,6 @@ def activation_breakdown(
                           logits (4·V), as Korthikanti's 4sbh(1 + V/h) for the output layer.
     ``rope_and_ids``      cos/sin tables (2·b_a·d per position, shared by the batch and the
                           layers), token ids and labels (int64), the loss' fp32 weight (4 B).
-
-    Compared with Korthikanti's 34·sbh: no dropout (modern LLMs train without it: the paper's
-    2·sbh of masks and its 3·as²b of attention-dropout buffers are gone), RMSNorm instead of
-    LayerNorm, SwiGLU's 4·I values instead of GeLU's 2·4h, GQA's smaller K and V.
 
     Exactness: with ``kernels="eager"`` the layer, head and ``rope_and_ids`` terms equal the
     bytes of the tensors transformers saves for backward (Llama/Qwen2/Qwen3/Mistral, SDPA or
@@ -320,3 +320,60 @@ def tokens_for_activation_bytes(model: Any, target_bytes: int, recompute: str = 
         else:
             lo = mid + 1
     return lo
+
+
+#: Curves of :func:`activation_curves`: label -> keyword arguments of :func:`activation_bytes`.
+ACTIVATION_SERIES: dict[str, dict[str, Any]] = {
+    "no recomputation, attention without FlashAttention (s² scores)": {"flash_attention": False},
+    "no recomputation, FlashAttention (= selective recomputation)": {},
+    "full recomputation (gradient checkpointing)": {"recompute": "full"},
+}
+
+
+@dataclass(frozen=True)
+class ActivationCurves:
+    """Training activations of one model against tokens per sequence, one curve per setting.
+
+    Attributes
+    ----------
+    model : str
+    micro_batch : int
+    seq_lens : tuple of int
+        Tokens per sequence, the x values.
+    series : dict
+        Label -> bytes per GPU at each of ``seq_lens``.
+    """
+
+    model: str
+    micro_batch: int
+    seq_lens: tuple[int, ...]
+    series: dict[str, tuple[int, ...]]
+
+
+def activation_curves(model: Any, seq_lens: Sequence[int], micro_batch: int = 1,
+                      series: dict[str, dict[str, Any]] | None = None) -> ActivationCurves:
+    """:func:`activation_bytes` at each sequence length, for each setting of ``series``.
+
+    Parameters
+    ----------
+    model : ModelSpec or preset id
+    seq_lens : sequence of int
+        Tokens per sequence.
+    micro_batch : int
+        Sequences per micro-batch.
+    series : dict, optional
+        Label -> keyword arguments of :func:`activation_bytes` (default :data:`ACTIVATION_SERIES`).
+
+    Examples
+    --------
+    >>> c = activation_curves("Qwen/Qwen3-8B", [1024, 4096])
+    >>> c.series["full recomputation (gradient checkpointing)"][1] == activation_bytes("Qwen/Qwen3-8B", 4096, 1, "full")
+    True
+    """
+    m = load_model(model)
+    seq_lens = tuple(check_int("seq_lens", s, minimum=1, maximum=10**8) for s in seq_lens)
+    if not seq_lens:
+        raise VramlabError("seq_lens must list at least one sequence length", field="seq_lens")
+    curves = {label: tuple(activation_bytes(m, s, micro_batch, **kwargs) for s in seq_lens)
+              for label, kwargs in (ACTIVATION_SERIES if series is None else series).items()}
+    return ActivationCurves(model=m.name, micro_batch=micro_batch, seq_lens=seq_lens, series=curves)
