@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 import vramlab as vl
+from vramlab.planning import fit_map
 from vramlab.plots import planning
 from vramlab.presets import preset_record
 
@@ -37,7 +38,7 @@ def test_breakdown_bars_stack_the_parts_and_draw_the_gpu_line(ax):
 
 
 def test_breakdown_of_a_tensor_parallel_share_in_gb(ax):
-    from vramlab.gpus import plan_on
+    from vramlab.planning import plan_on
 
     p = plan_on("meta-llama/Llama-3.1-70B-Instruct", "H100 80GB", 2, 8192, 1, "bf16")
     planning.plot_memory_breakdown({"TP=2": p}, unit="GB", ax=ax)
@@ -46,30 +47,10 @@ def test_breakdown_of_a_tensor_parallel_share_in_gb(ax):
     assert ax.get_ylabel() == "memory (GB)"
 
 
-def test_kv_growth_lines_follow_the_config(ax):
-    ctx = [1024, 4096, 16384]
-    planning.plot_kv_growth(["Qwen/Qwen3-8B", "tiiuae/falcon-7b"], contexts=ctx, ax=ax)
-    q = preset_record("Qwen/Qwen3-8B")["config"]
-    per_tok = 2 * q["num_hidden_layers"] * q["num_key_value_heads"] * q["head_dim"] * 2
-    assert list(ax.lines[0].get_ydata()) == pytest.approx([per_tok * t / GiB for t in ctx])
-    f = preset_record("tiiuae/falcon-7b")["config"]                  # MQA: one KV head of 4544/71
-    falcon_tok = 2 * f["num_hidden_layers"] * 1 * (f["hidden_size"] // f["num_attention_heads"]) * 2
-    assert list(ax.lines[1].get_ydata()) == pytest.approx([falcon_tok * t / GiB for t in ctx])
-    labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert labels == ["Qwen3-8B (GQA)", "falcon-7b (MQA)"]
-    assert "GiB" in ax.get_ylabel() and "tokens" in ax.get_xlabel()
-
-
-def test_default_kv_growth_shows_every_attention_kind(ax):
-    planning.plot_kv_growth(ax=ax)
-    labels = " ".join(t.get_text() for t in ax.get_legend().get_texts())
-    for kind in ("MHA", "GQA", "MQA", "MLA", "sliding window"):
-        assert kind in labels
-
-
 def test_fit_map_colours_fits_and_shortfalls(ax):
     ctx, conc = [2048, 32768, 131072], [1, 8]
-    planning.plot_fit_map("Qwen/Qwen3-8B", "RTX 4090", contexts=ctx, concurrencies=conc, weight_dtype="bf16", ax=ax)
+    fm = fit_map("Qwen/Qwen3-8B", "RTX 4090", contexts=ctx, concurrencies=conc, weight_dtype="bf16")
+    assert planning.plot_fit_map(fm, ax=ax) is ax
     grid = ax.images[0].get_array()
     usable = int(24 * GiB * 0.985)
     for i, c in enumerate(conc):
@@ -79,3 +60,13 @@ def test_fit_map_colours_fits_and_shortfalls(ax):
     assert bool(grid[0][0]) and not bool(grid[1][2])
     assert ax.get_xlabel() == "context (tokens per sequence)" and ax.get_ylabel() == "concurrent sequences"
     assert "headroom in GiB" in ax.get_title()
+    cells = [t.get_text() for t in ax.texts]
+    assert cells == [f"{(usable - vl.estimate('Qwen/Qwen3-8B', t, c, 'bf16').total) / GiB:.0f}"
+                     for c in conc for t in ctx]
+
+
+def test_fit_map_title_names_tensor_parallelism(ax):
+    fm = fit_map("meta-llama/Llama-3.1-70B-Instruct", "H100 80GB", contexts=[8192], concurrencies=[1],
+                 tensor_parallel=2)
+    planning.plot_fit_map(fm, ax=ax)
+    assert "H100 80GB, TP=2" in ax.get_title()

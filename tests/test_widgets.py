@@ -145,3 +145,76 @@ def test_fit_map_explorer():
 def test_fit_map_explorer_draws():
     ex = vw.FitMapExplorer(plot=True, model="Qwen/Qwen3-0.6B", gpu="T4")
     assert ex.figure.value[:4] == b"\x89PNG"
+
+
+def test_fit_map_explorer_computes_its_grid_once_per_change(monkeypatch):
+    from vramlab.widgets import compute
+
+    calls = []
+    real = compute.fit_map
+
+    def counting(*a, **k):
+        calls.append(a[:2])
+        return real(*a, **k)
+
+    monkeypatch.setattr(compute, "fit_map", counting)
+    ex = vw.FitMapExplorer(plot=True, model="Qwen/Qwen3-0.6B", gpu="T4")
+    calls.clear()
+    ex.controls["gpu"].value = "L4"
+    assert len(calls) == 1 and ex.figure.value[:4] == b"\x89PNG"
+
+
+# ---------------------------------------------------------------- the notebooks' small calculators
+def test_weights_calculator_line():
+    wc = vw.WeightsCalculator()
+    assert set(wc.controls) == {"model", "dtype"}
+    wc.controls["model"].value = "Qwen/QwQ-32B"
+    wc.controls["dtype"].value = "bf16"
+    params = preset_record("Qwen/QwQ-32B")["reference"]["params_computed_from_config"]
+    assert wc.result.startswith(f"Qwen/QwQ-32B: {params:,} parameters in bf16 (16 bits)")
+    assert f"{2 * params / 1e9:.2f} GB" in wc.result and wc.result in wc.text.value
+
+
+def test_kv_calculator_line_and_controls():
+    kc = vw.KVCalculator()
+    for name in ("tokens", "concurrency"):
+        assert kc.controls[name].continuous_update is False
+    kc.controls["concurrency"].value = 8
+    kc.controls["tokens"].value = 8192
+    total = qwen3_8b_kv_per_token() * 8192 * 8
+    assert kc.result == vw.kv_text("Qwen/Qwen3-8B", "bf16", 8192, 8)
+    assert kc.result.startswith("Qwen/Qwen3-8B (GQA, 36 full): 144 KiB/token in bf16; 8 x 8,192 tokens")
+    assert f"{total / GiB:.2f} GiB" in kc.result
+
+
+def test_kv_text_refuses_a_weight_only_format():
+    with pytest.raises(vl.VramlabError, match="kv_dtype 'Q4_K_M'"):
+        vw.kv_text("Qwen/Qwen3-8B", "Q4_K_M")
+
+
+def test_pool_calculator_is_kv_pool():
+    pc = vw.PoolCalculator()
+    assert set(pc.controls) == {"model", "gpu", "gpu_memory_utilization", "max_model_len", "kv_dtype"}
+    pc.controls["kv_dtype"].value = "fp8"
+    want = vl.kv_pool("Qwen/Qwen3-8B", gpu="H100 80GB", gpu_memory_utilization=0.9, max_model_len=32768,
+                      kv_dtype="fp8")
+    assert pc.result == want and pc.output == str(want)
+    pc.controls["model"].value = "Qwen/QwQ-32B"
+    pc.controls["gpu"].value = "RTX 4090"                        # 65 GB of bf16 weights on 24 GiB
+    assert pc.result is None or pc.result.kv_bytes == 0
+
+
+def test_pool_summary_reports_bad_input():
+    out = vw.pool_summary("Qwen/Qwen3-8B", "H800")
+    assert out.pool is None and "gpu 'H800'" in out.error and out.text.startswith("✗")
+
+
+def test_log_explainer_explains_the_calibration_row_and_pasted_lines():
+    from vramlab.calibration import calibration_log
+
+    le = vw.LogExplainer(row_id=22)
+    assert le.controls["text"].value == calibration_log(22)
+    assert le.result is not None and le.output == vw.explain_log(calibration_log(22)).text
+    le.controls["text"].value = "nothing vLLM would print"
+    out = vw.explain_log("nothing vLLM would print")
+    assert (le.result is None) == (out.table is None) and le.output == out.text

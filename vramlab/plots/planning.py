@@ -1,10 +1,9 @@
 """Plots for the planning notebooks (matplotlib; each function takes ax=None and returns the axes).
 
-* :func:`plot_memory_breakdown` -- stacked weights / KV cache / overhead / margin against a
-  GPU's usable memory;
-* :func:`plot_kv_growth` -- KV cache of one sequence against context, one line per model
-  (one model per attention kind by default);
-* :func:`plot_fit_map` -- context x concurrency grid coloured by fits / does not fit.
+* :func:`plot_memory_breakdown` -- stacked weights / KV cache / overhead / margin of
+  Estimates or GPUPlans against a GPU's usable memory;
+* :func:`plot_fit_map` -- a :class:`~vramlab.planning.FitMap` as a context x concurrency grid
+  coloured by fits / does not fit.
 
 >>> import matplotlib
 >>> matplotlib.use("Agg")
@@ -18,27 +17,12 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-__all__ = ["plot_memory_breakdown", "plot_kv_growth", "plot_fit_map", "BREAKDOWN_COLORS", "KV_GROWTH_MODELS"]
+from ._axes import axes
+
+__all__ = ["plot_memory_breakdown", "plot_fit_map", "BREAKDOWN_COLORS"]
 
 #: Colours of the stacked parts (weights, KV cache, overhead, margin).
 BREAKDOWN_COLORS = {"weights": "#4c72b0", "KV cache": "#dd8452", "overhead": "#8172b3", "margin": "#c7c7c7"}
-
-#: One preset per attention kind: MHA, GQA, MQA, MLA, and sliding-window GQA.
-KV_GROWTH_MODELS = (
-    "meta-llama/Llama-2-7b-hf",
-    "Qwen/Qwen3-8B",
-    "tiiuae/falcon-7b",
-    "deepseek-ai/DeepSeek-V2",
-    "google/gemma-2-9b",
-)
-
-
-def _ax(ax):
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots(figsize=(6, 4))
-    return ax
 
 
 def _stack(item: Any) -> dict[str, int]:
@@ -52,7 +36,7 @@ def plot_memory_breakdown(estimates: Any, gpu: Any = None, unit: str = "GiB", ax
     Parameters
     ----------
     estimates : Estimate, GPUPlan, or a mapping label -> Estimate/GPUPlan
-        One bar per item (a :class:`~vramlab.gpus.GPUPlan` shows one GPU's share).
+        One bar per item (a :class:`~vramlab.planning.GPUPlan` shows one GPU's share).
     gpu : str or GPU, optional
         Draw this GPU's usable memory as a horizontal line.
     unit : str
@@ -76,7 +60,7 @@ def plot_memory_breakdown(estimates: Any, gpu: Any = None, unit: str = "GiB", ax
     from ..gpus import get_gpu
     from ..units import format_bytes, to_unit
 
-    ax = _ax(ax)
+    ax = axes(ax)
     items = dict(estimates) if isinstance(estimates, Mapping) else {getattr(estimates, "model", ""): estimates}
     labels = list(items)
     bottoms = [0.0] * len(labels)
@@ -99,66 +83,15 @@ def plot_memory_breakdown(estimates: Any, gpu: Any = None, unit: str = "GiB", ax
     return ax
 
 
-def plot_kv_growth(models=KV_GROWTH_MODELS, contexts=None, kv_dtype: str = "bf16", unit: str = "GiB", ax=None):
-    """KV cache of one sequence against its context, one line per model (log-log axes).
-
-    Parameters
-    ----------
-    models : iterable of preset ids or ModelSpec
-        Default: one model per attention kind (MHA, GQA, MQA, MLA, sliding window).
-    contexts : iterable of int, optional
-        Context lengths in tokens (default 512 to 131,072, powers of two).
-    kv_dtype : str
-        KV-cache format for every model.
-    unit : str
-    ax : matplotlib Axes, optional
-
-    Returns
-    -------
-    matplotlib Axes
-
-    Examples
-    --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> ax = plot_kv_growth(["Qwen/Qwen3-8B"], contexts=[1024, 2048])
-    >>> bool(ax.lines[0].get_ydata()[1] == 2 * ax.lines[0].get_ydata()[0])
-    True
-    """
-    from ..memory import kv_cache_bytes
-    from ..presets import load_model
-    from ..units import to_unit
-
-    ax = _ax(ax)
-    contexts = list(contexts) if contexts is not None else [2**k for k in range(9, 18)]
-    for mm in models:
-        m = load_model(mm)
-        kind = m.attention_kind + (" + sliding window" if m.num_sliding_layers else "")
-        ys = [to_unit(kv_cache_bytes(m, t, 1, kv_dtype), unit) for t in contexts]
-        ax.plot(contexts, ys, marker="o", markersize=3, label=f"{m.name.split('/')[-1]} ({kind})")
-    ax.set_xscale("log", base=2)
-    ax.set_yscale("log")
-    ax.set_xlabel("context (tokens per sequence)")
-    ax.set_ylabel(f"KV cache of one sequence ({unit}, {kv_dtype})")
-    ax.grid(True, which="major", alpha=0.3)
-    ax.legend(fontsize=8)
-    return ax
-
-
-def plot_fit_map(model: Any, gpu: Any, contexts=None, concurrencies=None, weight_dtype: str = "auto",
-                 kv_dtype: str = "auto", margin: float = 0.1, tensor_parallel: int = 1, ax=None):
-    """Context x concurrency grid coloured green where the workload fits, red where it does not.
+def plot_fit_map(fit_map: Any, ax=None):
+    """A fit map as a grid, green where the workload fits, red where it does not.
 
     Each cell is labelled with the headroom in GiB (negative: short by that much).
 
     Parameters
     ----------
-    model : preset id or ModelSpec
-    gpu : str or GPU
-    contexts, concurrencies : iterable of int, optional
-        Grid axes (default: ``vramlab.gpus.MAP_CONTEXTS`` and ``MAP_CONCURRENCIES``).
-    weight_dtype, kv_dtype, margin, tensor_parallel
-        As in :func:`vramlab.gpus.fit_map`.
+    fit_map : FitMap
+        From :func:`vramlab.planning.fit_map`.
     ax : matplotlib Axes, optional
 
     Returns
@@ -169,19 +102,18 @@ def plot_fit_map(model: Any, gpu: Any, contexts=None, concurrencies=None, weight
     --------
     >>> import matplotlib
     >>> matplotlib.use("Agg")
-    >>> ax = plot_fit_map("Qwen/Qwen3-8B", "RTX 4090", contexts=[4096, 131072], concurrencies=[1, 64])
-    >>> ax.get_xlabel()
-    'context (tokens per sequence)'
+    >>> from vramlab.planning import fit_map
+    >>> fm = fit_map("Qwen/Qwen3-8B", "RTX 4090", contexts=[4096, 131072], concurrencies=[1, 64])
+    >>> ax = plot_fit_map(fm)
+    >>> ax.get_xlabel(), [t.get_text() for t in ax.texts] == [f"{h / 2**30:.0f}" for r in fm.headroom for h in r]
+    ('context (tokens per sequence)', True)
     """
     from matplotlib.colors import ListedColormap
 
-    from ..gpus import MAP_CONCURRENCIES, MAP_CONTEXTS, fit_map
     from ..units import to_unit
 
-    ax = _ax(ax)
-    fm = fit_map(model, gpu, contexts if contexts is not None else MAP_CONTEXTS,
-                 concurrencies if concurrencies is not None else MAP_CONCURRENCIES,
-                 weight_dtype, kv_dtype, margin, tensor_parallel=tensor_parallel)
+    fm = fit_map
+    ax = axes(ax)
     grid = [[1 if ok else 0 for ok in row] for row in fm.fits]
     ax.imshow(grid, cmap=ListedColormap(["#e8a0a0", "#9fd49f"]), vmin=0, vmax=1, origin="lower", aspect="auto")
     for i, row in enumerate(fm.headroom):
@@ -191,6 +123,6 @@ def plot_fit_map(model: Any, gpu: Any, contexts=None, concurrencies=None, weight
     ax.set_yticks(range(len(fm.concurrencies)), [str(c) for c in fm.concurrencies], fontsize=8)
     ax.set_xlabel("context (tokens per sequence)")
     ax.set_ylabel("concurrent sequences")
-    tp = f", TP={tensor_parallel}" if tensor_parallel > 1 else ""
+    tp = f", TP={fm.tensor_parallel}" if fm.tensor_parallel > 1 else ""
     ax.set_title(f"{fm.model} on {fm.gpu}{tp}: green fits (cells: headroom in GiB)", fontsize=9)
     return ax

@@ -1,0 +1,236 @@
+"""Planning: per-GPU plans, fits, fewest GPUs, longest context and most sequences, fit maps,
+against figures recomputed from config fields and the vLLM logs."""
+
+from __future__ import annotations
+
+import dataclasses
+from fractions import Fraction
+
+import pytest
+
+import vramlab as vl
+from vramlab import planning, serving
+from vramlab.presets import preset_record
+
+GiB = 2**30
+FRAMEWORK = GiB                                   # estimate()'s default framework bytes
+TP_COMM = round(Fraction("1.82") * GiB)           # calibration rows 24 - 22: 2.07 - 0.25 GiB
+
+
+# ---------------------------------------------------------------- independent arithmetic
+def bf16_weights(model_id: str) -> int:
+    return 2 * preset_record(model_id)["reference"]["params_computed_from_config"]
+
+
+def kv_per_token_16bit(model_id: str) -> int:
+    c = preset_record(model_id)["config"]
+    head_dim = c.get("head_dim") or c["hidden_size"] // c["num_attention_heads"]
+    return 2 * c["num_hidden_layers"] * c["num_key_value_heads"] * head_dim * 2
+
+
+def expected_per_gpu(model_id: str, tp: int, tokens: int, conc: int, margin=0.1) -> int:
+    """bf16 weights and KV of a GQA model without sliding windows, split over tp GPUs."""
+    c = preset_record(model_id)["config"]
+    h_kv = c["num_key_value_heads"]
+    w = -(-bf16_weights(model_id) // tp)
+    kv_all = kv_per_token_16bit(model_id) * tokens * conc
+    kv = -(-kv_all * max(1, h_kv // tp) // h_kv)
+    act_tokens = min(tokens * conc, 2048)
+    act = vl.activation_bytes(model_id, act_tokens, min(conc, act_tokens))
+    sub = w + kv + act + FRAMEWORK + (TP_COMM if tp > 1 else 0)
+    return sub + round(sub * Fraction(margin))
+
+
+# ---------------------------------------------------------------- one home for vLLM's facts
+def test_the_tensor_parallel_buffer_is_servings():
+    assert serving.TP_COMM_BYTES == TP_COMM
+    assert not hasattr(planning, "DEFAULT_TP_COMM_BYTES")
+    p = planning.plan_on("Qwen/Qwen3-8B", "H100 80GB", tensor_parallel=2)
+    assert p.communication == TP_COMM
+    assert planning.plan_on("Qwen/Qwen3-8B", "H100 80GB", tensor_parallel=2, comm_bytes=0).communication == 0
+
+
+@pytest.mark.parametrize("mid", ["Qwen/QwQ-32B", "deepseek-ai/DeepSeek-V3", "tiiuae/falcon-7b", "google/gemma-2-9b"])
+def test_tp_degrees_are_the_sizes_serving_accepts(mid):
+    m = vl.load_model(mid)
+    accepted = []
+    for t in range(1, 129):
+        try:
+            serving.check_tensor_parallel(m, t)
+        except vl.VramlabError:
+            continue
+        accepted.append(t)
+    assert planning.tp_degrees(mid, 128) == accepted
+
+
+# ---------------------------------------------------------------- tensor parallel placement
+def test_tp_degrees_follow_the_head_rule():
+    for mid in ("Qwen/QwQ-32B", "meta-llama/Llama-3.1-70B-Instruct", "tiiuae/falcon-7b", "Qwen/Qwen3-8B"):
+        c = preset_record(mid)["config"]
+        q = c.get("num_attention_heads") or c.get("n_head")
+        kv = 1 if c.get("multi_query") else c.get("num_key_value_heads", q)
+        want = [t for t in range(1, 65) if q % t == 0 and (kv % t == 0 or t % kv == 0)]
+        assert planning.tp_degrees(mid, 64) == want
+    assert planning.tp_degrees("Qwen/QwQ-32B", 64) == [1, 2, 4, 8, 40]
+    assert planning.tp_degrees("tiiuae/falcon-7b", 8) == [1]
+
+
+@pytest.mark.parametrize("tp", [1, 2, 4, 8, 16])
+def test_plan_splits_weights_and_kv_heads(tp):
+    mid = "meta-llama/Llama-3.1-70B-Instruct"
+    p = planning.plan_on(mid, "H100 80GB", tensor_parallel=tp, tokens=8192, concurrency=4, weight_dtype="bf16")
+    assert p.total == expected_per_gpu(mid, tp, 8192, 4)
+    assert p.kv_cache == -(-kv_per_token_16bit(mid) * 8192 * 4 * max(1, 8 // tp) // 8)
+    assert p.headroom == vl.get_gpu("H100 80GB").usable_bytes - p.total
+
+
+def test_one_gpu_plan_is_the_estimate():
+    e = vl.estimate("Qwen/Qwen3-8B", tokens=16384, concurrency=3, weight_dtype="fp8", kv_dtype="fp8", margin=0.2)
+    p = planning.plan_on("Qwen/Qwen3-8B", "L4", 1, 16384, 3, "fp8", "fp8", 0.2)
+    assert p.total == e.total and p.communication == 0
+
+
+def test_mla_latent_and_mqa_head_are_replicated():
+    full = vl.kv_cache_bytes("deepseek-ai/DeepSeek-V3", 8192, 2)
+    assert planning.plan_on("deepseek-ai/DeepSeek-V3", "H200", 8, 8192, 2).kv_cache == full
+    # DeepSeek-V3's MLA cache per token: 61 layers x (512 + 64) x 2 bytes
+    assert full == 61 * (512 + 64) * 2 * 8192 * 2
+
+
+def test_invalid_tensor_parallel_is_refused():
+    with pytest.raises(vl.VramlabError, match="tensor_parallel 3") as err:
+        planning.plan_on("Qwen/Qwen3-8B", "L4", tensor_parallel=3)
+    assert err.value.field == "tensor_parallel"
+    assert "1, 2" in str(err.value)
+
+
+# ---------------------------------------------------------------- fit
+def test_fit_headroom_is_usable_minus_total_and_negative_when_short():
+    mid = "Qwen/Qwen3-8B"
+    f = vl.fit(mid, "RTX 4090", tokens=32768, concurrency=1, weight_dtype="bf16")
+    usable = int(24 * GiB * 0.985)          # RTX 4090: no log, default fraction of 24 GiB
+    assert f.usable == usable
+    assert f.headroom == usable - expected_per_gpu(mid, 1, 32768, 1)
+    assert f.fits and f.min_gpus == 1
+    short = vl.fit(mid, "RTX 4090", tokens=32768, concurrency=4, weight_dtype="bf16")
+    assert not short.fits
+    assert short.headroom == usable - expected_per_gpu(mid, 1, 32768, 4) < 0
+    assert "short by" in short.verdict()
+
+
+def test_fewest_gpus_for_llama_70b_bf16_on_h100():
+    mid = "meta-llama/Llama-3.1-70B-Instruct"
+    usable = round(79.19 * GiB)
+    f = vl.fit(mid, "H100 80GB", tokens=8192, concurrency=1, weight_dtype="bf16")
+    want = next(t for t in (1, 2, 4, 8) if expected_per_gpu(mid, t, 8192, 1) <= usable)
+    assert want == 2
+    assert f.min_gpus == want and f.plan.total == expected_per_gpu(mid, 2, 8192, 1)
+    assert "Needs 2 x H100 80GB" in f.verdict()
+
+
+def test_no_placement_when_eight_gpus_are_not_enough():
+    f = vl.fit("meta-llama/Llama-3.1-405B", "H100 80GB", tokens=8192, weight_dtype="bf16")
+    assert bf16_weights("meta-llama/Llama-3.1-405B") / 8 > 79.19 * GiB     # weights alone overflow
+    assert f.plan is None and f.min_gpus is None
+    assert f.max_context == 0 and f.max_concurrency == 0
+    assert vl.fit("meta-llama/Llama-3.1-405B", "H100 80GB", tokens=8192, weight_dtype="fp8",
+                  max_gpus=8).min_gpus == 8
+
+
+def test_longest_context_matches_the_closed_form():
+    # (W + kv_tok * T * c + A + F) * 1.1 <= U, activations at the 2048-token chunk
+    mid, conc = "Qwen/Qwen3-8B", 2
+    usable = vl.get_gpu("H100 80GB").usable_bytes
+    a = vl.activation_bytes(mid, 2048, 2)
+    budget = usable / 1.1 - bf16_weights(mid) - a - FRAMEWORK
+    closed = int(budget // (kv_per_token_16bit(mid) * conc))
+    n = planning.max_context(mid, "H100 80GB", concurrency=conc, weight_dtype="bf16", limit=10**7)
+    assert abs(n - closed) <= 1
+    assert expected_per_gpu(mid, 1, n, conc) <= usable < expected_per_gpu(mid, 1, n + 1, conc)
+
+
+def test_longest_context_is_capped_by_the_model():
+    # Mistral-7B slides a 4096 window on every layer: memory never runs out, the model limit does
+    f = vl.fit("mistralai/Mistral-7B-v0.1", "H100 80GB", tokens=4096)
+    assert f.context_limit == preset_record("mistralai/Mistral-7B-v0.1")["config"]["max_position_embeddings"]
+    assert f.max_context == f.context_limit
+    assert "(model limit)" in f.verdict()
+
+
+def test_most_sequences_matches_the_closed_form():
+    mid, tokens = "Qwen/Qwen3-8B", 32768
+    usable = vl.get_gpu("H100 80GB").usable_bytes
+    n = planning.max_concurrency(mid, "H100 80GB", tokens=tokens, weight_dtype="bf16")
+    a = vl.activation_bytes(mid, 2048, min(n, 2048))
+    closed = int((usable / 1.1 - bf16_weights(mid) - a - FRAMEWORK) // (kv_per_token_16bit(mid) * tokens))
+    assert abs(n - closed) <= 1
+    assert expected_per_gpu(mid, 1, tokens, n) <= usable < expected_per_gpu(mid, 1, tokens, n + 1)
+    assert vl.fit(mid, "H100 80GB", tokens, 1, "bf16").max_concurrency == n
+
+
+def test_fp8_kv_and_4bit_weights_buy_room():
+    base = vl.fit("Qwen/QwQ-32B", "H100 80GB", tokens=16000, concurrency=8, weight_dtype="bf16")
+    fp8 = vl.fit("Qwen/QwQ-32B", "H100 80GB", tokens=16000, concurrency=8, weight_dtype="bf16", kv_dtype="fp8")
+    int4 = vl.fit("Qwen/QwQ-32B", "H100 80GB", tokens=16000, concurrency=8, weight_dtype="int4")
+    kv16 = kv_per_token_16bit("Qwen/QwQ-32B") * 16000 * 8
+    assert base.estimate.kv_cache == kv16 and fp8.estimate.kv_cache == kv16 // 2
+    assert fp8.max_concurrency > base.max_concurrency and int4.max_concurrency > base.max_concurrency
+
+
+def test_fit_results_are_frozen():
+    f = vl.fit("Qwen/Qwen3-8B", "L4")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        f.headroom = 0
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        planning.plan_on("Qwen/Qwen3-8B", "L4").weights = 0
+
+
+def test_bad_input_names_the_field():
+    with pytest.raises(vl.VramlabError, match="gpu 'H800' is unknown"):
+        vl.fit("Qwen/Qwen3-8B", "H800")
+    with pytest.raises(vl.VramlabError, match="tokens must be an integer") as err:
+        vl.fit("Qwen/Qwen3-8B", "L4", tokens=0)
+    assert err.value.field == "tokens"
+    with pytest.raises(vl.VramlabError, match="max_gpus"):
+        vl.fit("Qwen/Qwen3-8B", "L4", max_gpus=0)
+
+
+def test_fit_map_agrees_with_each_plan_and_is_monotone():
+    fm = planning.fit_map("Qwen/Qwen3-8B", "RTX 4090", contexts=(2048, 8192, 32768), concurrencies=(1, 4, 16),
+                      weight_dtype="bf16")
+    usable = int(24 * GiB * 0.985)
+    for i, c in enumerate(fm.concurrencies):
+        for j, t in enumerate(fm.contexts):
+            assert fm.headroom[i][j] == usable - expected_per_gpu("Qwen/Qwen3-8B", 1, t, c)
+            if j:
+                assert fm.headroom[i][j] < fm.headroom[i][j - 1]
+    assert fm.fits[0][0] and not fm.fits[-1][-1]
+
+
+# ---------------------------------------------------------------- grids and bad input
+def test_fit_map_refuses_a_lone_number_for_a_list():
+    with pytest.raises(vl.VramlabError, match="contexts") as err:
+        planning.fit_map("Qwen/Qwen3-8B", "L4", contexts=4096)
+    assert err.value.field == "contexts"
+    with pytest.raises(vl.VramlabError, match="concurrenc"):
+        planning.fit_map("Qwen/Qwen3-8B", "L4", concurrencies=[0])
+
+
+def test_fit_map_with_tensor_parallel_is_each_plan():
+    fm = planning.fit_map("meta-llama/Llama-3.1-70B-Instruct", "H100 80GB", contexts=(8192,), concurrencies=(1, 4),
+                          weight_dtype="bf16", tensor_parallel=4)
+    usable = round(79.19 * GiB)
+    assert fm.tensor_parallel == 4
+    assert [r[0] for r in fm.headroom] == [usable - expected_per_gpu("meta-llama/Llama-3.1-70B-Instruct", 4, 8192, c)
+                                           for c in (1, 4)]
+
+
+def test_kv_overtakes_weights_at_the_first_count_where_kv_is_larger():
+    mid, tokens = "Qwen/Qwen3-8B", 4096
+    n = planning.kv_overtakes_weights(mid, tokens, "bf16", "bf16")
+    per_seq = kv_per_token_16bit(mid) * tokens
+    assert n * per_seq >= bf16_weights(mid) > (n - 1) * per_seq
+
+
+def test_the_lazy_top_level_fit_is_plannings():
+    assert vl.fit is planning.fit
