@@ -4,9 +4,10 @@ from . import Exercise
 
 
 def _llama8b_embedding_and_head() -> int:
-    from ..teaching import embedding_split
+    from ..params import embedding_split
+    from ..presets import load_model
 
-    s = embedding_split("meta-llama/Llama-3.1-8B-Instruct")
+    s = embedding_split(load_model("meta-llama/Llama-3.1-8B-Instruct"))
     return s["embeddings"] + s["lm_head"]
 
 

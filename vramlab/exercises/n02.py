@@ -24,7 +24,7 @@ def _llama70b_tokens_in_10_gib() -> int:
 
 
 def _projections_without_cache() -> int:
-    from ..teaching import decode_work
+    from ..decoding import decode_work
 
     w = decode_work("Qwen/Qwen3-8B", context=1000)
     return w.kv_vectors_no_cache // w.kv_vectors_cache

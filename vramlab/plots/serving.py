@@ -19,15 +19,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._axes import axes
+
 __all__ = ["plot_utilization_tradeoff", "plot_paging", "plot_chunked_prefill", "plot_predicted_vs_logged"]
-
-
-def _ax(ax):
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots(figsize=(6, 4))
-    return ax
 
 
 def plot_utilization_tradeoff(sweep: Any, ax=None):
@@ -35,7 +29,7 @@ def plot_utilization_tradeoff(sweep: Any, ax=None):
 
     ``sweep`` is a DataFrame from :func:`vramlab.serving.utilization_sweep`.
     """
-    ax = _ax(ax)
+    ax = axes(ax)
     ax.plot(sweep["gpu_memory_utilization"], sweep["kv_gib"], "o-", color="#dd8452", label="KV cache pool")
     ax.set_xlabel("gpu_memory_utilization (share of total memory)")
     ax.set_ylabel("KV cache pool (GiB)")
@@ -53,7 +47,7 @@ def plot_paging(result: Any, ax=None):
     """Bars: % of reserved KV memory holding tokens, contiguous vs paged; the paper's range shaded."""
     from ..paging import PAGED_ATTENTION_PAPER as P
 
-    ax = _ax(ax)
+    ax = axes(ax)
     labels = ["contiguous\n(max length reserved)", f"paged\n({result.block_size}-token blocks)"]
     values = [result.contiguous_used_pct, result.paged_used_pct]
     bars = ax.bar(labels, values, color=["#c44e52", "#55a868"])
@@ -74,7 +68,7 @@ def plot_chunked_prefill(table: Any, ax=None):
 
     ``table`` is a DataFrame from :func:`vramlab.serving.chunked_prefill_table`.
     """
-    ax = _ax(ax)
+    ax = axes(ax)
     ax.plot(table["chunk_tokens"], table["activation_gib"], "o-", label="activation peak")
     ax.plot(table["chunk_tokens"], table["forward_gib"], "--", label="forward pass buffers")
     ax.plot(table["chunk_tokens"], table["sampler_gib"], ":", label="sampler (max_num_seqs x vocab)")
@@ -96,7 +90,7 @@ def plot_predicted_vs_logged(df: Any, column: str = "tokens", ax=None):
         from ..errors import VramlabError
 
         raise VramlabError(f"column {column!r} is unknown; valid: {', '.join(units)}", field="column")
-    ax = _ax(ax)
+    ax = axes(ax)
     x, y = df[f"{column}_logged"], df[f"{column}_pred"]
     ax.scatter(x, y, zorder=3)
     for rid, a, b in zip(df["row_id"], x, y):
