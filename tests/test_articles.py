@@ -17,6 +17,7 @@ import pytest
 import vramlab.articles as art
 from vramlab.errors import VramlabError
 from vramlab.gpus import get_gpu, list_gpus
+from vramlab.report import figures_text
 
 DATA = Path(__file__).resolve().parents[1] / "vramlab" / "data" / "models"
 GB, GiB = 10**9, 2**30
@@ -313,7 +314,7 @@ def test_dataframes(fn):
 
 def test_figures_text_lists_every_published_figure():
     for figures in (art.qwen3_8b_figures(), art.qwq_32b_figures()):
-        text = art.figures_text(figures)
+        text = figures_text(figures)
         assert len(text.splitlines()) == len(figures) + 1
         for fig in figures:
             assert fig.published in text
@@ -344,9 +345,9 @@ def test_plots():
 
     from vramlab.plots import qwen3_8b_budget_plot, qwq_32b_budget_plot
 
-    ax = qwen3_8b_budget_plot("RTX 4090")
+    ax = qwen3_8b_budget_plot(art.qwen3_8b_scenarios(), art.qwen3_8b_scenarios_corrected("RTX 4090"))
     assert ax.get_ylabel() == "memory (GiB)" and len(ax.patches) == 18
-    ax = qwq_32b_budget_plot()
+    ax = qwq_32b_budget_plot(art.qwq_32b_totals())
     assert ax.get_ylabel() == "memory (GiB)" and len(ax.patches) == 6
     plt.close("all")
 
