@@ -37,6 +37,7 @@ def generators(seed: int, scale: float, tmp: Path) -> dict:
         "exhaustive args": lambda: gen_args.exhaustive_cases(),
         "random args": lambda: gen_args.argument_cases(random.Random(seed + 1), n["arguments"]),
         "configs": lambda: gen_configs.config_cases(random.Random(seed + 2), n["configs"]),
+        "structural": lambda: gen_configs.structural_cases(),
         "files": lambda: gen_configs.file_cases(tmp / "files"),
         "logs": lambda: gen_logs.log_cases(random.Random(seed + 3), n["logs"]),
         "cli": lambda: gen_cli.cli_cases(random.Random(seed + 4), n["cli"], files=files),

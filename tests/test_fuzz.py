@@ -59,6 +59,11 @@ def test_mutated_preset_configs():
     _assert_clean(run_cases(gen_configs.config_cases(random.Random(2), SIZES["configs"])), "configs")
 
 
+def test_structural_configs():
+    """Cycles, long text_config chains, keys that are not strings, huge sizes, on every preset."""
+    _assert_clean(run_cases(gen_configs.structural_cases()), "structural configs")
+
+
 def test_broken_files(tmp_path):
     report = run_cases(gen_configs.file_cases(tmp_path))
     _assert_clean(report, "files")

@@ -23,6 +23,14 @@ from vramlab import errors, training, units
 from vramlab.errors import MAX_BYTES, MAX_TOKENS
 
 from .core import GARBAGE, Case, byte_count, check, finite, pick, show
+from .gen_logs import verify_explained as _verify_log
+
+planning = importlib.import_module(vl.fit.__module__)
+widgets = importlib.import_module("vramlab.widgets.compute")
+
+
+def _log_ok(df: Any, kwargs: dict) -> None:
+    _verify_log(df)
 
 MODELS = ["Qwen/Qwen3-8B", "meta-llama/Llama-3.1-8B-Instruct", "google/gemma-2-9b", "Qwen/Qwen3-30B-A3B",
           "deepseek-ai/DeepSeek-V2", "openai/gpt-oss-20b", "mistralai/Mistral-7B-v0.1", "tiiuae/falcon-7b"]
@@ -93,6 +101,19 @@ def _fit_ok(f: Any, kwargs: dict) -> None:
     check(isinstance(f.max_context, int) and 0 <= f.max_context <= max(f.context_limit, 0),
           f"max_context {f.max_context} outside [0, {f.context_limit}]")
     check(isinstance(f.max_concurrency, int) and f.max_concurrency >= 0, "max_concurrency < 0")
+
+
+def _speed_ok(s: Any, kwargs: dict) -> None:
+    for k in ("memory_seconds", "compute_seconds"):
+        finite(f"speed.{k}", getattr(s, k), hi=1e9)
+    check(s.bound in ("memory", "compute"), f"bound {s.bound!r}")
+
+
+def _widget_ok(out: Any, kwargs: dict) -> None:
+    """A widget never raises: an error text, or a result with no error."""
+    check((out.error is None) != all(getattr(out, f, None) is None for f in ("estimate", "pool", "table")
+                                      if hasattr(out, f)), "widget output has both or neither a result and an error")
+    check(out.error is None or (isinstance(out.error, str) and "\n" not in out.error), "error is not one line")
 
 
 def _training_ok(e: Any, kwargs: dict) -> None:
@@ -175,10 +196,39 @@ def targets() -> list[Target]:
                 "concurrency": _conc, "kv_dtype": lambda r: r.choice(KV_DTYPES), "margin": lambda r: r.random(),
                 "max_gpus": lambda r: r.choice([1, 2, 8])},
                _fit_ok),
-        Target("fit_map", importlib.import_module(vl.fit.__module__).fit_map, {"model": m0, "gpu": "RTX 4090", "contexts": (4096,), "concurrencies": (1, 2)},
+        Target("fit_map", planning.fit_map, {"model": m0, "gpu": "RTX 4090", "contexts": (4096,), "concurrencies": (1, 2)},
                {"contexts": lambda r: [r.randint(1, 10**6) for _ in range(r.randint(1, 3))],
                 "concurrencies": lambda r: [r.randint(1, 64) for _ in range(r.randint(1, 3))]},
                lambda v, kw: check(len(v.headroom) == len(v.concurrencies), "fit_map rows")),
+        Target("decode_speed", vl.decode_speed,
+               {"model": m0, "gpu": "H100 80GB", "tokens": 4096, "concurrency": 1, "weight_dtype": None,
+                "kv_dtype": "auto", "tensor_parallel": 1},
+               {"model": spec, "gpu": lambda r: r.choice(gpu_names), "tokens": lambda r: r.randint(1, 10**6),
+                "concurrency": _conc, "tensor_parallel": lambda r: r.choice([1, 2, 4])}, _speed_ok),
+        Target("prefill_time", vl.prefill_time,
+               {"model": m0, "gpu": "H100 80GB", "tokens": 4096, "concurrency": 1, "tensor_parallel": 1},
+               {"model": spec, "gpu": lambda r: r.choice(gpu_names), "tokens": lambda r: r.randint(1, 10**6),
+                "concurrency": _conc}, _speed_ok),
+        Target("max_context", planning.max_context,
+               {"model": m0, "gpu": "RTX 4090", "concurrency": 1, "margin": 0.1, "tensor_parallel": 1, "limit": None},
+               {"model": spec, "gpu": lambda r: r.choice(gpu_names), "concurrency": _conc},
+               _int_ok(0, MAX_TOKENS)),
+        Target("max_concurrency", planning.max_concurrency,
+               {"model": m0, "gpu": "RTX 4090", "tokens": 4096, "margin": 0.1, "limit": 10**6},
+               {"model": spec, "gpu": lambda r: r.choice(gpu_names), "tokens": _tokens}, _int_ok(0, 10**7)),
+        Target("explain_vllm_log", vl.explain_vllm_log,
+               {"text": "INFO Model loading took 14.99 GiB memory\nINFO GPU KV cache size: 476,016 tokens",
+                "model": "meta-llama/Llama-3.1-8B-Instruct", "gpu": "H100 80GB"},
+               {"gpu": lambda r: r.choice(gpu_names + [None])}, _log_ok),
+        Target("widgets.calculate", widgets.calculate,
+               {"model": m0, "config": "", "tokens": 4096.0, "concurrency": 1, "weight_dtype": "auto",
+                "kv_dtype": "auto", "margin": 0.1, "gpu": "RTX 4090"},
+               {"tokens": lambda r: r.uniform(1, 10**6), "gpu": lambda r: r.choice(gpu_names)}, _widget_ok),
+        Target("widgets.pool_summary", widgets.pool_summary,
+               {"model": m0, "gpu": "H100 80GB", "gpu_memory_utilization": 0.9, "max_model_len": 32768,
+                "kv_dtype": "auto"}, {"gpu_memory_utilization": lambda r: r.uniform(0.1, 1)}, _widget_ok),
+        Target("widgets.explain_log", widgets.explain_log, {"text": "INFO GPU KV cache size: 476,016 tokens"},
+               {}, _widget_ok),
         Target("training.estimate", training.estimate,
                {"model": m0, "method": "full", "seq_len": 4096, "micro_batch": 1, "zero_stage": 0, "num_gpus": 1,
                 "recompute": "none", "lora_rank": 16, "lora_targets": "all-linear", "margin": 0.0},
