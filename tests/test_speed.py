@@ -254,3 +254,24 @@ def test_a_gpu_without_speed_figures_is_refused():
     with pytest.raises(vl.VramlabError, match="memory_bandwidth") as e:
         vl.decode_speed(QWEN3, gpu=bare)
     assert e.value.field == "gpu"
+
+
+# ---------------------------------------------------------------- plots draw the results they are given
+def test_plots_draw_one_point_per_result():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from vramlab.plots import speed as ps
+
+    steps = [vl.decode_speed(QWEN3, "H100 80GB", 4096, c, "bf16") for c in (1, 8, 64)]
+    ax = ps.plot_roofline(steps)
+    assert len(ax.get_lines()) == 1 + len(steps)          # the roof, then one marker per step
+    ax = ps.plot_concurrency({"a": steps, "b": steps})
+    assert [list(ln.get_xdata()) for ln in ax.get_lines()[:1]] == [[1, 8, 64]]
+    checks = speed.check_decode_benchmarks()
+    ax = ps.plot_bound_vs_measured(checks)
+    drawn = sum(len(ln.get_xdata()) for ln in ax.get_lines()[:-2])   # minus the two reference lines
+    assert drawn == len(checks)
+    plt.close("all")
