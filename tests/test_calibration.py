@@ -52,7 +52,7 @@ def test_calibration_log_round_trip(row_id):
 def test_table_prediction_is_kv_pool_of_the_row(row_id):
     r = _rows()[row_id]
     engine = "v1" if r["engine_version"] else "v0"
-    p = vl.kv_pool(r["model"], gpu=r["gpu"], tensor_parallel=int(r["tensor_parallel_size"]),
+    p = vl.kv_pool(calibration.logged_model(r["model"]), gpu=r["gpu"], tensor_parallel=int(r["tensor_parallel_size"]),
                    gpu_memory_utilization=float(r["gpu_memory_utilization"]),
                    kv_dtype=r["kv_cache_dtype"] or "auto", max_model_len=int(r["max_model_len"]),
                    total_memory_gib=float(r["total_gpu_memory_gib"]), engine=engine)

@@ -9,6 +9,7 @@ import pytest
 
 import vramlab as vl
 from vramlab import serving
+from vramlab.calibration import logged_model
 from vramlab.errors import VramlabError
 
 CSV = Path(__file__).resolve().parents[1] / "vramlab" / "data" / "vllm_logs_calibration.csv"
@@ -44,7 +45,7 @@ def test_weights_per_gpu_from_config_fields():
 def test_weights_within_one_percent_of_logged(row_id):
     r = _rows()[row_id]
     logged_gib = float(r["weights_value"])  # GiB in every row (V0 printed GiB under "GB")
-    p = vl.kv_pool(r["model"], gpu=r["gpu"], tensor_parallel=int(r["tensor_parallel_size"]),
+    p = vl.kv_pool(logged_model(r["model"]), gpu=r["gpu"], tensor_parallel=int(r["tensor_parallel_size"]),
                    gpu_memory_utilization=float(r["gpu_memory_utilization"]),
                    max_model_len=int(r["max_model_len"]), total_memory_gib=float(r["total_gpu_memory_gib"]),
                    engine="v1" if r["engine_version"] else "v0")
@@ -54,7 +55,7 @@ def test_weights_within_one_percent_of_logged(row_id):
 @pytest.mark.parametrize("row_id", [1, 2, 22, 24, 27, 28, 33, 43])
 def test_kv_tokens_within_one_percent_of_logged(row_id):
     r = _rows()[row_id]
-    p = vl.kv_pool(r["model"], gpu=r["gpu"], tensor_parallel=int(r["tensor_parallel_size"]),
+    p = vl.kv_pool(logged_model(r["model"]), gpu=r["gpu"], tensor_parallel=int(r["tensor_parallel_size"]),
                    gpu_memory_utilization=float(r["gpu_memory_utilization"]),
                    kv_dtype=r["kv_cache_dtype"] or "auto", max_model_len=int(r["max_model_len"]),
                    total_memory_gib=float(r["total_gpu_memory_gib"]), engine="v1" if r["engine_version"] else "v0")
@@ -78,8 +79,8 @@ def test_tensor_parallel_splits_kv_heads_but_not_mla():
     one = vl.kv_pool(LLAMA, max_model_len=8192)
     two = vl.kv_pool(LLAMA, max_model_len=8192, tensor_parallel=2)
     assert two.kv_bytes_per_token * 2 == one.kv_bytes_per_token
-    ds1 = vl.kv_pool("deepseek-ai/DeepSeek-V2-Lite-Chat", max_model_len=8192)
-    ds2 = vl.kv_pool("deepseek-ai/DeepSeek-V2-Lite-Chat", max_model_len=8192, tensor_parallel=2)
+    ds1 = vl.kv_pool(logged_model("deepseek-ai/DeepSeek-V2-Lite-Chat"), max_model_len=8192)
+    ds2 = vl.kv_pool(logged_model("deepseek-ai/DeepSeek-V2-Lite-Chat"), max_model_len=8192, tensor_parallel=2)
     assert ds1.kv_bytes_per_token == ds2.kv_bytes_per_token == 27 * (512 + 64) * 2
 
 

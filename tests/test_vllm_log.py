@@ -199,6 +199,7 @@ def test_command_line_flags():
     " " * 100_000, "the current vLLM instance can use total_gpu_memory" * 2_000,
     "Graph capturing finished in " * 4_000, "non-default args: {" + "[" * 100_000 + "}",
     "gpu_memory_utilization" + " " * 100_000, "vllm serve " + "x" * 100_000,
+    "Memory profiling results: x=1 " + "a" * 100_000,
 ])
 def test_pathological_lines_parse(junk):
     """Long lines of the shapes that make backtracking patterns quadratic still parse (linear

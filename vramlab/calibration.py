@@ -21,11 +21,13 @@ from typing import Any, Mapping
 from .errors import VramlabError, check_int
 from .memory import DEFAULT_FRAMEWORK_BYTES, activation_bytes, kv_cache_bytes
 from .overheads import RULE_HIGH, RULE_LOW
-from .presets import list_models, load_model
+from .presets import list_models, load_model, preset_record
 from .serving import default_batching, kv_pool
+from .spec import ModelSpec
 from .units import GiB, from_unit, to_unit
 
-__all__ = ["VLLM_PROFILE_TOKENS", "VLLM_PROFILE_SEQS", "CALIBRATION_PRESETS", "load_vllm_calibration",
+__all__ = ["VLLM_PROFILE_TOKENS", "VLLM_PROFILE_SEQS", "CALIBRATION_PRESETS", "EXTRA_CONFIGS", "logged_model",
+           "load_vllm_calibration",
            "calibration_table", "calibration_log", "measured_overheads"]
 
 #: Tokens and sequences vLLM's start-up profile run uses on an 80 GB-class GPU when started
@@ -37,6 +39,68 @@ VLLM_PROFILE_TOKENS, VLLM_PROFILE_SEQS = default_batching(80 * GiB)
 #: Calibration-log models whose config equals a shipped preset's in every field vramlab uses
 #: (instruction-tuned and base checkpoints share the architecture).
 CALIBRATION_PRESETS = {"google/gemma-2-9b-it": "google/gemma-2-9b"}
+
+#: Longest model id vramlab looks up (a Hugging Face id is at most 96 + 1 + 96 characters).
+_MAX_MODEL_ID = 256
+
+#: Configs of models in the calibration logs that are not shipped presets (real config.json
+#: fields of https://huggingface.co/deepseek-ai/DeepSeek-V2-Lite-Chat, needed to explain
+#: those logs). Instruction-tuned variants that share a preset's architecture resolve to that
+#: preset (:func:`logged_model`).
+EXTRA_CONFIGS: dict[str, dict[str, Any]] = {
+    "deepseek-ai/DeepSeek-V2-Lite-Chat": {
+        "architectures": ["DeepseekV2ForCausalLM"], "model_type": "deepseek_v2",
+        "hidden_size": 2048, "intermediate_size": 10944, "moe_intermediate_size": 1408,
+        "num_hidden_layers": 27, "num_attention_heads": 16, "num_key_value_heads": 16,
+        "q_lora_rank": None, "kv_lora_rank": 512, "qk_nope_head_dim": 128, "qk_rope_head_dim": 64,
+        "v_head_dim": 128, "n_routed_experts": 64, "n_shared_experts": 2, "num_experts_per_tok": 6,
+        "first_k_dense_replace": 1, "moe_layer_freq": 1, "norm_topk_prob": False,
+        "vocab_size": 102400, "tie_word_embeddings": False, "max_position_embeddings": 163840,
+        "rope_theta": 10000, "rope_scaling": {"type": "yarn", "factor": 40, "beta_fast": 32, "beta_slow": 1,
+                                              "mscale": 0.707, "mscale_all_dim": 0.707,
+                                              "original_max_position_embeddings": 4096},
+        "torch_dtype": "bfloat16",
+    },
+}
+
+#: Suffixes of instruction-tuned ids whose base checkpoint is a preset with the same architecture.
+_TUNED_SUFFIXES = ("-it", "-Instruct", "-Chat", "-chat", "-instruct")
+
+
+def logged_model(name: str) -> ModelSpec:
+    """The model a vLLM log or a calibration row names, looked up by its id only.
+
+    :data:`EXTRA_CONFIGS`, then :data:`CALIBRATION_PRESETS`, then a shipped preset id, then
+    the base preset of an instruction-tuned id (``google/gemma-2-9b-it`` →
+    ``google/gemma-2-9b``). A name read from a log is never opened as a path: pass a
+    config.json to :func:`vramlab.load_model` yourself for a model vramlab does not ship.
+
+    >>> logged_model("deepseek-ai/DeepSeek-V2-Lite-Chat").kv_lora_rank
+    512
+    >>> logged_model("google/gemma-2-9b-it").name
+    'google/gemma-2-9b'
+    >>> logged_model("/etc/passwd")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    vramlab.errors.VramlabError: model '/etc/passwd' is not a preset...
+    """
+    if not isinstance(name, str):
+        raise VramlabError(f"model must be a model id such as 'Qwen/Qwen3-8B', got {type(name).__name__}",
+                           field="model")
+    if len(name) > _MAX_MODEL_ID:
+        raise VramlabError(f"model id has {len(name):,} characters; valid: at most {_MAX_MODEL_ID}", field="model")
+    if name in EXTRA_CONFIGS:
+        return load_model(EXTRA_CONFIGS[name], name=name)
+    try:
+        return load_model(preset_record(CALIBRATION_PRESETS.get(name, name))["id"])
+    except VramlabError:
+        for suffix in _TUNED_SUFFIXES:
+            if name.endswith(suffix):
+                try:
+                    return load_model(preset_record(name[: -len(suffix)])["id"])
+                except VramlabError:
+                    pass
+        raise
 
 
 def _row_value(r: Mapping[str, Any], key: str) -> Any:
@@ -145,7 +209,7 @@ def calibration_table(engine_by_version: bool = True):
     for r in df.to_dict("records"):
         engine = "v1" if (_row_value(r, "engine_version") or "").startswith("v0.1") else "v0"
         kvd = _row_value(r, "kv_cache_dtype") or "auto"
-        p = kv_pool(r["model"], gpu=r["gpu"], gpu_memory_utilization=float(r["gpu_memory_utilization"]),
+        p = kv_pool(logged_model(r["model"]), gpu=r["gpu"], gpu_memory_utilization=float(r["gpu_memory_utilization"]),
                     tensor_parallel=int(r["tensor_parallel_size"]), kv_dtype=kvd,
                     max_model_len=int(r["max_model_len"]), total_memory_gib=float(r["total_gpu_memory_gib"]),
                     engine=engine)

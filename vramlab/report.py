@@ -18,7 +18,7 @@ from .dtypes import DType
 from .errors import VramlabError, check_int
 from .units import format_both, format_bytes
 
-__all__ = ["render_table", "layer_pattern", "kv_line", "weights_line", "figures_text"]
+__all__ = ["render_table", "layer_pattern", "kv_line", "weights_line", "figures_text", "pool_text"]
 
 
 def render_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], align: str | None = None) -> str:
@@ -145,3 +145,25 @@ def figures_text(figures: Any, width: int = 44) -> str:
         q = r["quantity"] if len(r["quantity"]) <= width else r["quantity"][: width - 1] + "…"
         lines.append(f"{q:<{width}} {r['published']:<13} {r['reproduced']:<13} {corr:<20} {err:>6}")
     return "\n".join(line.rstrip() for line in lines)
+
+
+def pool_text(p: Any) -> str:
+    """A vLLM KV pool (:class:`vramlab.serving.Pool`) as the lines ``vramlab pool`` prints.
+
+    >>> import vramlab as vl
+    >>> print(pool_text(vl.kv_pool("Qwen/Qwen3-8B", gpu="H100 80GB", max_model_len=32768)).splitlines()[0])
+    Qwen/Qwen3-8B on H100 80GB x1 (vLLM v1), gpu_memory_utilization 0.90, KV bf16, block 16
+    """
+    g = lambda v: format_bytes(v, "GiB")  # noqa: E731
+    return "\n".join([
+        f"{p.model} on {p.gpu} x{p.tensor_parallel} (vLLM {p.engine}), "
+        f"gpu_memory_utilization {p.gpu_memory_utilization:.2f}, KV {p.kv_dtype}, block {p.block_size}",
+        f"  requested   {g(p.total_memory)} x {p.gpu_memory_utilization:.2f} = {g(p.requested)}",
+        f"  weights     {g(p.weights)}",
+        f"  activation  {g(p.activation)}  (profile run: {p.max_num_batched_tokens:,} tokens, {p.max_num_seqs:,} sequences)",
+        f"  non-torch   {g(p.non_torch)}",
+        f"  CUDA graphs {g(p.cuda_graphs)}",
+        f"  KV cache    {g(p.kv_bytes)} = {p.num_blocks:,} blocks = {p.tokens:,} tokens "
+        f"({format_bytes(p.kv_bytes_per_token, 'KiB')} per token)",
+        f"  max concurrency for {p.max_model_len:,} tokens per request: {p.max_concurrency:.2f}x",
+    ])

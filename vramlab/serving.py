@@ -57,21 +57,22 @@ from .gpus import GPU, get_gpu
 from .memory import (
     activation_bytes,
     compute_dtype,
-    kv_bytes_per_layer,
     resolve_kv_dtype,
     resolve_weight_dtype,
     weights_breakdown,
 )
+from .paging import block_layout
 from .params import param_breakdown
-from .presets import load_model, preset_record
+from .presets import load_model
+from .report import pool_text
 from .spec import ModelSpec
-from .units import GiB, MiB, format_bytes, from_unit, to_unit
+from .units import GiB, MiB, from_unit, to_unit
 
 __all__ = [
     "Pool", "EngineProfile", "ENGINES", "kv_pool", "resolve_serving_model", "check_tensor_parallel",
     "vllm_dtype", "weights_per_gpu", "rope_cache_bytes", "profile_activation", "non_torch_bytes",
     "cuda_graph_bytes", "default_batching", "utilization_sweep", "chunked_prefill_table",
-    "SAMPLER_BYTES_PER_LOGIT", "TP_COMM_BYTES", "EXTRA_CONFIGS", "CUDA_GRAPH_BASE", "CUDA_GRAPH_PER_LAYER",
+    "SAMPLER_BYTES_PER_LOGIT", "TP_COMM_BYTES", "CUDA_GRAPH_BASE", "CUDA_GRAPH_PER_LAYER",
 ]
 
 #: Bytes held per logit while the profile run samples: the compute-dtype logits (2), their
@@ -84,33 +85,6 @@ SAMPLER_BYTES_PER_LOGIT = 14
 #: v0.19.0 logs Llama-3.1-8B on H100 80GB with 0.25 GiB outside torch at TP=1 and 2.07 GiB
 #: at TP=2 (calibration CSV rows 22 and 24), so 1.82 GiB. The fit planner uses it too.
 TP_COMM_BYTES = round(Fraction("1.82") * GiB)
-
-#: Longest model id vramlab looks up (a Hugging Face id is at most 96 + 1 + 96 characters).
-_MAX_MODEL_ID = 256
-
-#: Configs of models in the calibration logs that are not shipped presets (real config.json
-#: fields of https://huggingface.co/deepseek-ai/DeepSeek-V2-Lite-Chat, needed to explain
-#: those logs). Instruction-tuned variants that share a preset's architecture resolve to that
-#: preset (:func:`resolve_serving_model`).
-EXTRA_CONFIGS: dict[str, dict[str, Any]] = {
-    "deepseek-ai/DeepSeek-V2-Lite-Chat": {
-        "architectures": ["DeepseekV2ForCausalLM"], "model_type": "deepseek_v2",
-        "hidden_size": 2048, "intermediate_size": 10944, "moe_intermediate_size": 1408,
-        "num_hidden_layers": 27, "num_attention_heads": 16, "num_key_value_heads": 16,
-        "q_lora_rank": None, "kv_lora_rank": 512, "qk_nope_head_dim": 128, "qk_rope_head_dim": 64,
-        "v_head_dim": 128, "n_routed_experts": 64, "n_shared_experts": 2, "num_experts_per_tok": 6,
-        "first_k_dense_replace": 1, "moe_layer_freq": 1, "norm_topk_prob": False,
-        "vocab_size": 102400, "tie_word_embeddings": False, "max_position_embeddings": 163840,
-        "rope_theta": 10000, "rope_scaling": {"type": "yarn", "factor": 40, "beta_fast": 32, "beta_slow": 1,
-                                              "mscale": 0.707, "mscale_all_dim": 0.707,
-                                              "original_max_position_embeddings": 4096},
-        "torch_dtype": "bfloat16",
-    },
-}
-
-#: Suffixes of instruction-tuned ids whose base checkpoint is a preset with the same architecture.
-_TUNED_SUFFIXES = ("-it", "-Instruct", "-Chat", "-chat", "-instruct")
-
 
 @dataclass(frozen=True)
 class EngineProfile:
@@ -189,54 +163,6 @@ def _engine(engine: str | EngineProfile) -> EngineProfile:
     return ENGINES[engine]
 
 
-def _preset_by_name(name: str) -> ModelSpec:
-    """A preset (or :data:`EXTRA_CONFIGS` entry) by its id; never reads a file."""
-    if name in EXTRA_CONFIGS:
-        return load_model(EXTRA_CONFIGS[name], name=name)
-    return load_model(preset_record(name)["id"])
-
-
-def resolve_serving_model(model: Any, *, by_name: bool = False) -> ModelSpec:
-    """A ModelSpec for a model id as vLLM logs print it.
-
-    Presets load directly; instruction-tuned ids fall back to their base preset
-    (``google/gemma-2-9b-it`` → ``google/gemma-2-9b``); :data:`EXTRA_CONFIGS` covers
-    calibration models without a preset. Anything else goes to :func:`vramlab.load_model`
-    (a config.json path or a dict), unless ``by_name=True``: then ``model`` must be a
-    model id, and no file is ever opened (for names read from a log).
-
-    >>> resolve_serving_model("deepseek-ai/DeepSeek-V2-Lite-Chat").kv_lora_rank
-    512
-    >>> resolve_serving_model("google/gemma-2-9b-it").name
-    'google/gemma-2-9b'
-    >>> resolve_serving_model("/etc/passwd", by_name=True)  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    vramlab.errors.VramlabError: model '/etc/passwd' is not a preset...
-    """
-    if isinstance(model, ModelSpec):
-        return model
-    if not isinstance(model, str):
-        if by_name:
-            raise VramlabError(f"model must be a model id such as 'Qwen/Qwen3-8B', got {type(model).__name__}",
-                               field="model")
-        return load_model(model)
-    if len(model) > _MAX_MODEL_ID:
-        raise VramlabError(f"model id has {len(model):,} characters; valid: at most {_MAX_MODEL_ID}", field="model")
-    if model in EXTRA_CONFIGS:
-        return _preset_by_name(model)
-    try:
-        return _preset_by_name(model) if by_name else load_model(model)
-    except VramlabError:
-        for suffix in _TUNED_SUFFIXES:
-            if model.endswith(suffix):
-                try:
-                    return _preset_by_name(model[: -len(suffix)])
-                except VramlabError:
-                    pass
-        raise
-
-
 def check_tensor_parallel(m: ModelSpec, tensor_parallel: int) -> int:
     """Validate a tensor-parallel size as vLLM does; return it.
 
@@ -313,7 +239,7 @@ def rope_cache_bytes(m: Any) -> int:
     >>> rope_cache_bytes("meta-llama/Llama-3.1-8B-Instruct") == 131072 * 128 * 2
     True
     """
-    return _rope_cache_bytes(resolve_serving_model(m))
+    return _rope_cache_bytes(load_model(m))
 
 
 def _weights_per_gpu(m: ModelSpec, wd: DType, tp: int) -> int:
@@ -348,7 +274,7 @@ def weights_per_gpu(m: Any, weight_dtype: str | DType | None = None, tensor_para
     >>> vl.format_bytes(weights_per_gpu(m), "GiB"), vl.format_bytes(weights_per_gpu(m, None, 2), "GiB")
     ('14.99 GiB', '7.51 GiB')
     """
-    m = resolve_serving_model(m)
+    m = load_model(m)
     tp = check_tensor_parallel(m, tensor_parallel)
     return _weights_per_gpu(m, _weight_dtype(m, weight_dtype), tp)
 
@@ -413,7 +339,7 @@ def profile_activation(m: Any, max_num_batched_tokens: int, max_num_seqs: int, t
     >>> vl.format_bytes(profile_activation("meta-llama/Llama-3.1-8B-Instruct", 8192, 1024), "GiB")
     '1.91 GiB'
     """
-    m = resolve_serving_model(m)
+    m = load_model(m)
     eng = _engine(engine)
     tp = check_tensor_parallel(m, tensor_parallel)
     T = check_int("max_num_batched_tokens", max_num_batched_tokens, minimum=1, maximum=10**7)
@@ -439,7 +365,7 @@ def cuda_graph_bytes(m: Any) -> int:
     >>> round(cuda_graph_bytes("meta-llama/Llama-3.1-8B-Instruct") / 2**30, 2)
     0.93
     """
-    return CUDA_GRAPH_BASE + CUDA_GRAPH_PER_LAYER * resolve_serving_model(m).num_layers
+    return CUDA_GRAPH_BASE + CUDA_GRAPH_PER_LAYER * load_model(m).num_layers
 
 
 @dataclass(frozen=True)
@@ -518,63 +444,8 @@ class Pool:
         return pd.DataFrame([{"term": k, "bytes": v, unit: round(to_unit(v, unit), 2)} for k, v in rows])
 
     def __str__(self) -> str:
-        g = lambda v: format_bytes(v, "GiB")  # noqa: E731
-        return "\n".join([
-            f"{self.model} on {self.gpu} x{self.tensor_parallel} (vLLM {self.engine}), "
-            f"gpu_memory_utilization {self.gpu_memory_utilization:.2f}, KV {self.kv_dtype}, block {self.block_size}",
-            f"  requested   {g(self.total_memory)} x {self.gpu_memory_utilization:.2f} = {g(self.requested)}",
-            f"  weights     {g(self.weights)}",
-            f"  activation  {g(self.activation)}  (profile run: {self.max_num_batched_tokens:,} tokens, {self.max_num_seqs:,} sequences)",
-            f"  non-torch   {g(self.non_torch)}",
-            f"  CUDA graphs {g(self.cuda_graphs)}",
-            f"  KV cache    {g(self.kv_bytes)} = {self.num_blocks:,} blocks = {self.tokens:,} tokens "
-            f"({format_bytes(self.kv_bytes_per_token, 'KiB')} per token)",
-            f"  max concurrency for {self.max_model_len:,} tokens per request: {self.max_concurrency:.2f}x",
-        ])
-
-
-def _groups(m: ModelSpec, hybrid: bool) -> list[tuple[str, int | None, int]]:
-    """Block groups as vLLM's hybrid allocator forms them: (kind, window, layers in group)."""
-    kinds: dict[tuple[str, int | None], int] = {}
-    for la in m.layers:
-        key = (la.kind, la.window) if hybrid else ("full", None)
-        kinds[key] = kinds.get(key, 0) + 1
-    if len(kinds) == 1:
-        (k, w), n = next(iter(kinds.items()))
-        return [(k, w, n)]
-    lo, hi = min(kinds.values()), max(kinds.values())
-    size = hi if hi < lo * 1.25 else lo
-    out = []
-    for (k, w), n in kinds.items():
-        out += [(k, w, size)] * (-(-n // size))
-    return out
-
-
-def _block_layout(m: ModelSpec, kd: DType, tp: int, block_size: int, eng: EngineProfile, kv: int,
-                  batched_tokens: int, max_model_len: int) -> dict[str, Any]:
-    """Pages, blocks, tokens and max concurrency of a KV pool of ``kv`` bytes (Pool's fields)."""
-    per_layer = kv_bytes_per_layer(m, kd)  # bytes one token adds to one layer
-    if m.attention_kind != "MLA":
-        per_layer = per_layer * max(1, m.num_kv_heads // tp) / m.num_kv_heads  # on this GPU
-    page = math.ceil(per_layer * block_size)
-    groups = _groups(m, eng.hybrid_groups)
-    block_bytes = page * max(n for _, _, n in groups)
-    num_blocks = kv // block_bytes
-
-    def blocks_needed(kind: str, window: int | None) -> int:
-        if kind == "sliding" and window:
-            return -(-min(window - 1 + batched_tokens, max_model_len) // block_size) + 1
-        return -(-max_model_len // block_size)
-
-    per_request = sum(blocks_needed(k, w) for k, w, _ in groups)
-    if eng.concurrency_in_blocks:
-        conc = num_blocks / per_request if per_request else 0.0
-    else:
-        conc = num_blocks * block_size / max_model_len
-    return {"page_bytes": page, "block_bytes": block_bytes, "num_groups": len(groups), "num_blocks": num_blocks,
-            "tokens": num_blocks // len(groups) * block_size,
-            "kv_bytes_per_token": -(-block_bytes * len(groups) // block_size),
-            "blocks_per_request": per_request, "max_concurrency": conc}
+        """The lines ``vramlab pool`` prints (:func:`vramlab.report.pool_text`)."""
+        return pool_text(self)
 
 
 def _total_memory(g: GPU, total_memory_gib: float | None) -> int:
@@ -647,7 +518,7 @@ def kv_pool(
     ...
     vramlab.errors.VramlabError: gpu_memory_utilization must be a finite number > 0.0 and <= 1.0, got 1.5
     """
-    m = resolve_serving_model(model)
+    m = load_model(model)
     eng = _engine(engine)
     util = check_fraction("gpu_memory_utilization", gpu_memory_utilization)
     tp = check_tensor_parallel(m, tensor_parallel)
@@ -673,7 +544,8 @@ def kv_pool(
         weight_dtype=wd.name, kv_dtype=kd.name, max_model_len=max_len, block_size=block_size,
         max_num_batched_tokens=T, max_num_seqs=S, total_memory=total, requested=requested,
         weights=weights, activation=act, non_torch=nt, cuda_graphs=cg, kv_bytes=kv,
-        **_block_layout(m, kd, tp, block_size, eng, kv, T, max_len),
+        **block_layout(m, kd, kv, tensor_parallel=tp, block_size=block_size, batched_tokens=T,
+                       max_model_len=max_len, hybrid=eng.hybrid_groups, in_blocks=eng.concurrency_in_blocks),
     )
 
 
@@ -688,7 +560,7 @@ def utilization_sweep(model: Any, gpu: str | GPU = "H100 80GB", utilizations=Non
     """
     import pandas as pd
 
-    m = resolve_serving_model(model)
+    m = load_model(model)
     if utilizations is None:
         utilizations = [round(0.30 + 0.05 * i, 2) for i in range(14)]
     rows = []
@@ -716,7 +588,7 @@ def chunked_prefill_table(model: Any, chunks=(512, 1024, 2048, 4096, 8192, 16384
     """
     import pandas as pd
 
-    m = resolve_serving_model(model)
+    m = load_model(model)
     rows = []
     for c in chunks:
         p = profile_activation(m, c, max_num_seqs, tensor_parallel, engine, parts=True)

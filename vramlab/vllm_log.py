@@ -43,10 +43,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from .calibration import logged_model
 from .dtypes import get_dtype
 from .errors import VramlabError, check_fraction
 from .gpus import GPUS, get_gpu
-from .serving import Pool, cuda_graph_bytes, kv_pool, profile_activation, resolve_serving_model
+from .presets import load_model
+from .serving import Pool, cuda_graph_bytes, kv_pool, profile_activation
 from .spec import ModelSpec
 from .units import GiB, format_bytes, to_unit
 
@@ -306,13 +308,13 @@ def _weight_format(dtype: Any) -> str | None:
 def _logged_model(model: Any, settings: Mapping[str, Any]) -> ModelSpec | None:
     """The model: ``model`` as given (a path is fine), else the id the log names (never a path)."""
     if model is not None:
-        return resolve_serving_model(model)
+        return load_model(model)
     name = settings.get("model")
     if name is None:
         return None
     try:
-        return resolve_serving_model(name, by_name=True)
-    except VramlabError as exc:
+        return logged_model(name)
+    except VramlabError:
         raise VramlabError(f"the log names model {name[:100]!r}, which is not a preset id (a model named in a log "
                            "is looked up by id, never opened as a path); pass model='org/name' or a config.json path",
                            field="model") from None
