@@ -267,7 +267,7 @@ def test_plots_draw_one_point_per_result():
 
     steps = [vl.decode_speed(QWEN3, "H100 80GB", 4096, c, "bf16") for c in (1, 8, 64)]
     ax = ps.plot_roofline(steps)
-    assert len(ax.get_lines()) == 1 + len(steps)          # the roof, then one marker per step
+    assert len(ax.get_lines()) == 2 + len(steps)          # the roof and the ridge, then one marker per step
     ax = ps.plot_concurrency({"a": steps, "b": steps})
     assert [list(ln.get_xdata()) for ln in ax.get_lines()[:1]] == [[1, 8, 64]]
     checks = speed.check_decode_benchmarks()
