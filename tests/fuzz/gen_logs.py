@@ -98,16 +98,22 @@ def random_log(rng: random.Random) -> str:
     return "\n".join(_fill(rng, rng.choice(TEMPLATES)) for _ in range(rng.randint(1, 8)))
 
 
+#: Largest figure a real start-up log can print, by unit: a size of 1 PiB (2**20 GiB), 10**12
+#: tokens or blocks, 10**9 x concurrency. Past these a figure is a corrupt log, to be refused.
+LIMITS = {"GiB": 2.0**20, "GB": 2.0**20, "tokens": 1e12, "blocks": 1e12, "x": 1e9}
+
+
 def verify_explained(df: Any) -> None:
     check(len(df) >= 1, "no rows")
-    for col in ("logged", "vramlab", "difference"):
-        if col not in df:
-            continue
-        for v in df[col].tolist():
+    for row in df.to_dict("records"):
+        limit = LIMITS.get(row.get("unit"), 1e12)
+        for col in ("logged", "vramlab", "difference"):
+            v = row.get(col)
             if v is None or (isinstance(v, float) and math.isnan(v)):
                 continue
             check(isinstance(v, (int, float)) and not isinstance(v, bool), f"{col} {v!r} is not a number")
-            check(math.isfinite(v) and abs(v) <= 1e12, f"{col} = {v!r}: not a figure a log could print")
+            check(math.isfinite(v) and abs(v) <= limit,
+                  f"{row.get('quantity')} {col} = {v!r} {row.get('unit')}: not a figure a log could print")
 
 
 def log_cases(rng: random.Random, n: int) -> Iterator[Case]:
