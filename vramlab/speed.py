@@ -155,6 +155,12 @@ class DecodeSpeed(_Roofline):
         """The GPU's FLOPs per byte at which bandwidth and compute take equally long."""
         return self.peak_flops / self.bandwidth
 
+    def to_dict(self) -> dict[str, Any]:
+        """Every field and derived figure, for JSON."""
+        keys = ("bytes_per_step", "memory_seconds", "compute_seconds", "seconds_per_step", "tokens_per_s",
+                "tokens_per_s_per_sequence", "bound", "arithmetic_intensity", "ridge_point")
+        return {**{f: getattr(self, f) for f in self.__dataclass_fields__}, **{k: getattr(self, k) for k in keys}}
+
     def summary(self) -> str:
         """A few lines: bytes, FLOPs, the bound and the crossover."""
         tp = f" x {self.tensor_parallel}" if self.tensor_parallel > 1 else ""
@@ -415,13 +421,8 @@ def prefill_time(model: Any, gpu: str | GPU = "H100 80GB", tokens: int = 4096, c
 
 @dataclass(frozen=True)
 class CacheSavings:
-    """One decode step with a KV cache beside the same step recomputing every K and V.
-
-    ``with_cache`` is the decode step (:func:`decode_speed`): read the weights and the cached
-    K/V, memory-bound. ``without_cache`` is what a step costs when nothing is cached: a
-    forward pass over the whole context (:func:`prefill_time` of ``tokens``), compute-bound,
-    since every earlier position's K and V must be recomputed to attend to them.
-    """
+    """A decode step with a KV cache (``with_cache``, :func:`decode_speed`) beside the same step
+    without one (``without_cache``): a forward pass over the whole context (:func:`prefill_time`)."""
 
     with_cache: DecodeSpeed
     without_cache: PrefillTime
@@ -436,10 +437,8 @@ def kv_cache_savings(model: Any, gpu: str | GPU = "H100 80GB", tokens: int = 409
                      weight_dtype: str | None = None, kv_dtype: str | None = "auto") -> CacheSavings:
     """Why decoding caches K and V: one step at ``tokens`` of context, with and without a cache.
 
-    With a cache a step moves ``weights + tokens x KV per token`` bytes and does ~2 FLOPs per
-    parameter; without one it redoes the forward pass over all ``tokens`` positions, ~2 FLOPs
-    per parameter *per position*. The byte-bound cached step is of order 100x cheaper at long
-    context.
+    With a cache a step moves the weights and ``tokens`` cached K/V, ~2 FLOPs per parameter;
+    without one it recomputes K and V of every position: ~2 FLOPs per parameter *per position*.
 
     >>> s = kv_cache_savings("Qwen/Qwen3-8B", "H100 80GB", tokens=32768, weight_dtype="bf16")
     >>> s.with_cache.bound, s.without_cache.bound, s.speedup > 50
