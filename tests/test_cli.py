@@ -445,3 +445,11 @@ def test_explain_log_dev_zero_subprocess_exits_2():
     r = subprocess.run([sys.executable, "-m", "vramlab", "explain-log", "/dev/zero"], capture_output=True,
                        text=True, timeout=60, cwd=ROOT)
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_explain_log_stdin_over_the_limit(capsys, monkeypatch):
+    import io
+
+    monkeypatch.setattr(cli, "MAX_LOG_BYTES", 100)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"x" * 101)))
+    _one_line_error(capsys, "explain-log", "-", needle="more than 100 bytes")
