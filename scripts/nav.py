@@ -9,7 +9,10 @@ For every ``notebooks/NN-*.ipynb``:
 * the notebook table between ``<!-- notebooks:start -->`` and ``<!-- notebooks:end -->``
   is rewritten in README.md and in any markdown cell of ``00-start-here.ipynb`` holding
   those markers (number, title linked to the file, time to learn read from the notebook's
-  "Time to learn: N minutes").
+  "Time to learn: N minutes", and their total).
+
+Notebooks are found by file name (``NN-kebab-title.ipynb``), so a new one joins the chain as
+soon as it exists; ``PLANNED`` only adds what each one teaches.
 
 Only markdown sources change; outputs and execution counts are never touched, and a file
 is written only when its content changes (running twice changes nothing).
@@ -53,6 +56,7 @@ PLANNED = {
     "08": ("Plan your deployment", "pick GPUs, precision and tensor parallelism for a workload"),
     "09": ("Training memory", "gradients, optimizer states, ZeRO, activations, LoRA/QLoRA"),
     "10": ("Check against reality", "vramlab against transformers and vLLM measurements"),
+    "12": ("Memory sets the speed", "decode speed: bytes read per step, the bandwidth bound, tokens/s"),
 }
 
 
@@ -158,6 +162,9 @@ def table(nbs: list[Notebook], prefix: str) -> str:
             continue
         minutes = f"{nb.minutes} min" if nb.minutes is not None else "–"
         rows.append(f"| {number} | [{nb.title}]({prefix}{nb.file}) | {about} | {minutes} |")
+    total = sum(nb.minutes for nb in nbs if nb.minutes is not None)
+    if total:
+        rows.append(f"| | **Total** | | **{total} min** (about {total / 60:.0f} h) |")
     return "\n".join(rows)
 
 

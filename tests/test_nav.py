@@ -164,6 +164,7 @@ def test_nav_writes_links_tables_and_is_idempotent(series):
     assert re.search(r"\| 01 \|.*\| 20 min \|", readme)
     assert re.search(r"\| 02 \| KV cache \(in preparation\) \|", readme)
     assert re.search(r"\| 03 \|.*\| – \|", readme)          # no "Time to learn" in 03
+    assert "| | **Total** | | **35 min** (about 1 h) |" in readme   # 15 + 20; 03 has no time
     contents = _src(_load(series, "00-start-here.ipynb")["cells"][2])
     assert "| 00 | [Start here](00-start-here.ipynb) |" in contents and "| 15 min |" in contents
 

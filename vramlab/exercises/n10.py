@@ -18,11 +18,11 @@ def _tokens_row22_from_logged_kv() -> int:
     return int(kv * GiB // per_block) * 16
 
 
-def _kv_per_token_per_gpu_tp2() -> int:
+def _kv_per_token_per_gpu_tp4() -> int:
     import vramlab as vl
 
     return vl.kv_pool("meta-llama/Llama-3.1-8B-Instruct", gpu="H100 80GB", gpu_memory_utilization=0.95,
-                      max_model_len=8192, tensor_parallel=2).kv_bytes_per_token
+                      max_model_len=8192, tensor_parallel=4).kv_bytes_per_token
 
 
 EXERCISES = {
@@ -48,11 +48,12 @@ EXERCISES = {
     ),
     "10.3": Exercise(
         question="By hand: row 24 runs Llama-3.1-8B (32 layers, 8 KV heads of 128, bf16 KV) with "
-                 "tensor_parallel 2. How many bytes of KV cache does one token take on each GPU?",
-        answer=_kv_per_token_per_gpu_tp2,
-        hint="Each GPU keeps K and V for its share of the KV heads: 2 x layers x (8 / 2) x 128 x 2 bytes.",
+                 "tensor_parallel 2. With tensor_parallel 4 instead, how many bytes of KV cache does one "
+                 "token take on each GPU?",
+        answer=_kv_per_token_per_gpu_tp4,
+        hint="Each GPU keeps K and V for its share of the KV heads: 2 x layers x (8 / 4) x 128 x 2 bytes.",
         unit="bytes",
-        solution="{answer} bytes per token per GPU: half the KV heads, so twice the tokens per GiB.",
+        solution="{answer} bytes per token per GPU: a quarter of the KV heads, so four times the tokens per GiB.",
     ),
     "10.4": Exercise(
         question="Predict a held-out log: vLLM v0.19.0, Llama-3.1-8B-Instruct with --quantization fp8 "
