@@ -69,7 +69,7 @@ from .spec import ModelSpec
 from .units import GiB, MiB, from_unit, to_unit
 
 __all__ = [
-    "Pool", "EngineProfile", "ENGINES", "kv_pool", "resolve_serving_model", "check_tensor_parallel",
+    "Pool", "EngineProfile", "ENGINES", "kv_pool", "check_tensor_parallel",
     "vllm_dtype", "weights_per_gpu", "rope_cache_bytes", "profile_activation", "non_torch_bytes",
     "cuda_graph_bytes", "default_batching", "utilization_sweep", "chunked_prefill_table",
     "SAMPLER_BYTES_PER_LOGIT", "TP_COMM_BYTES", "CUDA_GRAPH_BASE", "CUDA_GRAPH_PER_LAYER",
