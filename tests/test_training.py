@@ -273,3 +273,10 @@ def test_activation_curves_and_their_plot():
     assert list(first) == [b / 2**20 for b in c.series["flash"]]
     with pytest.raises(VramlabError, match="curves"):
         plot_activations_vs_seq_len({"not": "curves"})
+
+
+def test_moe_activations_count_the_routed_experts():
+    m = vl.load_model("Qwen/Qwen3-30B-A3B")
+    c = m.config
+    per_token = c["num_experts_per_tok"] * (c["hidden_size"] + 4 * c["moe_intermediate_size"])
+    assert tr.activation_breakdown(m, 1024, 1)["mlp"] == c["num_hidden_layers"] * 1024 * 2 * per_token

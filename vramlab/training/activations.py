@@ -90,7 +90,7 @@ def _mlp_values(m: ModelSpec) -> int:
         return 2 * m.intermediate_size
     if not m.is_moe:
         return 4 * m.intermediate_size
-    from .params import moe_layer_indices
+    from ..params import moe_layer_indices
 
     width = families.expert_width(m)
     n_moe = len(moe_layer_indices(m))
