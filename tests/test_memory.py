@@ -220,3 +220,63 @@ def test_activation_bytes_from_fields():
                                         "num_key_value_heads", "head_dim", "vocab_size"))
     per_token = 2 * h + max(3 * i, (2 * q + 2 * kv) * d)
     assert vl.activation_bytes(m, 2048, 1) == 2048 * per_token * 2 + v * 4
+
+
+# -- the checkpoint's formats, read from its config -----------------------------------------------
+LLAMA8 = "meta-llama/Llama-3.1-8B-Instruct"
+
+
+def _with_quant(q: dict) -> dict:
+    return dict(preset_record(LLAMA8)["config"], quantization_config=q)
+
+
+def _kept_and_linear(model_id: str) -> tuple[int, int]:
+    b = vl.load_model(model_id).param_breakdown()
+    linear = b.get("attention", 0) + b.get("mlp", 0)
+    return sum(b.values()) - linear, linear
+
+
+def test_compute_dtype_follows_the_config_float32_included():
+    from vramlab.memory import compute_dtype
+
+    cfg = dict(preset_record(LLAMA8)["config"])
+    assert compute_dtype(cfg).name == "bf16"
+    assert compute_dtype(dict(cfg, torch_dtype="float32")).name == "fp32"   # transformers' dtype="auto"
+    new = {k: v for k, v in cfg.items() if k != "torch_dtype"}
+    assert compute_dtype(dict(new, dtype="float16")).name == "fp16"
+
+
+def test_compressed_tensors_fp8_keeps_embeddings_and_head_16_bit():
+    # RedHatAI/Meta-Llama-3.1-8B-Instruct-FP8 style: FP8 weights per channel, lm_head ignored
+    q = {"quant_method": "compressed-tensors", "format": "float-quantized", "ignore": ["lm_head"],
+         "config_groups": {"group_0": {"targets": ["Linear"], "input_activations": {"num_bits": 8, "type": "float"},
+                                       "weights": {"num_bits": 8, "type": "float", "strategy": "channel"}}}}
+    m = vl.load_model(_with_quant(q))
+    kept, linear = _kept_and_linear(LLAMA8)
+    assert vl.weights_bytes(m) == linear * 1 + kept * 2
+    ratio = vl.weights_bytes(m) / vl.weights_bytes(LLAMA8, "bf16")
+    assert 0.55 < ratio < 0.58   # about 0.56x: embeddings and lm_head (1.05 B) stay 16-bit
+
+
+@pytest.mark.parametrize("bits, group", [(8, 128), (8, 32), (4, 128), (4, 64)])
+def test_gptq_bits_and_group_size_are_read(bits, group):
+    m = vl.load_model(_with_quant({"quant_method": "gptq", "bits": bits, "group_size": group, "desc_act": False}))
+    kept, linear = _kept_and_linear(LLAMA8)
+    per_weight = Fraction(bits) + Fraction(16 + bits, group)   # fp16 scale + a packed zero of `bits` per group
+    assert vl.weights_bytes(m) == -(-linear * per_weight // 8) + 2 * kept
+    if (bits, group) == (8, 128):   # about half of the bf16 weights, not the int4 figure
+        assert 0.5 < vl.weights_bytes(m) / vl.weights_bytes(LLAMA8, "bf16") < 0.6
+
+
+@pytest.mark.parametrize("flag", ["false", "true", 0, 1, None.__class__])
+def test_bitsandbytes_flags_must_be_booleans(flag):
+    flag = [True] if flag is None.__class__ else flag
+    with pytest.raises(vl.VramlabError, match="true or false") as exc:
+        vl.load_model(_with_quant({"quant_method": "bitsandbytes", "load_in_4bit": flag}))
+    assert exc.value.field == "quantization_config"
+
+
+def test_unknown_quant_method_is_refused_by_name():
+    with pytest.raises(vl.VramlabError, match="'hqq'") as exc:
+        vl.load_model(_with_quant({"quant_method": "hqq", "nbits": 4}))
+    assert "gptq" in str(exc.value) and "compressed-tensors" in str(exc.value)

@@ -227,3 +227,169 @@ def test_kv_elements_per_layer():
     m = from_config(preset_record("Qwen/Qwen3-8B")["config"])
     assert m.kv_elements_per_token_per_layer == 2 * 8 * 128
     assert m.kv_group_size == 32 // 8
+
+
+# -- validation at the boundary: keys, nulls and MoE fields mean what transformers means -------
+# mistralai/Mistral-Nemo-Instruct-2407 config.json (https://huggingface.co/mistralai/Mistral-Nemo-Instruct-2407/
+# blob/main/config.json; the same architecture fields as Mistral-Nemo-Base-2407, quoted in
+# kevinstephano/thunder_model_blocks thunder_model_blocks/mistral/mistral_config.py): "sliding_window": null.
+NEMO = {"architectures": ["MistralForCausalLM"], "head_dim": 128, "hidden_size": 5120, "intermediate_size": 14336,
+        "max_position_embeddings": 1024000, "model_type": "mistral", "num_attention_heads": 32,
+        "num_hidden_layers": 40, "num_key_value_heads": 8, "rope_theta": 1000000.0, "sliding_window": None,
+        "tie_word_embeddings": False, "torch_dtype": "bfloat16", "vocab_size": 131072}
+# mistralai/Mistral-7B-v0.3 config.json (https://huggingface.co/mistralai/Mistral-7B-v0.3/blob/main/config.json):
+# v0.2's 32k context without the sliding window, vocabulary 32768.
+MISTRAL_V03 = {"architectures": ["MistralForCausalLM"], "hidden_size": 4096, "intermediate_size": 14336,
+               "max_position_embeddings": 32768, "model_type": "mistral", "num_attention_heads": 32,
+               "num_hidden_layers": 32, "num_key_value_heads": 8, "rope_theta": 1000000.0, "sliding_window": None,
+               "tie_word_embeddings": False, "torch_dtype": "bfloat16", "vocab_size": 32768}
+
+
+def test_null_sliding_window_is_no_window():
+    nemo = vl.load_model(NEMO)
+    assert nemo.sliding_window is None and nemo.num_sliding_layers == 0
+    # 40 layers x (K + V) x 8 heads x 128 x 2 bytes x 32,768 positions = 5 GiB (the window of 4096 gave 0.625)
+    assert vl.kv_cache_bytes(nemo, 32768, kv_dtype="bf16") == 40 * 2 * 8 * 128 * 2 * 32768 == 5 * 2**30
+    v03 = vl.load_model(MISTRAL_V03)
+    assert vl.kv_cache_bytes(v03, 32768, kv_dtype="bf16") == 32 * 2 * 8 * 128 * 2 * 32768
+    # an absent window is the family default: MistralConfig's 4096
+    absent = {k: v for k, v in MISTRAL_V03.items() if k != "sliding_window"}
+    assert vl.load_model(absent).sliding_window == 4096
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("cfg", [NEMO, MISTRAL_V03], ids=["nemo", "v0.3"])
+def test_null_window_configs_count_as_transformers(cfg):
+    from .oracle import hf_config, meta_param_count
+
+    assert vl.load_model(cfg).param_count() == meta_param_count(cfg)
+    assert hf_config(cfg).sliding_window is None
+
+
+def test_null_head_dim_is_hidden_over_heads():
+    cfg = dict(text_config("Qwen/Qwen3-8B"), head_dim=None)   # Qwen3Config's default would be 128 too
+    m = vl.load_model({**cfg, "hidden_size": 2048, "intermediate_size": 4096})
+    assert m.head_dim == 2048 // 32
+    gemma = dict(text_config("google/gemma-2-9b"), head_dim=None)   # Gemma2Config's default: 256
+    assert vl.load_model(gemma).head_dim == 3584 // 16
+
+
+def test_dtype_key_equals_torch_dtype_key():
+    old = dict(preset_record("meta-llama/Llama-3.1-8B-Instruct")["config"])
+    new = {k: v for k, v in old.items() if k != "torch_dtype"}
+    new["dtype"] = old["torch_dtype"]   # transformers >= 4.56 writes "dtype"
+    m_old, m_new = vl.load_model(old), vl.load_model(new)
+    assert m_new.torch_dtype == "bfloat16"
+    assert vl.weights_bytes(m_new) == vl.weights_bytes(m_old) == 2 * m_old.param_count()   # 16.1 GB, not 32.1
+    both = dict(old, dtype="float16")   # transformers: dtype wins over the deprecated torch_dtype
+    assert vl.load_model(both).torch_dtype == "float16"
+    bare = {k: v for k, v in old.items() if k != "torch_dtype"}
+    assert vl.load_model(bare).torch_dtype == "float32"   # the Llama family default applies only when absent
+
+
+@pytest.mark.parametrize("key, value", [("dtype", "float7"), ("dtype", 16), ("torch_dtype", ["bfloat16"])])
+def test_bad_dtype_values_are_refused_by_key(key, value):
+    with pytest.raises(vl.VramlabError) as exc:
+        vl.load_model(dict(text_config("Qwen/Qwen3-8B"), **{key: value}))
+    assert exc.value.field == key
+
+
+@pytest.mark.parametrize("value", ["Qwen3ForCausalLM", [1], [None], {"a": 1}])
+def test_architectures_must_be_a_list_of_strings(value):
+    with pytest.raises(vl.VramlabError) as exc:
+        vl.load_model(dict(text_config("Qwen/Qwen3-8B"), architectures=value))
+    assert exc.value.field == "architectures"
+    cfg = {k: v for k, v in text_config("Qwen/Qwen3-8B").items() if k != "model_type"}
+    with pytest.raises(vl.VramlabError):   # read to guess the family when model_type is absent
+        vl.load_model(dict(cfg, architectures=value))
+
+
+@pytest.mark.parametrize("value", [0, -0.5, 1.01, float("nan"), "0.5", True])
+def test_partial_rotary_factor_in_zero_one(value):
+    with pytest.raises(vl.VramlabError) as exc:
+        vl.load_model(dict(text_config("microsoft/Phi-3-mini-4k-instruct"), partial_rotary_factor=value))
+    assert exc.value.field == "partial_rotary_factor"
+    assert vl.load_model(dict(text_config("microsoft/Phi-3-mini-4k-instruct"), partial_rotary_factor=0.5))
+
+
+def test_moe_family_with_zero_experts_is_refused_not_dense():
+    cfg = dict(text_config("Qwen/Qwen3-30B-A3B"), num_experts=0, num_experts_per_tok=8)
+    with pytest.raises(vl.VramlabError) as exc:
+        vl.load_model(cfg)
+    assert exc.value.field == "num_experts" and "0" in str(exc.value)
+    generic = dict(cfg, model_type="my_moe")   # outside the table: 0 experts with 8 per token is refused too
+    with pytest.raises(vl.VramlabError, match="num_experts_per_tok"):
+        vl.load_model(generic)
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("model_id, key", [("deepseek-ai/DeepSeek-V3", "n_routed_experts"),
+                                           ("openai/gpt-oss-20b", "num_local_experts"),
+                                           ("Qwen/Qwen3-30B-A3B", "num_experts")])
+def test_missing_expert_count_takes_the_transformers_default(model_id, key):
+    transformers = pytest.importorskip("transformers")
+    cfg = {k: v for k, v in text_config(model_id).items() if k != key}
+    theirs = transformers.AutoConfig.for_model(cfg["model_type"])
+    m = vl.load_model(cfg)
+    assert m.num_experts == getattr(theirs, key) > 0
+
+
+def test_missing_experts_per_token_without_a_default_is_refused():
+    cfg = {k: v for k, v in text_config("deepseek-ai/DeepSeek-V2").items() if k != "num_experts_per_tok"}
+    with pytest.raises(vl.VramlabError) as exc:   # DeepseekV2Config's default is None
+        vl.load_model(cfg)
+    assert exc.value.field == "num_experts_per_tok"
+
+
+def test_gpt_oss_without_intermediate_size_takes_2880():
+    cfg = {k: v for k, v in text_config("openai/gpt-oss-20b").items() if k != "intermediate_size"}
+    m = vl.load_model(cfg)
+    assert m.intermediate_size == 2880
+    assert m.param_count() == preset_record("openai/gpt-oss-20b")["reference"]["params_computed_from_config"]
+    assert m.param_count() == 20_914_757_184
+
+
+def test_moe_without_dense_width_needs_it_only_with_dense_layers():
+    cfg = {k: v for k, v in text_config("deepseek-ai/DeepSeek-V3").items() if k != "intermediate_size"}
+    with pytest.raises(vl.VramlabError, match="intermediate_size"):   # 3 dense layers need it
+        vl.load_model(cfg)
+    q = {k: v for k, v in text_config("Qwen/Qwen3-30B-A3B").items() if k != "intermediate_size"}
+    assert vl.load_model(q).param_count() == vl.load_model("Qwen/Qwen3-30B-A3B").param_count()
+
+
+def test_expert_fields_on_a_dense_family_are_ignored_as_transformers_does():
+    cfg = dict(text_config("meta-llama/Llama-3.1-8B-Instruct"), num_local_experts=8, num_experts_per_tok=2)
+    assert not vl.load_model(cfg).is_moe
+
+
+# -- config files ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("text, words", [
+    ('{"hidden_size": ' + "9" * 5000 + "}", "not valid JSON"),
+    ('{"rope_theta": NaN, "hidden_size": 1}', "rope_theta"),
+    ('{"a": [1, [Infinity]]}', "'a'"),
+    ("[" * 200_000 + "]" * 200_000, "nested too deeply"),
+    ('{"a": "\\ud800"}' + "\udcff", "not valid JSON"),
+])
+def test_every_json_decoding_failure_is_a_vramlab_error(tmp_path, text, words):
+    p = tmp_path / "config.json"
+    p.write_bytes(text.encode("utf-8", "surrogateescape"))
+    with pytest.raises(vl.VramlabError, match=words):
+        vl.load_model(p)
+
+
+def test_only_regular_files_of_at_most_64_mib_are_read(tmp_path):
+    import os
+
+    from vramlab.spec import MAX_CONFIG_BYTES, read_config_file
+
+    big = tmp_path / "config.json"
+    with big.open("wb") as fh:   # sparse: 64 MiB + 1 byte without writing them
+        fh.truncate(MAX_CONFIG_BYTES + 1)
+    with pytest.raises(vl.VramlabError, match="64 MiB"):
+        read_config_file(big)
+    fifo = tmp_path / "fifo.json"
+    os.mkfifo(fifo)
+    with pytest.raises(vl.VramlabError, match="not a regular file"):
+        read_config_file(fifo)   # a FIFO would block a plain open()
+    with pytest.raises(vl.VramlabError, match="not a regular file"):
+        read_config_file(tmp_path)

@@ -34,7 +34,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from .errors import VramlabError
+from .errors import VramlabError, show
 
 __all__ = [
     "Family", "FAMILIES", "GENERIC", "FieldRule", "FIELDS", "QUANTIZED_COMPONENTS", "get_family", "family_of",
@@ -372,24 +372,24 @@ def check_field(key: str, value: Any) -> Any:
         if ok and r.maximum is not None:
             ok = value <= r.maximum
         if not ok:
-            raise VramlabError(f"config field {key!r} must be a number {_range_text(r)}, got {value!r}", field=key)
+            raise VramlabError(f"config field {key!r} must be a number {_range_text(r)}, got {show(value)}", field=key)
         return value
     if r.kind == "bool":
         if not isinstance(value, bool):
-            raise VramlabError(f"config field {key!r} must be true or false, got {value!r}", field=key)
+            raise VramlabError(f"config field {key!r} must be true or false, got {show(value)}", field=key)
         return value
     if r.kind == "str":
         if not isinstance(value, str):
-            raise VramlabError(f"config field {key!r} must be a string, got {value!r}", field=key)
+            raise VramlabError(f"config field {key!r} must be a string, got {show(value)}", field=key)
         return value
     if r.kind == "str_list":
         among = f" among {', '.join(r.choices)}" if r.choices else ""
         if not isinstance(value, (list, tuple)) or not all(
                 isinstance(v, str) and (not r.choices or v in r.choices) for v in value):
-            raise VramlabError(f"config field {key!r} must be a list of strings{among}, got {value!r}", field=key)
+            raise VramlabError(f"config field {key!r} must be a list of strings{among}, got {show(value)}", field=key)
         return list(value)
     if not isinstance(value, (list, tuple)):
-        raise VramlabError(f"config field {key!r} must be a list, got {value!r}", field=key)
+        raise VramlabError(f"config field {key!r} must be a list, got {show(value)}", field=key)
     return [_as_int(key, v, int(r.minimum), int(r.maximum)) for v in value]
 
 
@@ -399,7 +399,7 @@ def _as_int(key: str, v: Any, minimum: int, maximum: int) -> int:
         v, ok = int(v), True
     if not ok or not (minimum <= v <= maximum):
         raise VramlabError(
-            f"config field {key!r} must be an integer between {minimum} and {maximum:,}, got {v!r}", field=key)
+            f"config field {key!r} must be an integer between {minimum} and {maximum:,}, got {show(v)}", field=key)
     return v
 
 
@@ -437,7 +437,7 @@ _GROUPS = (32, 64, 128)
 
 
 def _q_refuse(what: str, value: Any, valid: str) -> VramlabError:
-    return VramlabError(f"config field 'quantization_config' {what} must be {valid}, got {value!r}",
+    return VramlabError(f"config field 'quantization_config' {what} must be {valid}, got {show(value)}",
                         field="quantization_config")
 
 
@@ -510,7 +510,7 @@ def weight_format(q: Any) -> str | None:
         return None
     if not isinstance(q, Mapping):
         raise VramlabError(
-            f"config field 'quantization_config' must be a JSON object with 'quant_method', got {q!r}",
+            f"config field 'quantization_config' must be a JSON object with 'quant_method', got {show(q)}",
             field="quantization_config")
     method = q.get("quant_method")
     method = method.lower() if isinstance(method, str) else method

@@ -17,10 +17,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Mapping
 
-from .errors import VramlabError
+from .errors import VramlabError, check_str
 from .spec import ModelSpec, from_config, read_config_file
 
-__all__ = ["list_models", "load_model", "preset_record", "with_config"]
+__all__ = ["list_models", "load_model", "preset_record", "with_config", "MAX_ID_BYTES"]
+
+#: Longest model id: a file name's limit on Linux/macOS file systems (NAME_MAX, 255 bytes);
+#: Hugging Face ids are far shorter (96 characters per part).
+MAX_ID_BYTES = 255
 
 
 @lru_cache(maxsize=1)
@@ -48,9 +52,18 @@ def preset_record(model_id: str) -> dict[str, Any]:
 
     >>> preset_record("Qwen/Qwen3-8B")["card"]["params_total"]
     '8.2B'
+    >>> preset_record("x" * 300)
+    Traceback (most recent call last):
+    ...
+    vramlab.errors.VramlabError: model id must be at most 255 bytes without NUL characters (a Hugging Face id such as 'Qwen/Qwen3-8B'), got a string of 300 bytes
     """
     if not isinstance(model_id, str):
         raise VramlabError(f"model id must be a string such as 'Qwen/Qwen3-8B', got {model_id!r}", field="model")
+    size = len(model_id.encode("utf-8", "surrogatepass"))
+    if size > MAX_ID_BYTES or "\x00" in model_id:
+        raise VramlabError(f"model id must be at most {MAX_ID_BYTES} bytes without NUL characters (a Hugging Face "
+                           f"id such as 'Qwen/Qwen3-8B'), got a string of {size:,} bytes"
+                           + (" with a NUL" if "\x00" in model_id else ""), field="model")
     p = _presets()
     if model_id in p:
         return json.loads(json.dumps(p[model_id]))
@@ -102,13 +115,19 @@ def load_model(model: str | Path | Mapping[str, Any] | ModelSpec, name: str | No
             f"model must be a preset id, a config.json path or a dict, got {type(model).__name__}",
             field="model",
         )
+    if isinstance(model, str):
+        check_str("model", model, max_len=4096, allow_empty=True)
     path = Path(model)
     if isinstance(model, str) and model in _presets():
         rec = _presets()[model]
         return from_config(rec["config"], name=rec["id"], meta=rec)
-    if path.is_dir() and (path / "config.json").is_file():
-        path = path / "config.json"
-    if path.is_file():
+    try:
+        if path.is_dir() and (path / "config.json").is_file():
+            path = path / "config.json"
+        is_file = path.is_file()
+    except OSError:  # e.g. a name too long for the file system: not a path
+        is_file = False
+    if is_file:
         return from_config(read_config_file(path), name=name or str(model))
     rec = preset_record(str(model))
     return from_config(rec["config"], name=rec["id"], meta=rec)

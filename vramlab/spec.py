@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .dtypes import TORCH_DTYPE_NAMES
-from .errors import VramlabError
+from .errors import VramlabError, show
 from .families import ALIASES, FAMILIES, Family, check_field, get_family, merge_defaults, validate_fields, weight_format
 
 __all__ = ["ModelSpec", "LayerAttention", "from_config", "EXACT_FAMILIES", "read_config_file", "MAX_CONFIG_BYTES"]
@@ -213,13 +213,13 @@ def _text_config(raw: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
             field="text_config",
         )
     if mt is not None and not isinstance(mt, str):
-        raise VramlabError(f"config field 'model_type' must be a string such as 'llama', got {mt!r}",
+        raise VramlabError(f"config field 'model_type' must be a string such as 'llama', got {show(mt)}",
                            field="model_type")
     if isinstance(raw.get("text_config"), Mapping) and "num_hidden_layers" not in raw:
         text = dict(raw["text_config"])
         tmt = text.get("model_type") or (f"{mt}_text" if mt else None)
         if not isinstance(tmt, str):
-            raise VramlabError(f"config field 'text_config.model_type' must be a string, got {tmt!r}",
+            raise VramlabError(f"config field 'text_config.model_type' must be a string, got {show(tmt)}",
                                field="model_type")
         return text, tmt
     if mt is None:
@@ -245,7 +245,7 @@ def _torch_dtype(text: Mapping[str, Any], raw: Mapping[str, Any], family: Family
                 continue
             if not isinstance(v, str) or v.replace("torch.", "") not in TORCH_DTYPE_NAMES:
                 raise VramlabError(
-                    f"config field {key!r} must be one of {', '.join(TORCH_DTYPE_NAMES)}, got {v!r}", field=key)
+                    f"config field {key!r} must be one of {', '.join(TORCH_DTYPE_NAMES)}, got {show(v)}", field=key)
             return v.replace("torch.", "")
     return family.defaults.get("torch_dtype")
 
@@ -259,7 +259,7 @@ def _listed_layers(types: Any, window: int | None, n_layers: int) -> tuple[Layer
     if not isinstance(types, (list, tuple)):
         raise VramlabError(
             f"config field 'layer_types' must be a list of {n_layers} strings "
-            f"('full_attention' or 'sliding_attention'), got {types!r}",
+            f"('full_attention' or 'sliding_attention'), got {show(types)}",
             field="layer_types",
         )
     if len(types) != n_layers:
@@ -279,7 +279,7 @@ def _listed_layers(types: Any, window: int | None, n_layers: int) -> tuple[Layer
         else:
             raise VramlabError(
                 f"config field 'layer_types' entry {i} must be one of "
-                f"{', '.join(_FULL_TYPES + _SLIDING_TYPES)}, got {t!r}",
+                f"{', '.join(_FULL_TYPES + _SLIDING_TYPES)}, got {show(t)}",
                 field="layer_types",
             )
     return tuple(out)
@@ -398,7 +398,7 @@ def _experts(cfg: Mapping[str, Any], given: Mapping[str, Any], family: Family, l
     if not n:
         if family.moe:
             raise VramlabError(f"config field {keys[0]!r} must be at least 1 for {family.model_type} (a mixture of "
-                               f"experts), got {n!r}; a dense model has another model_type", field=keys[0])
+                               f"experts), got {show(n)}; a dense model has another model_type", field=keys[0])
         if k and any(given.get(key) is not None for key in keys):
             raise VramlabError(f"num_experts_per_tok is {k} but the number of experts is 0; valid: both 0 "
                                "(dense) or 1 <= num_experts_per_tok <= experts", field="num_experts_per_tok")

@@ -1,0 +1,202 @@
+"""The family table: its defaults are transformers' own, its traits match the modules
+transformers builds, and the config-field table validates what vramlab reads."""
+
+from __future__ import annotations
+
+import copy
+import re
+import dataclasses
+import inspect
+
+import pytest
+
+import vramlab as vl
+from vramlab import families
+from vramlab.errors import VramlabError
+from vramlab.families import FAMILIES, FIELDS, check_field, get_family, weight_format
+from vramlab.presets import preset_record
+
+# Qwen/Qwen1.5-MoE-A2.7B config.json (https://huggingface.co/Qwen/Qwen1.5-MoE-A2.7B/blob/main/config.json);
+# the same fields are quoted in ZHUI/paddlenlp_model_readme qwen/qwen1.5-moe-a2.7b and in the
+# Qwen1.5-MoE-A2.7B-Chat-GPTQ-Int4 card's "model config" block.
+QWEN15_MOE = {
+    "architectures": ["Qwen2MoeForCausalLM"], "decoder_sparse_step": 1, "hidden_size": 2048,
+    "intermediate_size": 5632, "max_position_embeddings": 8192, "max_window_layers": 21, "model_type": "qwen2_moe",
+    "moe_intermediate_size": 1408, "norm_topk_prob": False, "num_attention_heads": 16, "num_experts": 60,
+    "num_experts_per_tok": 4, "num_hidden_layers": 24, "num_key_value_heads": 16, "rms_norm_eps": 1e-06,
+    "rope_theta": 1000000.0, "shared_expert_intermediate_size": 5632, "tie_word_embeddings": False,
+    "torch_dtype": "bfloat16", "use_sliding_window": False, "vocab_size": 151936,
+}
+
+# Values the table deliberately gives differently from the transformers class, with the reason.
+_DELIBERATE = {
+    ("qwen2_moe", "mlp_only_layers"), ("qwen3_moe", "mlp_only_layers"),  # transformers: None, read as []
+}
+
+
+def _transformers_defaults(model_type: str) -> dict:
+    transformers = pytest.importorskip("transformers")
+    cls = transformers.AutoConfig.for_model(model_type).__class__
+    if dataclasses.is_dataclass(cls):
+        return {f.name: f.default for f in dataclasses.fields(cls) if f.default is not dataclasses.MISSING}
+    return {k: p.default for k, p in inspect.signature(cls.__init__).parameters.items()
+            if p.default is not inspect.Parameter.empty}
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("model_type", sorted(FAMILIES))
+def test_defaults_are_transformers_defaults(model_type):
+    theirs = _transformers_defaults(model_type)
+    checked = 0
+    for key, value in FAMILIES[model_type].defaults.items():
+        if key in theirs and (model_type, key) not in _DELIBERATE:
+            assert theirs[key] == value, (model_type, key, theirs[key], value)
+            checked += 1
+    assert checked >= 2, model_type
+
+
+def _one_layer_meta_model(config: dict):
+    torch = pytest.importorskip("torch")
+    transformers = pytest.importorskip("transformers")
+    from .oracle import hf_config
+
+    cfg = copy.deepcopy(config)
+    text = cfg["text_config"] if isinstance(cfg.get("text_config"), dict) else cfg
+    text["num_hidden_layers"] = 2
+    for key in ("layer_types", "mlp_only_layers"):
+        text.pop(key, None)
+    text["first_k_dense_replace"] = min(text.get("first_k_dense_replace", 0), 1)
+    with torch.device("meta"):
+        model = transformers.AutoModelForCausalLM.from_config(hf_config(cfg))
+    return model, text
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("model_id", vl.list_models())
+def test_norm_and_bias_traits_match_the_built_modules(model_id):
+    """Norms per layer, q/k norms and q/k/v biases read off the last layer transformers builds."""
+    model, text = _one_layer_meta_model(preset_record(model_id)["config"])
+    m = vl.load_model(model_id)
+    h = m.hidden_size
+    layer = [mod for name, mod in model.named_modules() if re.search(r"\.(layers|h)\.1$", name)][0]
+    params = dict(layer.named_parameters())
+    norms = [n for n, p in params.items() if p.shape == (h,) and "norm" in n.lower() and n.endswith("weight")
+             and "q_norm" not in n and "k_norm" not in n and "kv_" not in n and "q_a" not in n]
+    if m.attention_kind != "MLA":  # MLA's latent norms are counted with the attention
+        assert len(norms) == families.norms_per_layer(m), (model_id, norms)
+    assert any("q_norm" in n or "q_layernorm" in n for n in params) == families.has_qk_norm(m)
+    if families.family_of(m).layout == "llama":
+        assert any(n.endswith("q_proj.bias") for n in params) == families.has_qkv_bias(m)
+
+
+@pytest.mark.oracle
+def test_qwen2_moe_counts_the_shared_expert_and_its_gate():
+    from .oracle import meta_param_count
+
+    m = vl.load_model(QWEN15_MOE)
+    assert m.exact and m.num_experts == 60
+    assert m.param_count() == meta_param_count(QWEN15_MOE)
+    h, L, shared = 2048, 24, 5632
+    assert m.param_breakdown()["shared_experts"] == L * 3 * h * shared   # gate, up, down of the shared MLP
+    assert families.shared_expert_width(m) == shared
+
+
+def test_qwen2_moe_used_to_miss_its_shared_expert():
+    # the generic path (what qwen2_moe loaded as before) counts the routed experts only
+    generic = vl.load_model({**QWEN15_MOE, "model_type": "some_moe"})
+    missing = vl.load_model(QWEN15_MOE).param_count() - generic.param_count()
+    # 0.83 B: per layer the shared expert (3 h I_s), its h -> 1 gate (h) and the q/k/v biases (3 x 16 x 128)
+    assert missing == 24 * (3 * 2048 * 5632 + 2048 + 3 * 16 * 128)
+    assert not generic.exact
+
+
+def test_every_family_has_a_layout_and_pattern_the_code_reads():
+    for f in [*FAMILIES.values(), families.GENERIC]:
+        assert f.layout in ("llama", "falcon", "mla")
+        assert f.qkv_bias in ("always", "qkv_bias", "attention_bias")
+        assert f.shared_expert in ("none", "deepseek", "gated")
+        assert f.moe_layers in ("all", "sparse_step", "first_k_dense")
+        assert f.layer_pattern in ("full", "all_sliding", "alternate", "every_nth_full", "max_window_layers",
+                                   "qwen2_moe")
+        assert f.moe == bool(f.experts_keys) or f is families.GENERIC
+        for key in f.defaults:
+            assert key in FIELDS, (f.model_type, key)
+
+
+def test_unknown_model_type_is_the_generic_family():
+    assert get_family("my_new_decoder") is families.GENERIC
+    assert get_family("gemma3") is FAMILIES["gemma3_text"]
+
+
+def test_quantized_components_follow_the_family_rule():
+    gpt = vl.load_model("openai/gpt-oss-20b")
+    dense = vl.load_model("Qwen/Qwen3-8B")
+    assert families.quantized_components(gpt, "mxfp4") == ("experts",)
+    assert families.quantized_components(gpt, "int4") == families.QUANTIZED_COMPONENTS
+    assert families.quantized_components(dense, "mxfp4") == families.QUANTIZED_COMPONENTS
+    # weights_bytes uses that rule: mxfp4 gpt-oss keeps attention in bf16
+    b = vl.weights_breakdown(gpt, "mxfp4")
+    assert b["attention"] == 2 * gpt.param_breakdown()["attention"]
+
+
+@pytest.mark.parametrize("key, value", [
+    ("hidden_size", 0), ("hidden_size", "4096"), ("hidden_size", True), ("hidden_size", float("nan")),
+    ("partial_rotary_factor", 0), ("partial_rotary_factor", 1.5), ("partial_rotary_factor", float("nan")),
+    ("partial_rotary_factor", "0.5"), ("architectures", "LlamaForCausalLM"), ("architectures", [1]),
+    ("tie_word_embeddings", "false"), ("mlp_only_layers", [-1]), ("layer_types", ["linear_attention"]),
+    ("hidden_size", "huge"),
+])
+def test_check_field_refuses_naming_the_field(key, value):
+    if value == "huge":
+        value = 10**5000  # more digits than Python prints: the message must still be built
+    with pytest.raises(VramlabError) as exc:
+        check_field(key, value)
+    assert exc.value.field == key and key in str(exc.value)
+
+
+def test_check_field_accepts_and_normalises():
+    assert check_field("hidden_size", 4096.0) == 4096 and type(check_field("hidden_size", 4096.0)) is int
+    assert check_field("partial_rotary_factor", 1) == 1
+    assert check_field("architectures", ("A",)) == ["A"]
+
+
+@pytest.mark.parametrize("q, name", [
+    (None, None), ({"quant_method": "fp8"}, "fp8"), ({"quant_method": "mxfp4"}, "mxfp4"),
+    ({"quant_method": "gptq", "bits": 4, "group_size": 128}, "int4"),
+    ({"quant_method": "gptq", "bits": 4, "group_size": 32}, "int4-g32"),
+    ({"quant_method": "awq", "bits": 8, "group_size": 64}, "int8-g64"),
+    ({"quant_method": "awq", "w_bit": 4, "q_group_size": 128}, "int4"),
+    ({"quant_method": "bitsandbytes", "load_in_8bit": True}, "int8"),
+    ({"quant_method": "bitsandbytes", "load_in_4bit": True, "bnb_4bit_use_double_quant": True}, "nf4"),
+    ({"quant_method": "bitsandbytes", "load_in_4bit": True, "bnb_4bit_use_double_quant": False}, "nf4-nodq"),
+    ({"quant_method": "bitsandbytes", "load_in_4bit": False, "load_in_8bit": False}, None),
+    ({"quant_method": "compressed-tensors", "config_groups": {"group_0": {"targets": ["Linear"], "weights": {
+        "num_bits": 4, "type": "int", "group_size": 128, "strategy": "group"}}}}, "int4"),
+])
+def test_weight_format_of_quantization_configs(q, name):
+    assert weight_format(q) == name
+
+
+@pytest.mark.parametrize("q, words", [
+    ({"quant_method": "bitsandbytes", "load_in_4bit": "false"}, "'load_in_4bit' must be true or false"),
+    ({"quant_method": "bitsandbytes", "load_in_8bit": 1}, "'load_in_8bit' must be true or false"),
+    ({"quant_method": "bitsandbytes", "load_in_4bit": True, "load_in_8bit": True}, "not both"),
+    ({"quant_method": "bitsandbytes", "load_in_4bit": True, "bnb_4bit_quant_type": "int4"}, "bnb_4bit_quant_type"),
+    ({"quant_method": "gptq", "bits": 3, "group_size": 128}, "bits must be 4 or 8"),
+    ({"quant_method": "gptq", "bits": 4, "group_size": -1}, "group_size"),
+    ({"quant_method": "gptq", "bits": True}, "bits"),
+    ({"quant_method": "hqq"}, "quant_method must be one of"),
+    ({"quant_method": 5}, "quant_method"),
+    ({"bits": 4}, "quant_method"),
+    ({"quant_method": "compressed-tensors"}, "config_groups"),
+    ({"quant_method": "compressed-tensors", "config_groups": {"g": {"weights": {"num_bits": 4, "type": "float"}}}},
+     "weights"),
+    ({"quant_method": "compressed-tensors", "config_groups": {
+        "a": {"weights": {"num_bits": 8, "type": "float"}},
+        "b": {"weights": {"num_bits": 4, "type": "int", "group_size": 128}}}}, "one weight format"),
+    ("fp8", "JSON object"),
+])
+def test_weight_format_refuses_by_name(q, words):
+    with pytest.raises(VramlabError, match=words) as exc:
+        weight_format(q)
+    assert exc.value.field == "quantization_config"
