@@ -1,7 +1,8 @@
-"""The sympy formulas give exactly the integers of the numeric module, for every preset.
+"""The sympy formulas give exactly the integers of the numeric modules, for every preset.
 
-The formulas (vramlab.formulas) and the numeric code (vramlab.params, vramlab.memory) are
-two separate implementations: one symbolic and lambdified, one component by component.
+The formulas (vramlab.formulas) and the numeric code (vramlab.params, vramlab.memory,
+vramlab.planning, vramlab.overheads, vramlab.serving, vramlab.training) are two separate
+implementations: one symbolic and lambdified, one component by component.
 Where a preset record carries figures computed independently from its config.json
 (``reference``), they are checked too, and a few values are recomputed here straight from
 the raw config fields.
@@ -410,3 +411,18 @@ def test_lora_params_equal_training(name):
 
     for r in (1, 16, 64):
         assert F.evaluate(F.lora_params(), name, r=r) == tr.lora_params(name, r)
+
+
+@pytest.mark.parametrize("name,tp", [("deepseek-ai/DeepSeek-V2", 8), ("Qwen/Qwen3-8B", 4), ("google/gemma-2-9b", 2)])
+def test_per_gpu_memory_other_attention(name, tp):
+    from vramlab.planning import plan_on
+
+    m = vl.load_model(name)
+    plan = plan_on(m, "H100 80GB", tp, 4096, 2, "bf16", "bf16", 0.1)
+    e = vl.estimate(m, 4096, 2, "bf16", "bf16", 0.1)
+    h_kv = 1 if m.attention_kind == "MLA" else m.num_kv_heads      # MLA's latent is replicated
+    got = F.evaluate(F.per_gpu_memory(), **F.estimate_values(e), t=tp, H_kv=h_kv, M_comm=plan.communication,
+                     rounding="nearest")
+    assert got == plan.total
+    if m.attention_kind == "MLA":
+        assert plan.kv_cache == e.kv_cache

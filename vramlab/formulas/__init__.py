@@ -81,7 +81,7 @@ SYMBOLS: dict[str, str] = {
     "h": "hidden size (hidden_size)",
     "L": "decoder layers (num_hidden_layers)",
     "H_q": "query heads (num_attention_heads)",
-    "H_kv": "key/value heads (num_key_value_heads; 1 for MLA's shared latent under tensor parallelism)",
+    "H_kv": "key/value heads (num_key_value_heads)",
     "d_head": "dimension of one head (head_dim, else hidden_size / num_attention_heads)",
     "d_ff": "width of the dense MLP (intermediate_size)",
     "n_norm": "norm weight vectors of width h per layer (2 for Llama/Qwen, 4 for Gemma)",
@@ -467,6 +467,9 @@ def show(eq, model: Any = None, **kwargs: Any) -> None:
     """Display :func:`steps` as one aligned equation in a notebook (IPython ``Math``).
 
     Takes the same arguments as :func:`steps`; ``show(eq)`` alone displays the formula.
+
+    >>> show(sliding_window_cap(), T=32768, W=4096)
+    <IPython.core.display.Math object>
     """
     from IPython.display import Math, display
 

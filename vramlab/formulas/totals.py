@@ -55,7 +55,7 @@ def per_gpu_memory():
 
     ``M_gpu = (ceil(M_w / t) + ceil(M_KV max(1, floor(H_kv / t)) / H_kv) + M_act + M_fw + M_comm)(1 + m)``:
     the weights split evenly, each GPU caches ``max(1, floor(H_kv / t))`` of the ``H_kv``
-    KV heads (MLA: ``H_kv = 1``, the latent is replicated), activations and framework are
+    KV heads (MLA: pass ``H_kv = 1``, its one latent is replicated), activations and framework are
     per GPU, ``M_comm = 0`` when ``t = 1``. Evaluate with ``rounding="nearest"`` (the
     margin is rounded to the nearest byte).
 
