@@ -1,4 +1,5 @@
-"""Notebook 08 as a Voila app in a real headless Chromium: change an input, read the new total.
+"""The calculator app (notebooks/app.ipynb, what Binder serves) and notebook 08 as Voila apps in a
+real headless Chromium: change an input, read the new total.
 
 Needs Debian's Chromium at /usr/bin/chromium (``apt-get install chromium chromium-driver``; another
 path: ``VRAMLAB_CHROMIUM``),
@@ -25,13 +26,14 @@ import vramlab as vl
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "notebooks" / "08-plan-your-deployment.ipynb"
+#: Notebooks whose calculator is driven: the Voila app, and notebook 08's "Try it".
+NOTEBOOKS = ("app.ipynb", "08-plan-your-deployment.ipynb")
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = os.environ.get("VRAMLAB_CHROMIUM", "/usr/bin/chromium")   # Debian's package
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--disable-quic"]
 
-# The calculator of notebook 08 ("Try it"): Calculator(model=MODEL, tokens=TOKENS,
+# The calculator of both notebooks: Calculator(model=MODEL, tokens=TOKENS,
 # concurrency=CONCURRENCY, weight_dtype="bf16", kv_dtype="bf16", gpu="RTX 4090"), margin 0.1.
 MODEL, TOKENS, CONCURRENCY, GPU = "Qwen/Qwen3-8B", 32768, 4, "RTX 4090"
 NEW_CONCURRENCY = 8
@@ -64,8 +66,8 @@ def _wait_for_port(port: int, proc: subprocess.Popen, timeout: float = 120.0) ->
     raise TimeoutError(f"voila did not listen on 127.0.0.1:{port} within {timeout:.0f} s")
 
 
-@pytest.fixture(scope="module")
-def voila_url(tmp_path_factory):
+@pytest.fixture(scope="module", params=NOTEBOOKS)
+def voila_url(request, tmp_path_factory):
     if not Path(CHROMIUM).exists():
         _missing(f"Chromium is absent ({CHROMIUM} not found): apt-get install chromium chromium-driver to run it")
     try:
@@ -78,7 +80,7 @@ def voila_url(tmp_path_factory):
     log = open(runtime / "voila.log", "w")
     env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(runtime), "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "voila", str(NOTEBOOK), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1"],
+        [sys.executable, "-m", "voila", str(ROOT / "notebooks" / request.param), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1"],
         cwd=ROOT / "notebooks", stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
     )
     try:
@@ -138,6 +140,7 @@ def test_calculator_in_voila_updates_the_total(voila_url):
             fit = vl.fit(MODEL, GPU, TOKENS, NEW_CONCURRENCY, "bf16", "bf16", 0.1)
             assert verdict.strip().splitlines()[0] == fit.verdict().splitlines()[0]
             page.locator(".vramlab-calculator").screenshot(path=str(ARTIFACTS / "calculator-voila.png"))
-            page.screenshot(path=str(ARTIFACTS / "notebook-08-voila.png"), full_page=False)
+            name = page.url.rstrip("/").rsplit("/", 1)[-1] or "voila"
+            page.screenshot(path=str(ARTIFACTS / f"{name}-voila.png"), full_page=False)
         finally:
             browser.close()
