@@ -275,3 +275,21 @@ def test_plots_draw_one_point_per_result():
     drawn = sum(len(ln.get_xdata()) for ln in ax.get_lines()[:-2])   # minus the two reference lines
     assert drawn == len(checks)
     plt.close("all")
+
+
+def test_prefill_of_a_sliding_window_model_caps_the_attended_positions():
+    c = config("mistralai/Mistral-7B-v0.1")
+    w, t = c["sliding_window"], 3 * c["sliding_window"]
+    p = vl.prefill_time("mistralai/Mistral-7B-v0.1", "H100 80GB", tokens=t)
+    positions = w * (w + 1) // 2 + (t - w) * w          # position i attends to min(i, window) positions
+    head_dim = c["hidden_size"] // c["num_attention_heads"]
+    assert p.attention_flops == 2 * c["num_attention_heads"] * 2 * head_dim * positions * c["num_hidden_layers"]
+
+
+def test_to_dict_is_json_and_carries_the_bound():
+    import json
+
+    s = vl.decode_speed(QWEN3, "H100 80GB", tokens=4096, concurrency=2)
+    d = json.loads(json.dumps(s.to_dict()))
+    assert d["bound"] == s.bound and d["bytes_per_step"] == s.bytes_per_step
+    assert d["tokens_per_s"] == pytest.approx(s.tokens_per_s)
