@@ -26,6 +26,7 @@ from .core import GARBAGE, Case, byte_count, check, finite, pick, show
 from .gen_logs import verify_explained as _verify_log
 
 planning = importlib.import_module(vl.fit.__module__)
+serving, paging, decoding, tables = vl.serving, vl.paging, vl.decoding, vl.tables
 widgets = importlib.import_module("vramlab.widgets.compute")
 
 
@@ -183,7 +184,8 @@ def targets() -> list[Target]:
         Target("kv_pool", vl.kv_pool,
                {"model": m0, "gpu": "H100 80GB", "gpu_memory_utilization": 0.9, "tensor_parallel": 1,
                 "weight_dtype": None, "kv_dtype": "auto", "max_model_len": 8192, "block_size": 16,
-                "total_memory_gib": None},
+                "total_memory_gib": None, "engine": "v1", "usage": "serve", "count_cuda_graphs": False,
+                "max_num_seqs": None, "weights_bytes": None},
                {"model": spec, "gpu": lambda r: r.choice(gpu_names), "gpu_memory_utilization": lambda r: r.uniform(0.05, 1),
                 "tensor_parallel": lambda r: r.choice([1, 2, 4, 8]), "kv_dtype": lambda r: r.choice(KV_DTYPES),
                 "max_model_len": lambda r: r.choice([None, r.randint(1, 10**6)]), "block_size": lambda r: r.choice([1, 8, 16, 32]),
@@ -229,6 +231,32 @@ def targets() -> list[Target]:
                 "kv_dtype": "auto"}, {"gpu_memory_utilization": lambda r: r.uniform(0.1, 1)}, _widget_ok),
         Target("widgets.explain_log", widgets.explain_log, {"text": "INFO GPU KV cache size: 476,016 tokens"},
                {}, _widget_ok),
+        Target("utilization_sweep", serving.utilization_sweep,
+               {"model": m0, "gpu": "H100 80GB", "utilizations": [0.5, 0.9]},
+               {"utilizations": lambda r: [round(r.uniform(0.05, 1), 2) for _ in range(r.randint(1, 3))]},
+               lambda df, kw: check(len(df) >= 1 and (df["kv_bytes"] >= 0).all(), "utilization_sweep rows")),
+        Target("chunked_prefill_table", serving.chunked_prefill_table, {"model": m0, "chunks": (512, 2048)},
+               {"chunks": lambda r: [r.randint(1, 10**5) for _ in range(r.randint(1, 3))]},
+               lambda df, kw: check(len(df) >= 1, "chunked_prefill_table rows")),
+        Target("simulate_paging", paging.simulate_paging,
+               {"n": 100, "max_model_len": 2048, "block_size": 16, "seed": 0, "budget_tokens": None, "requests": None},
+               {"n": lambda r: r.randint(1, 2000), "block_size": lambda r: r.choice([1, 16, 32]),
+                "requests": lambda r: r.choice([None, [(r.randint(1, 900), r.randint(0, 900)) for _ in range(5)]])},
+               lambda p, kw: check(0 <= p.tokens_used if hasattr(p, "tokens_used") else True, "paging")),
+        Target("decode_work_curve", decoding.decode_work_curve, {"model": m0, "contexts": (1, 4096)},
+               {"model": spec, "contexts": lambda r: [r.randint(1, 10**6) for _ in range(r.randint(1, 3))]},
+               lambda v, kw: check(len(v) >= 1, "decode_work_curve")),
+        Target("kv_table", tables.kv_table, {"models": [m0], "kv_dtype": "bf16", "context": 32768},
+               {"context": _tokens}, lambda df, kw: check(len(df) >= 1, "kv_table rows")),
+        Target("weights_table", tables.weights_table, {"models": [m0], "dtypes": ("bf16", "int4"), "unit": "GB"},
+               {"dtypes": lambda r: r.sample(["bf16", "fp8", "int4", "nf4", "Q4_K_M"], 2)},
+               lambda df, kw: check(len(df) >= 1, "weights_table rows")),
+        Target("model_states_bytes", training.model_states_bytes,
+               {"params": 8 * 10**9, "zero_stage": 0, "num_gpus": 1, "weight_dtype": "bf16", "optimizer": "adamw"},
+               {"params": lambda r: r.randint(0, 10**12), "zero_stage": lambda r: r.randint(0, 3),
+                "num_gpus": lambda r: r.choice([1, 8, 64])},
+               lambda st, kw: check(st.total == sum(st.parts().values()) and min(st.parts().values()) >= 0,
+                                    "model states total != sum of parts")),
         Target("training.estimate", training.estimate,
                {"model": m0, "method": "full", "seq_len": 4096, "micro_batch": 1, "zero_stage": 0, "num_gpus": 1,
                 "recompute": "none", "lora_rank": 16, "lora_targets": "all-linear", "margin": 0.0},
