@@ -251,7 +251,7 @@ def _pieces(m: ModelSpec, g: GPU, weight_dtype: Any, kv_dtype: Any) -> _Pieces:
     matmul = active_param_count(m)
     if not m.tie_word_embeddings:  # the input table is looked up, not multiplied
         matmul -= param_breakdown(m).get("embeddings", 0)
-    fp8 = wd.name.startswith("fp8") and g.fp8_flops
+    fp8 = wd.name.startswith(("fp8", "int8")) and g.fp8_flops  # 8-bit tensor cores (fp8 = int8 on Hopper)
     return _Pieces(
         dense_bytes=sum(parts.values()) - expert_bytes, expert_bytes=expert_bytes,
         experts=m.num_experts if expert_bytes else 0, per_token=m.num_experts_per_tok if expert_bytes else 0,
@@ -333,8 +333,8 @@ def decode_speed(model: Any, gpu: str | GPU = "H100 80GB", tokens: int = 4096, c
         Sequences decoded together in one step (the batch).
     weight_dtype, kv_dtype : str
         As in :func:`vramlab.estimate` (None/``"auto"`` read the checkpoint). The fp8 peak is
-        used when the weights are fp8 and the GPU has fp8 tensor cores, else the bf16 peak
-        (weight-only int4 multiplies in 16 bits).
+        used when the weights are 8-bit (fp8, int8) and the GPU has fp8 tensor cores, else the
+        bf16 peak (weight-only int4 multiplies in 16 bits; Ampere's int8 peak is not catalogued).
     tensor_parallel : int
         GPUs sharing the step. Tensor parallelism splits bytes and FLOPs evenly and adds
         nothing else here: no all-reduce time, no replicated KV heads (MQA, MLA), so the bound
