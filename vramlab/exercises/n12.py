@@ -54,8 +54,8 @@ EXERCISES = {
         solution="{answer} sequences: below that the weight reads, shared by the batch, set the pace.",
     ),
     "12.3": Exercise(
-        question="Decoding at 32,768 tokens with 16 sequences, an fp8 KV cache makes the bound almost twice as "
-                 "fast; with 1 sequence at 1,024 tokens it changes almost nothing. Why? "
+        question="Decoding at 32,768 tokens with 16 sequences, an fp8 KV cache makes the bound much "
+                 "faster; with 1 sequence at 1,024 tokens it changes almost nothing. Why? "
                  "(a) fp8 arithmetic is only fast for large batches; "
                  "(b) the bound counts bytes: with 16 long sequences the KV cache is most of the bytes read per "
                  "step, with one short sequence the weights are; "
