@@ -1,4 +1,4 @@
-"""Time from an input change to updated outputs in the widgets, without and with the figure.
+"""Time from an input change to updated outputs in every calculator, without and with the figure.
 
 Run: ``.venv/bin/python benchmarks/bench_widgets.py [repeats]``. Prints medians in ms.
 Each timing sets one control's value; the widget's observers run synchronously, so when the
@@ -57,6 +57,22 @@ def main(repeats: int = 41) -> None:
             a = _median_ms(fast, control, values, repeats)
             b = _median_ms(slow, control, values, repeats)
         print(f"{'FitMapExplorer':<16}{control:<14}{a:>12.1f}{b:>14.1f}")
+    small = [
+        ("WeightsCalculator", vw.WeightsCalculator, "dtype", ["bf16", "fp8", "int4", "nf4"]),
+        ("KVCalculator", vw.KVCalculator, "concurrency", [1, 2, 4, 8, 16]),
+        ("PoolCalculator", vw.PoolCalculator, "gpu_memory_utilization", [0.8, 0.85, 0.9, 0.95]),
+        ("LogExplainer", vw.LogExplainer, "text", [_log(22), _log(24), _log(43)]),
+    ]
+    for name, cls, control, values in small:
+        with contextlib.redirect_stdout(sink):
+            a = _median_ms(cls(), control, values, repeats)
+        print(f"{name:<18}{control:<12}{a:>12.1f}{'-':>14}")
+
+
+def _log(row_id: int) -> str:
+    from vramlab.calibration import calibration_log
+
+    return calibration_log(row_id)
 
 
 if __name__ == "__main__":
