@@ -101,6 +101,14 @@ def test_qwen2_moe_counts_the_shared_expert_and_its_gate():
     assert families.shared_expert_width(m) == shared
 
 
+def test_qwen2_moe_window_zero_as_transformers_5_saves_it():
+    # Qwen2MoeConfig sets sliding_window = 0 when use_sliding_window is false, and saves it so
+    m = vl.load_model({**QWEN15_MOE, "sliding_window": 0})
+    assert m.sliding_window is None and m.num_full_layers == 24
+    with pytest.raises(VramlabError, match="sliding_window"):
+        vl.load_model({**QWEN15_MOE, "sliding_window": 0, "use_sliding_window": True})
+
+
 def test_qwen2_moe_used_to_miss_its_shared_expert():
     # the generic path (what qwen2_moe loaded as before) counts the routed experts only
     generic = vl.load_model({**QWEN15_MOE, "model_type": "some_moe"})

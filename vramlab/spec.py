@@ -469,6 +469,9 @@ def from_config(config: Mapping[str, Any], name: str | None = None, meta: Mappin
     raw, text, mt, family, warnings = _read_family(config)
     label = str(name or raw.get("_name_or_path") or mt)
     cfg = merge_defaults(family, text)
+    if family.layer_pattern in ("max_window_layers", "qwen2_moe") and cfg.get("use_sliding_window") is False:
+        # transformers: sliding_window if use_sliding_window else None (Qwen2-MoE writes 0 then)
+        cfg["sliding_window"] = None
     validate_fields(cfg)
     given = {k: v for k, v in cfg.items() if text.get(k) is not None}
     torch_dtype = _torch_dtype(text, raw, family)
