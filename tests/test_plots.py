@@ -19,8 +19,8 @@ matplotlib.use("Agg")
 
 GiB = 2**30
 PLOTS = Path(vl.__file__).parent / "plots"
-#: The plot modules that take results (training's and overheads' and speed's have their own owners' tests).
-RESULT_MODULES = ("articles", "decoding", "memory", "planning", "serving")
+#: Every plot module (the helpers in _axes and the re-exports in __init__ draw nothing).
+PLOT_MODULES = sorted(p.stem for p in PLOTS.glob("*.py") if not p.stem.startswith("_"))
 
 
 @pytest.fixture
@@ -37,7 +37,16 @@ def kv_per_token_16bit(model_id: str) -> int:
     return 2 * c["num_hidden_layers"] * kv_heads * head_dim * 2
 
 
-@pytest.mark.parametrize("name", RESULT_MODULES)
+def test_every_plot_module_is_re_exported():
+    import vramlab.plots as plots
+
+    assert len(PLOT_MODULES) >= 8
+    for name in PLOT_MODULES:
+        mod = __import__(f"vramlab.plots.{name}", fromlist=["__all__"])
+        assert set(mod.__all__) <= set(dir(plots)), name
+
+
+@pytest.mark.parametrize("name", PLOT_MODULES)
 def test_plot_functions_take_results_never_a_model(name):
     tree = ast.parse((PLOTS / f"{name}.py").read_text())
     for fn in (n for n in tree.body if isinstance(n, ast.FunctionDef) and not n.name.startswith("_")):
