@@ -2,7 +2,8 @@
 
 * nbval: compare text outputs only (html, svg, png, javascript and widget state are
   rendered differently on every machine).
-* VRAMLAB_REQUIRE_ORACLE=1 (set by CI): a skipped ``oracle`` test fails the run.
+* VRAMLAB_REQUIRE_ORACLE=1 (set by CI): a skipped ``oracle`` test fails the run;
+  VRAMLAB_REQUIRE_BROWSER=1 (set by CI) does the same for ``browser`` tests.
 """
 
 import os
@@ -26,14 +27,17 @@ def pytest_collectstart(collector):
         collector.skip_compare += _SKIP_COMPARE
 
 
+_REQUIRED = {"oracle": "VRAMLAB_REQUIRE_ORACLE", "browser": "VRAMLAB_REQUIRE_BROWSER"}
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
-    if (
-        report.skipped
-        and os.environ.get("VRAMLAB_REQUIRE_ORACLE") == "1"
-        and item.get_closest_marker("oracle") is not None
-    ):
-        report.outcome = "failed"
-        report.longrepr = f"oracle test skipped but VRAMLAB_REQUIRE_ORACLE=1: {report.longrepr}"
+    if not report.skipped:
+        return
+    for marker, variable in _REQUIRED.items():
+        if os.environ.get(variable) == "1" and item.get_closest_marker(marker) is not None:
+            report.outcome = "failed"
+            report.longrepr = f"{marker} test skipped but {variable}=1: {report.longrepr}"
+            return
