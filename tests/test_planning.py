@@ -234,3 +234,16 @@ def test_kv_overtakes_weights_at_the_first_count_where_kv_is_larger():
 
 def test_the_lazy_top_level_fit_is_plannings():
     assert vl.fit is planning.fit
+
+
+@pytest.mark.parametrize("tp", [1, 2, 8])
+def test_the_per_gpu_formula_gives_the_plan_total(tp):
+    pytest.importorskip("sympy")
+    from vramlab.formulas import evaluate, per_gpu_memory
+
+    mid = "meta-llama/Llama-3.1-70B-Instruct"
+    e = vl.estimate(mid, 8192, 4, "bf16", "bf16", 0.1)
+    p = planning.plan_on(mid, "H100 80GB", tp, 8192, 4, "bf16", "bf16", 0.1)
+    value = evaluate(per_gpu_memory(), M_w=e.weights, t=tp, M_KV=e.kv_cache, H_kv=8, M_act=e.activations,
+                     M_fw=e.framework, M_comm=TP_COMM if tp > 1 else 0, m=Fraction(1, 10), rounding="nearest")
+    assert value == p.total == expected_per_gpu(mid, tp, 8192, 4)
