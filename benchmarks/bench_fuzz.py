@@ -41,6 +41,7 @@ def generators(seed: int, scale: float, tmp: Path) -> dict:
         "files": lambda: gen_configs.file_cases(tmp / "files"),
         "logs": lambda: gen_logs.log_cases(random.Random(seed + 3), n["logs"]),
         "cli": lambda: gen_cli.cli_cases(random.Random(seed + 4), n["cli"], files=files),
+        "config files": lambda: gen_cli.config_file_cases(random.Random(seed + 5), n["config files"], tmp / "cfg"),
     }
 
 

@@ -28,7 +28,7 @@ from .fuzz.core import GARBAGE, Report, run_cases
 
 #: Inputs per generator (seeded): the suite's size. The exhaustive argument sweep adds
 #: len(GARBAGE) inputs per argument of every target, the files about 150.
-SIZES = {"arguments": 3000, "configs": 3000, "logs": 800, "cli": 1200}
+SIZES = {"arguments": 3000, "configs": 3000, "logs": 800, "cli": 1200, "config files": 200}
 HYPOTHESIS_EXAMPLES = 300
 FUZZ = settings(derandomize=True, deadline=None, database=None, max_examples=HYPOTHESIS_EXAMPLES,
                 suppress_health_check=list(HealthCheck))
@@ -78,6 +78,11 @@ def test_command_lines(tmp_path):
     files = [p for _, p in gen_configs.broken_files(tmp_path)] + gen_cli.fixture_files()
     report = run_cases(gen_cli.cli_cases(random.Random(4), SIZES["cli"], files=files))
     _assert_clean(report, "cli")
+
+
+def test_config_files_on_the_command_line(tmp_path):
+    report = run_cases(gen_cli.config_file_cases(random.Random(5), SIZES["config files"], tmp_path))
+    _assert_clean(report, "config files")
 
 
 # -- hypothesis ------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Iterator
 
 import vramlab as vl
+from vramlab.errors import VramlabError
 
 from .core import Case, check
 from .gen_logs import _fixtures, mutate_log
@@ -118,6 +119,18 @@ def verify_cli(r: tuple[int, str, str]) -> None:
         check(out.strip() != "", "status 0 printed nothing")
 
 
+def cli_case(argv: list[str], stdin: str = "") -> Case:
+    """One command line; a clean exit-2 refusal counts as ``refused``, other exits as ``value``."""
+    def call() -> tuple[int, str, str]:
+        r = run_cli(argv, stdin)
+        verify_cli(r)
+        if r[0] == 2:
+            raise VramlabError(r[2].strip())
+        return r
+
+    return Case("cli", f"main({argv!r})", call)
+
+
 def cli_cases(rng: random.Random, n: int, files: list[str] | None = None) -> Iterator[Case]:
     """``n`` random command lines; ``files`` are paths the command lines may name."""
     from vramlab.cli import build_parser
@@ -128,7 +141,32 @@ def cli_cases(rng: random.Random, n: int, files: list[str] | None = None) -> Ite
     for _ in range(n):
         argv = random_argv(rng, parser, files)
         stdin = mutate_log(rng, rng.choice(fixtures)) if fixtures and "-" in argv else ""
-        yield Case("cli", f"main({argv!r})", lambda a=argv, s=stdin: run_cli(a, s), verify_cli)
+        yield cli_case(argv, stdin)
+
+
+def config_file_cases(rng: random.Random, n: int, root: Path) -> Iterator[Case]:
+    """``n`` mutated preset configs written as config.json files, through the model subcommands."""
+    import copy
+    import json
+
+    from vramlab.cli import build_parser
+    from vramlab.presets import preset_record
+
+    from .gen_configs import mutate
+
+    root.mkdir(parents=True, exist_ok=True)
+    ids = vl.list_models()
+    subs = sorted(s for s, (pos, _) in _options(build_parser()).items() if pos and pos[0].dest == "model")
+    for i in range(n):
+        cfg, _ = mutate(rng, copy.deepcopy(preset_record(ids[i % len(ids)])["config"]))
+        path = root / f"c{i}" / "config.json"
+        path.parent.mkdir(exist_ok=True)
+        try:
+            path.write_text(json.dumps(cfg))
+        except ValueError:  # e.g. an int too long to write
+            continue
+        target = str(path if rng.random() < 0.7 else path.parent)
+        yield cli_case([rng.choice(subs), target] + (["--json"] if rng.random() < 0.3 else []))
 
 
 def fixture_files() -> list[Path]:
