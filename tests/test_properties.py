@@ -119,3 +119,71 @@ def test_estimate_total_is_sum_and_grows(model, t1, t2, c1, c2, wd, kd, margin):
 def test_bytes_per_token_without_context_bounds_the_average(m, context):
     """Capped sliding layers can only lower the per-token average."""
     assert vl.kv_bytes_per_token(m, "bf16", context=context) <= vl.kv_bytes_per_token(m, "bf16")
+
+
+# -- the config boundary: equivalent spellings of one config give one model ----------------------
+def _spec_facts(m) -> tuple:
+    return (m.model_type, m.num_layers, m.num_q_heads, m.num_kv_heads, m.head_dim, m.hidden_size, m.vocab_size,
+            m.intermediate_size, m.layers, m.tie_word_embeddings, m.torch_dtype, m.weight_format, m.num_experts,
+            m.num_experts_per_tok, m.param_count())
+
+
+def _text(cfg: dict) -> dict:
+    return cfg["text_config"] if isinstance(cfg.get("text_config"), dict) else cfg
+
+
+@SETTINGS
+@given(model_id=PRESETS)
+def test_dtype_key_and_torch_dtype_key_are_one_model(model_id):
+    import copy
+
+    from vramlab.presets import preset_record
+
+    cfg = copy.deepcopy(preset_record(model_id)["config"])
+    base = vl.load_model(cfg)
+    for where in (cfg, _text(cfg)):
+        if "torch_dtype" in where:
+            where["dtype"] = where.pop("torch_dtype")
+    assert _spec_facts(vl.load_model(cfg)) == _spec_facts(base)
+
+
+@SETTINGS
+@given(model_id=PRESETS, data=st.data())
+def test_a_field_equal_to_the_family_default_may_be_left_out(model_id, data):
+    import copy
+
+    from vramlab.families import get_family
+    from vramlab.presets import preset_record
+
+    cfg = copy.deepcopy(preset_record(model_id)["config"])
+    text = _text(cfg)
+    defaults = get_family(vl.load_model(cfg).model_type).defaults
+    same = sorted(k for k, v in defaults.items() if text.get(k) == v and k not in ("torch_dtype", "dtype"))
+    if not same:
+        return
+    keys = data.draw(st.lists(st.sampled_from(same), min_size=1, unique=True))
+    base = vl.load_model(cfg)
+    for k in keys:
+        text.pop(k)
+    assert _spec_facts(vl.load_model(cfg)) == _spec_facts(base)
+
+
+@SETTINGS
+@given(model_id=PRESETS, data=st.data())
+def test_a_null_without_a_meaning_is_the_family_default(model_id, data):
+    import copy
+
+    from vramlab.families import FIELDS, get_family
+    from vramlab.presets import preset_record
+
+    cfg = copy.deepcopy(preset_record(model_id)["config"])
+    text = _text(cfg)
+    defaults = get_family(vl.load_model(cfg).model_type).defaults
+    plain = sorted(k for k in defaults if k in text and FIELDS[k].null is None and k not in ("torch_dtype",))
+    if not plain:
+        return
+    key = data.draw(st.sampled_from(plain))
+    absent = copy.deepcopy(cfg)
+    _text(absent).pop(key)
+    text[key] = None
+    assert _spec_facts(vl.load_model(cfg)) == _spec_facts(vl.load_model(absent))
