@@ -93,6 +93,10 @@ def _pool_ok(p: Any, kwargs: dict) -> None:
           "kv_bytes != requested - non-KV parts")
     check(p.num_blocks * p.block_bytes <= p.kv_bytes, "blocks overflow the pool")
     finite("pool.max_concurrency", p.max_concurrency, hi=1e12)
+    if p.gpu_memory_utilization <= 0.95:  # more memory never shrinks the pool
+        more = vl.kv_pool(**dict(kwargs, gpu_memory_utilization=p.gpu_memory_utilization + 0.05))
+        check(more.kv_bytes >= p.kv_bytes and more.num_blocks >= p.num_blocks,
+              f"pool shrinks when gpu_memory_utilization grows: {p.kv_bytes} -> {more.kv_bytes}")
 
 
 def _fit_ok(f: Any, kwargs: dict) -> None:
@@ -122,6 +126,10 @@ def _training_ok(e: Any, kwargs: dict) -> None:
     for k, v in parts.items():
         byte_count(f"training.{k}", v)
     check(e.total == sum(parts.values()), "training total != sum of parts")
+    if e.seq_len * 2 <= 10**8:  # monotone in the sequence length
+        longer = training.estimate(**dict(kwargs, seq_len=e.seq_len * 2))
+        check(longer.activations >= e.activations and longer.total >= e.total,
+              f"training memory shrinks with a longer sequence: {e.total} -> {longer.total}")
 
 
 def _int_ok(lo: int = 0, hi: int = 64 * MAX_BYTES) -> Callable[[Any, dict], None]:
