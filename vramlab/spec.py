@@ -437,9 +437,11 @@ def _read_family(config: Any) -> tuple[dict[str, Any], dict[str, Any], str, Fami
 def from_config(config: Mapping[str, Any], name: str | None = None, meta: Mapping[str, Any] | None = None) -> ModelSpec:
     """Build a :class:`ModelSpec` from a config.json dict.
 
-    Every field vramlab reads is validated here, once (:data:`vramlab.families.FIELDS`);
-    missing fields take the transformers default of the family, nulls mean what
-    transformers means by them.
+    Every field vramlab reads is validated here, once (:data:`vramlab.families.FIELDS`).
+    Missing fields take the transformers default of the family where the family table has
+    one (sizes that differ between its members are required); nulls mean what transformers
+    means by them; ``dtype`` is read before ``torch_dtype``; the ``quantization_config`` is
+    read into ``weight_format``.
 
     Parameters
     ----------
