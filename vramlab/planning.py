@@ -455,4 +455,7 @@ def kv_overtakes_weights(model: Any, tokens: int, kv_dtype: str = "auto", weight
     """
     m = load_model(model)
     per_seq = kv_cache_bytes(m, tokens, 1, kv_dtype)
+    if per_seq <= 0:
+        raise VramlabError(f"{m.name} keeps no KV cache or state per sequence, so it never overtakes the weights",
+                           field="model")
     return -(-weights_bytes(m, weight_dtype) // per_seq)
