@@ -183,10 +183,11 @@ def parse_bytes(text: str) -> int:
     return parse_size(text, field="size")
 
 
-#: Suffixes of token and sequence counts. k = 1024: context lengths are written that way --
-#: Llama 3.1's "128K context" is ``max_position_embeddings: 131072`` = 128 x 1024 in its
-#: config.json (shipped in ``data/models/meta-llama__Llama-3.1-8B-Instruct.json``), and
-#: Qwen's "32K" windows are 32,768 -- so ``--tokens 32k`` is ``--tokens 32768``.
+#: Suffixes of token and sequence counts. k = 1024, because context lengths are written that
+#: way: Llama 3.1's model card says "128k" context and its config.json says
+#: ``max_position_embeddings: 131072`` = 128 x 1024 (both recorded in
+#: ``data/models/meta-llama__Llama-3.1-8B-Instruct.json``). So ``--tokens 32k`` is
+#: ``--tokens 32768``. Sizes in bytes never use these suffixes: they name a unit (GB, GiB).
 COUNT_SUFFIXES: dict[str, int] = {"": 1, "k": 2**10, "K": 2**10, "M": 2**20}
 _COUNT = re.compile(r"^\s*([0-9]{1,3}(?:[,_][0-9]{3})+|[0-9]+)(\.[0-9]+)?\s*([kKM]?)\s*$")
 
