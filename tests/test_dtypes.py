@@ -28,3 +28,10 @@ def test_int8_groups_sit_between_int4_and_bf16():
 def test_new_formats_are_listed_but_not_kv_formats():
     assert {"int8-g32", "int8-g64", "int8-g128"} <= set(list_dtypes())
     assert not {"int8-g32", "int8-g64", "int8-g128"} & set(list_dtypes(kv_only=True))
+
+
+@pytest.mark.parametrize("group", [32, 64, 128])
+def test_symmetric_int4_groups_store_no_zero_point(group):
+    d = get_dtype(f"int4-sym-g{group}")
+    assert d.bits == 4 + Fraction(16, group) < get_dtype(f"int4-g{group}").bits
+    assert d.bytes_for(2 * group) == group + 4   # two groups: 2 x g/2 bytes of codes + 2 x 2-byte scales

@@ -179,7 +179,11 @@ def test_check_field_accepts_and_normalises():
     ({"quant_method": "bitsandbytes", "load_in_4bit": True, "bnb_4bit_use_double_quant": False}, "nf4-nodq"),
     ({"quant_method": "bitsandbytes", "load_in_4bit": False, "load_in_8bit": False}, None),
     ({"quant_method": "compressed-tensors", "config_groups": {"group_0": {"targets": ["Linear"], "weights": {
-        "num_bits": 4, "type": "int", "group_size": 128, "strategy": "group"}}}}, "int4"),
+        "num_bits": 4, "type": "int", "group_size": 128, "strategy": "group", "symmetric": True}}}}, "int4-sym-g128"),
+    ({"quant_method": "compressed-tensors", "config_groups": {"group_0": {"targets": ["Linear"], "weights": {
+        "num_bits": 4, "type": "int", "group_size": 128, "symmetric": False}}}}, "int4"),
+    ({"quant_method": "compressed-tensors", "config_groups": {"group_0": {"weights": {
+        "num_bits": 8, "type": "int", "strategy": "channel"}}}}, "int8"),
 ])
 def test_weight_format_of_quantization_configs(q, name):
     assert weight_format(q) == name

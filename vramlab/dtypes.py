@@ -107,6 +107,7 @@ def int4_group_bits(group_size: int = 128, scale_bits: int = 16, zero_bits: int 
 
 
 _GPTQ = "GPTQ (Frantar et al. 2022) and AWQ (Lin et al. 2023) checkpoints: int32-packed qweight, fp16 scales, int32-packed 4-bit qzeros per group"
+_CT = "compressed-tensors pack-quantized layout (vLLM/llm-compressor): int32-packed weight_packed, one weight_scale per group, weight_zero_point only when symmetric is false"
 _GGUF = "llama.cpp ggml-common.h block layouts (block_q8_0: fp16 d + 32 int8 = 34 bytes per 32 weights; super-blocks of 256 for k-quants)"
 _GGUF_MIX = "llama.cpp tools/quantize/README.md, Llama 2 7B table: whole-file bits per weight of the k-quant mix"
 
@@ -124,6 +125,9 @@ DTYPES: dict[str, DType] = {
         DType("int4-g32", int4_group_bits(32), "block", True, False, "4-bit integers, group 32, fp16 scale + 4-bit zero", _GPTQ),
         DType("int4-g64", int4_group_bits(64), "block", True, False, "4-bit integers, group 64, fp16 scale + 4-bit zero", _GPTQ),
         DType("int4-g128", int4_group_bits(128), "block", True, False, "4-bit integers, group 128, fp16 scale + 4-bit zero", _GPTQ),
+        DType("int4-sym-g32", Fraction(4) + Fraction(16, 32), "block", True, False, "4-bit integers, group 32, 16-bit scale, no zero point (compressed-tensors symmetric)", _CT),
+        DType("int4-sym-g64", Fraction(4) + Fraction(16, 64), "block", True, False, "4-bit integers, group 64, 16-bit scale, no zero point (compressed-tensors symmetric)", _CT),
+        DType("int4-sym-g128", Fraction(4) + Fraction(16, 128), "block", True, False, "4-bit integers, group 128, 16-bit scale, no zero point (compressed-tensors symmetric): 4.125 bits", _CT),
         DType("int8-g32", Fraction(8) + Fraction(16 + 8, 32), "block", True, False, "8-bit integers, group 32, fp16 scale + 8-bit zero (GPTQ/AWQ 8-bit)", _GPTQ),
         DType("int8-g64", Fraction(8) + Fraction(16 + 8, 64), "block", True, False, "8-bit integers, group 64, fp16 scale + 8-bit zero (GPTQ/AWQ 8-bit)", _GPTQ),
         DType("int8-g128", Fraction(8) + Fraction(16 + 8, 128), "block", True, False, "8-bit integers, group 128, fp16 scale + 8-bit zero (GPTQ/AWQ 8-bit): 8.1875 bits", _GPTQ),
@@ -169,7 +173,7 @@ def get_dtype(name: str | DType) -> DType:
     >>> get_dtype("int3")
     Traceback (most recent call last):
     ...
-    vramlab.errors.VramlabError: dtype 'int3' is unknown; did you mean: int8, int4, int8-g32? Valid: fp32, fp16, bf16, fp8, fp8_e4m3, fp8_e5m2, int8, int4, int4-g32, int4-g64, int4-g128, int8-g32, int8-g64, int8-g128, int4-raw, nf4, nf4-nodq, mxfp4, Q8_0, Q6_K, Q5_K, Q4_K, Q4_0, Q3_K, Q2_K, Q5_K_M, Q5_K_S, Q4_K_M, Q4_K_S, Q3_K_M
+    vramlab.errors.VramlabError: dtype 'int3' is unknown; did you mean: int8, int4, int8-g32? Valid: fp32, fp16, bf16, fp8, fp8_e4m3, fp8_e5m2, int8, int4, int4-g32, int4-g64, int4-g128, int4-sym-g32, int4-sym-g64, int4-sym-g128, int8-g32, int8-g64, int8-g128, int4-raw, nf4, nf4-nodq, mxfp4, Q8_0, Q6_K, Q5_K, Q4_K, Q4_0, Q3_K, Q2_K, Q5_K_M, Q5_K_S, Q4_K_M, Q4_K_S, Q3_K_M
     """
     if isinstance(name, DType):
         return name

@@ -478,8 +478,13 @@ def _compressed_tensors(q: Mapping[str, Any]) -> str:
             formats.add("fp8")
         elif kind == "int" and bits == 8 and group is None and not isinstance(bits, bool):
             formats.add("int8")
-        elif kind == "int":
+        elif kind == "int" and w.get("symmetric", True) is True and bits == 4 and group in _GROUPS:
+            formats.add(f"int4-sym-g{group}")  # one scale per group, no zero point
+        elif kind == "int" and w.get("symmetric", True) is False:
             formats.add(_group_format(bits, group, f"config_groups[{name!r}] weights"))
+        elif kind == "int":
+            raise _q_refuse(f"config_groups[{name!r}] weights", {"num_bits": bits, "group_size": group},
+                            "4-bit with group_size 32, 64 or 128 when symmetric")
         else:
             raise _q_refuse(f"config_groups[{name!r}] weights", {"num_bits": bits, "type": kind},
                             "8-bit float, 8-bit int or 4/8-bit int with a group size")
