@@ -377,6 +377,15 @@ def test_every_json_decoding_failure_is_a_vramlab_error(tmp_path, text, words):
         vl.load_model(p)
 
 
+@pytest.mark.parametrize("text", ['{"a": ' + "1" * 5000 + "}", "[" * 200_000, '{"a": -Infinity}', "[1]", "\ud800"])
+def test_config_text_parser_refuses_every_decoding_failure(text):
+    from vramlab.spec import parse_config_json
+
+    with pytest.raises(vl.VramlabError) as exc:
+        parse_config_json(text)
+    assert exc.value.field == "config"
+
+
 def test_only_regular_files_of_at_most_64_mib_are_read(tmp_path):
     import os
 

@@ -28,7 +28,8 @@ from .dtypes import TORCH_DTYPE_NAMES
 from .errors import VramlabError, show
 from .families import ALIASES, FAMILIES, Family, check_field, get_family, merge_defaults, validate_fields, weight_format
 
-__all__ = ["ModelSpec", "LayerAttention", "from_config", "EXACT_FAMILIES", "read_config_file", "MAX_CONFIG_BYTES"]
+__all__ = ["ModelSpec", "LayerAttention", "from_config", "EXACT_FAMILIES", "read_config_file", "parse_config_json",
+           "MAX_CONFIG_BYTES"]
 
 #: model_type values whose parameter count and KV layout are exact (the family table).
 EXACT_FAMILIES = tuple(k for k, f in FAMILIES.items() if f.exact) + tuple(ALIASES)
@@ -543,15 +544,36 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
     try:
         with p.open("rb") as fh:
             data_bytes = fh.read(MAX_CONFIG_BYTES + 1)
-        if len(data_bytes) > MAX_CONFIG_BYTES:
-            raise VramlabError(f"config file '{p}' is larger than {MAX_CONFIG_BYTES:,} bytes (64 MiB)", field="path")
-        data = json.loads(data_bytes.decode("utf-8"), parse_constant=_Constant, object_pairs_hook=_strict_object)
-    except RecursionError:
-        raise VramlabError(f"config file '{p}' is not a config.json: JSON nested too deeply", field="config") from None
-    except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError, the int-digits limit, NaN
-        raise VramlabError(f"config file '{p}' is not valid JSON: {exc}", field="config") from None
     except OSError as exc:
         raise VramlabError(f"config file '{p}' cannot be read: {exc.strerror or exc}", field="path") from None
+    if len(data_bytes) > MAX_CONFIG_BYTES:
+        raise VramlabError(f"config file '{p}' is larger than {MAX_CONFIG_BYTES:,} bytes (64 MiB)", field="path")
+    return parse_config_json(data_bytes, f"config file '{p}'")
+
+
+def parse_config_json(text: str | bytes, where: str = "config.json") -> dict[str, Any]:
+    """Parse the text of a config.json strictly; every decoding failure is a VramlabError.
+
+    Invalid UTF-8 or JSON, NaN/Infinity (no JSON numbers), integers over Python's 4,300-digit
+    limit and nesting too deep for the parser are refused; the result must be an object.
+
+    >>> parse_config_json('{"hidden_size": 4096}')
+    {'hidden_size': 4096}
+    >>> parse_config_json('{"rope_theta": NaN}')
+    Traceback (most recent call last):
+    ...
+    vramlab.errors.VramlabError: config.json is not valid JSON: config field 'rope_theta' holds NaN or Infinity, which is not a JSON number
+    """
+    if len(text) > MAX_CONFIG_BYTES:
+        raise VramlabError(f"{where} is larger than {MAX_CONFIG_BYTES:,} bytes (64 MiB)", field="config")
+    try:
+        if isinstance(text, bytes):
+            text = text.decode("utf-8")
+        data = json.loads(text, parse_constant=_Constant, object_pairs_hook=_strict_object)
+    except RecursionError:
+        raise VramlabError(f"{where} is not a config.json: JSON nested too deeply", field="config") from None
+    except (ValueError, TypeError) as exc:  # JSONDecodeError, UnicodeDecodeError, the int-digits limit, NaN
+        raise VramlabError(f"{where} is not valid JSON: {exc}", field="config") from None
     if not isinstance(data, dict):
-        raise VramlabError(f"config file '{p}' must hold a JSON object, got {type(data).__name__}", field="config")
+        raise VramlabError(f"{where} must hold a JSON object, got {type(data).__name__}", field="config")
     return data
