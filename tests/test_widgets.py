@@ -218,3 +218,55 @@ def test_log_explainer_explains_the_calibration_row_and_pasted_lines():
     le.controls["text"].value = "nothing vLLM would print"
     out = vw.explain_log("nothing vLLM would print")
     assert (le.result is None) == (out.table is None) and le.output == out.text
+
+
+def test_size_converter_shows_both_units():
+    sc = vw.SizeConverter()
+    assert sc.result == "80.000 GB (74.506 GiB)"                 # 80e9 / 2**30 = 74.5058...
+    sc.controls["value"].value = 24
+    sc.controls["unit"].value = "GiB"
+    assert sc.result == f"{24 * GiB / 1e9:.3f} GB (24.000 GiB)"
+
+
+def test_rules_calculator_is_compare_rules():
+    rc = vw.RulesCalculator()
+    rc.controls["concurrency"].value = 8
+    assert rc.result == str(vl.overheads.compare_rules("Qwen/Qwen3-8B", tokens=32768, concurrency=8))
+
+
+def test_training_calculator_is_the_training_estimate():
+    tc = vw.TrainingCalculator()
+    tc.controls["zero_stage"].value = 3
+    tc.controls["num_gpus"].value = 8
+    want = vl.training.estimate("Qwen/Qwen3-8B", "lora", 4096, 1, zero_stage=3, num_gpus=8, recompute="full")
+    assert tc.result == str(want)
+    tc.controls["method"].value = "full"
+    assert tc.result == str(vl.training.estimate("Qwen/Qwen3-8B", "full", 4096, 1, zero_stage=3, num_gpus=8,
+                                                 recompute="full"))
+
+
+def test_speed_calculator_is_decode_speed():
+    spc = vw.SpeedCalculator()
+    spc.controls["concurrency"].value = 32
+    spc.controls["gpu"].value = "A100 80GB"
+    assert spc.result == vl.decode_speed("Qwen/Qwen3-8B", "A100 80GB", 4096, 32).summary()
+    spc.controls["kv_dtype"].value = "fp8"
+    assert spc.result == vl.decode_speed("Qwen/Qwen3-8B", "A100 80GB", 4096, 32, kv_dtype="fp8").summary()
+
+
+WIDGETS = [n for n in vw.__all__ if isinstance(getattr(vw, n), type) and issubclass(getattr(vw, n), vw.calculators._Widget)]
+
+
+def test_every_calculator_is_listed():
+    assert len(WIDGETS) == 10
+
+
+@pytest.mark.parametrize("name", WIDGETS)
+def test_every_calculator_draws_at_creation_and_waits_for_release(name):
+    cls = getattr(vw, name)
+    w = cls(plot=False) if name in ("Calculator", "FitMapExplorer") else cls()
+    assert w.output is not None                                   # drawn at creation
+    assert isinstance(w.ui, ipywidgets.Widget)
+    for ctl in w.controls.values():
+        if hasattr(ctl, "continuous_update"):
+            assert ctl.continuous_update is False

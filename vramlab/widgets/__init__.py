@@ -14,6 +14,10 @@ widget                      pure function               notebooks
 :class:`KVCalculator`       :func:`kv_text`             02, 03
 :class:`PoolCalculator`     :func:`pool_summary`        07
 :class:`LogExplainer`       :func:`explain_log`         10
+:class:`SizeConverter`      :func:`size_text`           00
+:class:`RulesCalculator`    :func:`rules_text`          06
+:class:`TrainingCalculator` ``training.estimate``       09
+:class:`SpeedCalculator`    :func:`speed_text`          12
 ==========================  ==========================  ==================
 
 >>> out = calculate("Qwen/Qwen3-8B", "", 32768, 2, "bf16", "auto", 0.1, "RTX 4090")

@@ -19,10 +19,13 @@ from ..planning import FitMap
 from ..presets import list_models
 from .compute import (
     CUSTOM, DEFAULTS, TOKENS_LOG2_RANGE, CalcOutput, MapOutput, calculate, explain_log, explore_fit_map, kv_text,
-    pool_summary, render_breakdown_png, render_fit_map_png, weights_text,
+    pool_summary, render_breakdown_png, render_fit_map_png, rules_text, size_text, speed_text, weights_text,
 )
 
-__all__ = ["Calculator", "FitMapExplorer", "WeightsCalculator", "KVCalculator", "PoolCalculator", "LogExplainer"]
+__all__ = [
+    "Calculator", "FitMapExplorer", "WeightsCalculator", "KVCalculator", "PoolCalculator", "LogExplainer",
+    "SizeConverter", "RulesCalculator", "TrainingCalculator", "SpeedCalculator",
+]
 
 
 def _html_lines(text: str, error: bool = False) -> str:
@@ -122,6 +125,17 @@ class _TextWidget(_Widget):
         self.result = result
         self.output = text
         self.text.value = _html_lines(text, error=error)
+
+    def _compute(self, **values: Any) -> str:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def _update(self, **values: Any) -> None:
+        """Show the line of ``_compute``, or the message of the VramlabError it raises."""
+        try:
+            line = self._compute(**values)
+        except VramlabError as exc:
+            return self._show(None, f"✗ {exc}", True)
+        self._show(line, line, False)
 
 
 class Calculator(_Widget):
@@ -296,12 +310,8 @@ class WeightsCalculator(_TextWidget):
         self._build({"model": _model_dropdown(model, custom=False),
                      "dtype": _dtype_dropdown(dtype, kv=False, auto=False, description="format")})
 
-    def _update(self, model: str, dtype: str) -> None:
-        try:
-            line = weights_text(model, dtype)
-        except VramlabError as exc:
-            return self._show(None, f"✗ {exc}", True)
-        self._show(line, line, False)
+    def _compute(self, model: str, dtype: str) -> str:
+        return weights_text(model, dtype)
 
 
 class KVCalculator(_TextWidget):
@@ -327,12 +337,8 @@ class KVCalculator(_TextWidget):
             "concurrency": _int_slider(concurrency, 1, 64, 1, "sequences"),
         })
 
-    def _update(self, model: str, kv_dtype: str, tokens: int, concurrency: int) -> None:
-        try:
-            line = kv_text(model, kv_dtype, tokens, concurrency)
-        except VramlabError as exc:
-            return self._show(None, f"✗ {exc}", True)
-        self._show(line, line, False)
+    def _compute(self, model: str, kv_dtype: str, tokens: int, concurrency: int) -> str:
+        return kv_text(model, kv_dtype, tokens, concurrency)
 
 
 class PoolCalculator(_TextWidget):
@@ -396,3 +402,92 @@ class LogExplainer(_TextWidget):
     def _update(self, text: str) -> None:
         out = explain_log(text)
         self._show(out.table, out.text, out.error is not None)
+
+
+class SizeConverter(_TextWidget):
+    """A size in GB and GiB at once (:func:`size_text`; notebook 00).
+
+    >>> import contextlib, io
+    >>> with contextlib.redirect_stdout(io.StringIO()):
+    ...     sc = SizeConverter()
+    ...     sc.controls["unit"].value = "GiB"
+    >>> sc.result
+    '85.899 GB (80.000 GiB)'
+    """
+
+    css = "vramlab-size"
+
+    def __init__(self, value: float = 80, unit: str = "GB") -> None:
+        import ipywidgets as w
+
+        self._build({"value": w.FloatText(value=value, description="size", continuous_update=False, style=_STYLE),
+                     "unit": _dropdown(["GB", "GiB", "MB", "MiB"], unit, "unit")})
+
+    def _compute(self, value: float, unit: str) -> str:
+        return size_text(value, unit)
+
+
+class RulesCalculator(_TextWidget):
+    """Rules of thumb beside the explicit overhead of a serving case (:func:`rules_text`; notebook 06)."""
+
+    css = "vramlab-rules"
+
+    def __init__(self, model: str = "Qwen/Qwen3-8B", tokens: int = 32768, concurrency: int = 1) -> None:
+        self._build({"model": _model_dropdown(model, custom=False),
+                     "tokens": _int_slider(tokens, 1024, 131072, 1024, "tokens"),
+                     "concurrency": _int_slider(concurrency, 1, 64, 1, "sequences")})
+
+    def _compute(self, model: str, tokens: int, concurrency: int) -> str:
+        return rules_text(model, tokens, concurrency)
+
+
+#: Models of the training calculator (dense models a single node fine-tunes).
+TRAINING_MODELS = ("Qwen/Qwen3-8B", "Qwen/QwQ-32B", "meta-llama/Llama-3.1-8B-Instruct",
+                   "meta-llama/Llama-3.1-70B-Instruct", "mistralai/Mistral-7B-v0.1")
+
+
+class TrainingCalculator(_TextWidget):
+    """Training memory per GPU: method, sequence, micro-batch, ZeRO stage, GPUs, recomputation
+    (:func:`vramlab.training.estimate_text`; notebook 09)."""
+
+    css = "vramlab-training"
+
+    def __init__(self, model: str = "Qwen/Qwen3-8B", method: str = "lora", seq_len: int = 4096) -> None:
+        import ipywidgets as w
+
+        self._build({
+            "model": _dropdown(TRAINING_MODELS, model, "model"),
+            "method": w.ToggleButtons(options=["full", "lora", "qlora"], value=method, description="method"),
+            "seq_len": _int_slider(seq_len, 512, 32768, 512, "tokens"),
+            "micro_batch": _int_slider(1, 1, 16, 1, "micro-batch"),
+            "zero_stage": _int_slider(0, 0, 3, 1, "ZeRO stage"),
+            "num_gpus": _int_slider(1, 1, 64, 1, "GPUs"),
+            "recompute": w.ToggleButtons(options=["none", "selective", "full"], value="full", description="recompute"),
+        })
+
+    def _compute(self, model: str, method: str, seq_len: int, micro_batch: int, zero_stage: int, num_gpus: int,
+                 recompute: str) -> str:
+        from ..training import estimate
+
+        return str(estimate(model, method, seq_len, micro_batch, zero_stage=zero_stage, num_gpus=num_gpus,
+                            recompute=recompute))
+
+
+class SpeedCalculator(_TextWidget):
+    """The decode-speed bound of a workload on a GPU (:func:`speed_text`; notebook 12)."""
+
+    css = "vramlab-speed"
+
+    def __init__(self, model: str = "Qwen/Qwen3-8B", gpu: str = "H100 80GB", tokens: int = 4096,
+                 concurrency: int = 1) -> None:
+        self._build({
+            "model": _model_dropdown(model, custom=False),
+            "gpu": _gpu_dropdown(gpu),
+            "tokens": _int_slider(tokens, 64, 131072, 64, "tokens"),
+            "concurrency": _int_slider(concurrency, 1, 1024, 1, "batch"),
+            "weight_dtype": _dropdown(["auto", "bf16", "fp8", "int4"], "auto", "weights"),
+            "kv_dtype": _dropdown(["auto", "bf16", "fp8"], "auto", "KV"),
+        })
+
+    def _compute(self, **values: Any) -> str:
+        return speed_text(**values)

@@ -27,7 +27,7 @@ from ..spec import ModelSpec
 __all__ = [
     "CUSTOM", "DEFAULTS", "TOKENS_LOG2_RANGE", "LOG_COLUMNS", "CalcOutput", "MapOutput", "PoolOutput", "LogOutput",
     "read_config", "resolve_model", "calculate", "explore_fit_map", "weights_text", "kv_text", "pool_summary",
-    "explain_log", "render_breakdown_png", "render_fit_map_png",
+    "explain_log", "size_text", "rules_text", "speed_text", "render_breakdown_png", "render_fit_map_png",
 ]
 
 #: Model-dropdown entry that reads the pasted / uploaded config.json instead of a preset.
@@ -235,6 +235,42 @@ def explain_log(text: str) -> LogOutput:
     except VramlabError as exc:
         return LogOutput(None, f"vramlab: {exc}", str(exc))
     return LogOutput(df, df[list(LOG_COLUMNS)].to_string(index=False), None)
+
+
+def size_text(value: float, unit: str = "GB") -> str:
+    """A size in both families of units (the converter of notebook 00).
+
+    >>> size_text(80, "GB")
+    '80.000 GB (74.506 GiB)'
+    """
+    from ..units import format_both, parse_bytes
+
+    return format_both(parse_bytes(f"{value} {unit}"), digits=3)
+
+
+def rules_text(model: Any, tokens: int = 32768, concurrency: int = 1) -> str:
+    """The rules of thumb beside the explicit overhead of a serving case (notebook 06).
+
+    >>> import vramlab as vl
+    >>> rules_text("Qwen/Qwen3-8B", 32768, 8) == str(vl.overheads.compare_rules("Qwen/Qwen3-8B", 32768, 8))
+    True
+    """
+    from ..overheads import compare_rules
+
+    return str(compare_rules(load_model(model), tokens=tokens, concurrency=concurrency))
+
+
+def speed_text(model: Any, gpu: Any = "H100 80GB", tokens: int = 4096, concurrency: int = 1,
+               weight_dtype: str = "auto", kv_dtype: str = "auto") -> str:
+    """The decode-speed bound of a workload (the speed calculator of notebook 12).
+
+    >>> import vramlab as vl
+    >>> speed_text("Qwen/Qwen3-8B") == vl.decode_speed("Qwen/Qwen3-8B", "H100 80GB", 4096, 1).summary()
+    True
+    """
+    from ..speed import decode_speed
+
+    return decode_speed(load_model(model), gpu, tokens, concurrency, weight_dtype, kv_dtype).summary()
 
 
 def _png(fig) -> bytes:
