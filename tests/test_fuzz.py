@@ -169,7 +169,58 @@ def test_any_command_line(argv):
 @pytest.mark.parametrize("value", [True, b"1", math.nan, math.inf, "10", [4096]])
 def test_careless_values_are_refused_everywhere(value):
     """The examples that used to be accepted or crash: a bool or bytes as a count, NaN, lists."""
-    for call in (lambda: vl.estimate("Qwen/Qwen3-8B", tokens=value), lambda: vl.estimate("Qwen/Qwen3-8B", margin=value),
-                 lambda: vl.kv_cache_bytes("Qwen/Qwen3-8B", value), lambda: vl.kv_pool("Qwen/Qwen3-8B", block_size=value)):
+    m = "Qwen/Qwen3-8B"
+    for call in (lambda: vl.estimate(m, tokens=value), lambda: vl.estimate(m, margin=value),
+                 lambda: vl.kv_cache_bytes(m, value), lambda: vl.kv_pool(m, block_size=value)):
         with pytest.raises(VramlabError):
             call()
+
+
+# -- the command line reads typed values; bad input is one line and exit 2 ----------------------
+def _cli(*argv: str) -> tuple[int, str, str]:
+    return gen_cli.run_cli(list(argv))
+
+
+def _estimate_json(*argv: str) -> dict:
+    import json
+
+    rc, out, err = _cli("estimate", "Qwen/Qwen3-8B", "--json", *argv)
+    assert rc == 0, err
+    return json.loads(out)
+
+
+def test_cli_counts_sizes_and_fractions_as_people_type_them():
+    assert _estimate_json("--tokens", "32k") == _estimate_json("--tokens", "32768")
+    assert _estimate_json("--tokens", "32k")["tokens"] == 32 * 1024
+    assert _estimate_json("--concurrency", "1,024")["concurrency"] == 1024
+    assert _estimate_json("--margin", "10%")["margin"] == _estimate_json("--margin", "0.1")["margin"]
+    two = _estimate_json("--framework-gib", "2")
+    assert two == _estimate_json("--framework-gib", "2GiB") == _estimate_json("--framework-gib", "2 gib")
+    assert two["framework"] == 2 * 2**30
+
+
+@pytest.mark.parametrize("argv, needles", [
+    (["estimate", "Qwen/Qwen3-8B", "--margin", "10"], ["--margin", "'10'", "from 0 to", "10%"]),
+    (["estimate", "Qwen/Qwen3-8B", "--tokens", "half"], ["--tokens", "'half'", "between 1 and 1000000000"]),
+    (["estimate", "Qwen/Qwen3-8B", "--tokens", "1e309"], ["--tokens", "between 1 and"]),
+    (["estimate", "Qwen/Qwen3-8B", "--tokens", "32x"], ["--tokens", "'32x'", "k = 1024"]),
+    (["estimate", "Qwen/Qwen3-8B", "--concurrency", "1.5"], ["--concurrency", "'1.5'"]),
+    (["estimate", "Qwen/Qwen3-8B", "--framework-gib", "half"], ["--framework-gib", "'half'", "1 PiB"]),
+    (["estimate", "Qwen/Qwen3-8B", "--framework-gib", "2 PiB"], ["--framework-gib", "1 PiB"]),
+    (["pool", "Qwen/Qwen3-8B", "--gpu-memory-utilization", "half"], ["--gpu-memory-utilization", "'half'"]),
+    (["pool", "Qwen/Qwen3-8B", "--gpu-memory-utilization", "90"], ["--gpu-memory-utilization", "'90'", "90%"]),
+    (["pool", "Qwen/Qwen3-8B", "--total-memory-gib", "1e300"], ["--total-memory-gib", "1 PiB"]),
+    (["pool", "Qwen/Qwen3-8B", "--max-model-len", "-1"], ["--max-model-len", "'-1'"]),
+    (["pool", "Qwen/Qwen3-8B", "--block-size", "0"], ["--block-size", "'0'"]),
+    (["estimate"], ["MODEL_OR_CONFIG_JSON"]), ([], ["COMMAND"]), (["nonsense"], ["nonsense", "estimate"]),
+    (["estimate", "Qwen/Qwen3-8B", "--bogus"], ["--bogus"]), (["estimate", "Qwen/Qwen3-8B", "--tokens"], ["--tokens"]),
+])
+def test_cli_bad_input_is_one_line_naming_the_option_and_range(argv, needles):
+    rc, out, err = _cli(*argv)
+    assert rc == 2 and out == ""
+    lines = err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("vramlab: error: "), err
+    for n in needles:
+        assert n in lines[0], (n, lines[0])
+    for raw in ("could not convert", "invalid literal", "invalid int value", "invalid float value", "Traceback"):
+        assert raw not in err
