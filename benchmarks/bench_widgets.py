@@ -62,11 +62,16 @@ def main(repeats: int = 41) -> None:
         ("KVCalculator", vw.KVCalculator, "concurrency", [1, 2, 4, 8, 16]),
         ("PoolCalculator", vw.PoolCalculator, "gpu_memory_utilization", [0.8, 0.85, 0.9, 0.95]),
         ("LogExplainer", vw.LogExplainer, "text", [_log(22), _log(24), _log(43)]),
+        ("SizeConverter", vw.SizeConverter, "unit", ["GB", "GiB", "MB", "MiB"]),
+        ("RulesCalculator", vw.RulesCalculator, "concurrency", [1, 2, 4, 8]),
+        ("TrainingCalculator", vw.TrainingCalculator, "zero_stage", [0, 1, 2, 3]),
+        ("SpeedCalculator", vw.SpeedCalculator, "concurrency", [1, 8, 64, 512]),
     ]
+    print(f"\n{'widget':<20}{'control':<24}{'ms':>8}")
     for name, cls, control, values in small:
         with contextlib.redirect_stdout(sink):
             a = _median_ms(cls(), control, values, repeats)
-        print(f"{name:<18}{control:<12}{a:>12.1f}{'-':>14}")
+        print(f"{name:<20}{control:<24}{a:>8.1f}")
 
 
 def _log(row_id: int) -> str:
