@@ -310,14 +310,20 @@ def test_bad_estimate_values(capsys, args, needles):
 
 
 @pytest.mark.parametrize(
-    "argv",
-    [[], ["nonsense"], ["estimate"], ["estimate", "Qwen/Qwen3-8B", "--tokens", "abc"],
-     ["estimate", "Qwen/Qwen3-8B", "--no-such-option"]],
+    "argv,needles",
+    [([], ["missing COMMAND", "vramlab --help"]),
+     (["nonsense"], ["'nonsense' is unknown", "'models'", "'explain-log'"]),
+     (["estimate"], ["missing MODEL_OR_CONFIG_JSON", "vramlab estimate --help"]),
+     (["estimate", "Qwen/Qwen3-8B", "--tokens", "abc"], ["--tokens", "whole number", "'abc'", "32k"]),
+     (["estimate", "Qwen/Qwen3-8B", "--tokens"], ["--tokens needs a value"]),
+     (["pool", "Qwen/Qwen3-8B", "--gpu-memory-utilization", "lots"], ["--gpu-memory-utilization", "fraction", "'lots'"]),
+     (["pool", "Qwen/Qwen3-8B", "--gpu-memory-utilization", "90"], ["--gpu-memory-utilization", "did you mean 90%?"]),
+     (["estimate", "Qwen/Qwen3-8B", "--no-such-option"], ["unknown arguments --no-such-option"])],
 )
-def test_usage_errors_exit_2(capsys, argv):
+def test_usage_errors_exit_2_in_one_line(capsys, argv, needles):
     rc, out, err = run(capsys, *argv)
-    assert rc == 2
-    assert "usage: vramlab" in err and "Traceback" not in err
+    assert_one_line_error(rc, out, err, *needles)
+    assert "usage:" not in err and "Traceback" not in err
 
 
 def test_internal_error_is_one_line(capsys, monkeypatch):
@@ -453,3 +459,19 @@ def test_explain_log_stdin_over_the_limit(capsys, monkeypatch):
     monkeypatch.setattr(cli, "MAX_LOG_BYTES", 100)
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"x" * 101)))
     _one_line_error(capsys, "explain-log", "-", needle="more than 100 bytes")
+
+
+def test_typed_values_read_as_written(capsys):
+    def tokens_json(*args):
+        rc, out, _ = run(capsys, "estimate", "Qwen/Qwen3-8B", "--json", *args)
+        assert rc == 0
+        return json.loads(out)
+
+    assert tokens_json("--tokens", "32k")["tokens"] == 32 * 1024
+    assert tokens_json("--margin", "25%")["margin"] == tokens_json("--margin", "0.25")["margin"]
+    assert tokens_json("--framework-gib", "512MiB")["framework"] == 512 * 2**20
+    assert tokens_json("--framework-gib", "1.5")["framework"] == 3 * 2**29
+    rc, out, _ = run(capsys, "pool", "Qwen/Qwen3-8B", "--gpu-memory-utilization", "90%", "--json",
+                     "--total-memory-gib", "79.19")
+    d = json.loads(out)
+    assert rc == 0 and d["gpu_memory_utilization"] == 0.9 and d["total_memory"] == round(79.19 * 2**30)

@@ -37,7 +37,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
-from .errors import VramlabError, check_number
+from .errors import MAX_CONCURRENCY, MAX_TOKENS, VramlabError
 from .memory import (
     DEFAULT_FRAMEWORK_BYTES,
     estimate,
@@ -47,9 +47,9 @@ from .memory import (
 )
 from .params import COMPONENTS, active_param_count, param_breakdown
 from .presets import list_models, load_model
-from .spec import ModelSpec
 from .report import render_table
-from .units import GiB, format_bytes, from_unit, to_unit
+from .spec import ModelSpec
+from .units import GiB, format_bytes, parse_count, parse_fraction, parse_size, to_unit
 
 __all__ = ["Subcommand", "SUBCOMMANDS", "build_parser", "main", "read_log", "MAX_LOG_BYTES"]
 
@@ -93,6 +93,58 @@ class Subcommand:
     add_arguments: Callable[[argparse.ArgumentParser], None]
     run: Callable[[argparse.Namespace], int]
     epilog: str = ""
+
+
+# ---------------------------------------------------------------------------
+# Command-line parsing: every mistake is one line naming the argument
+class _BadCommandLine(Exception):
+    """A malformed command line (raised instead of argparse's usage-and-exit)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # noqa: D401 - argparse's hook
+        raise _BadCommandLine(_plain_usage_error(self.prog, message))
+
+
+def _typed(parse: Callable[..., Any], **options: Any) -> Callable[[str], Any]:
+    """An argparse type reading values as people type them (:mod:`vramlab.units` parsers:
+    ``32k`` tokens, ``10%``, ``2GiB``); a refusal names the value and the valid range."""
+    def read(text: str) -> Any:
+        try:
+            return parse(text, **options)
+        except VramlabError as exc:
+            hint = ""
+            if parse is parse_fraction and text.strip().replace(".", "", 1).isdigit() and 1 < float(text) <= 100:
+                hint = f"; did you mean {text.strip()}%?"
+            raise argparse.ArgumentTypeError(f"{exc}{hint}") from None
+
+    read.__name__ = options.get("field", parse.__name__)
+    return read
+
+
+def _count(field: str, minimum: int = 1, maximum: int = MAX_TOKENS) -> Callable[[str], int]:
+    return _typed(parse_count, field=field, minimum=minimum, maximum=maximum)
+
+
+def _gib(field: str) -> Callable[[str], int]:
+    """Bytes from a size in GiB (``1.5``) or with its unit (``2GiB``, ``80 GB``), up to 1 PiB."""
+    return _typed(parse_size, field=field, default_unit="GiB")
+
+
+def _plain_usage_error(prog: str, message: str) -> str:
+    """argparse's complaint as one sentence in the project's words, with where to read more."""
+    see = f"(see `{prog} --help`)"
+    for prefix, sentence in (("the following arguments are required: ", "missing {}"),
+                             ("unrecognized arguments: ", "unknown arguments {}")):
+        if message.startswith(prefix):
+            return f"{sentence.format(message[len(prefix):])} {see}"
+    arg, _, rest = message.partition(": ")
+    if rest == "expected one argument":
+        return f"{arg} needs a value {see}"
+    if rest.startswith("invalid choice: "):
+        choice, _, valid = rest[len("invalid choice: "):].partition(" (choose from ")
+        return f"{arg.replace('argument ', '')} {choice} is unknown; valid: {valid.rstrip(')')}"
+    return f"{message} {see}"
 
 
 # ---------------------------------------------------------------------------
@@ -191,9 +243,9 @@ def _estimate_arguments(p: argparse.ArgumentParser) -> None:
     d = _ESTIMATE_DEFAULTS
     p.add_argument("model", metavar="MODEL_OR_CONFIG_JSON",
                    help="preset id (see `vramlab models`) or path to a config.json")
-    p.add_argument("--tokens", type=int, default=d["tokens"], metavar="N",
+    p.add_argument("--tokens", type=_count("tokens"), default=d["tokens"], metavar="N",
                    help="prompt + generated tokens per sequence (default: %(default)s)")
-    p.add_argument("--concurrency", type=int, default=d["concurrency"], metavar="N",
+    p.add_argument("--concurrency", type=_count("concurrency", maximum=MAX_CONCURRENCY), default=d["concurrency"], metavar="N",
                    help="sequences held in the KV cache at once (default: %(default)s)")
     p.add_argument("--weight-dtype", default=d["weight_dtype"], metavar="D",
                    help="weight format, e.g. bf16, fp8, int4, nf4, mxfp4, Q4_K_M "
@@ -201,13 +253,14 @@ def _estimate_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--kv-dtype", default=d["kv_dtype"], metavar="D",
                    help="KV-cache format: bf16, fp16, fp8, int8, int4 "
                         "(default: %(default)s = the model's compute dtype)")
-    p.add_argument("--margin", type=float, default=d["margin"], metavar="F",
+    p.add_argument("--margin", type=_typed(parse_fraction, field="margin", maximum=10.0), default=d["margin"], metavar="F",
                    help="safety margin as a fraction of everything else (default: %(default)s = 10%%)")
-    p.add_argument("--activation-tokens", type=int, default=None, metavar="N",
+    p.add_argument("--activation-tokens", type=_count("activation_tokens", minimum=0), default=None, metavar="N",
                    help="tokens in the largest forward pass (default: min(tokens x concurrency, 2048), "
                         "one chunk of chunked prefill; 0 leaves activations out)")
-    p.add_argument("--framework-gib", type=float, default=DEFAULT_FRAMEWORK_BYTES / GiB, metavar="F",
-                   help="CUDA context, workspaces and CUDA graphs in GiB (default: %(default)s; 0 leaves it out)")
+    p.add_argument("--framework-gib", type=_gib("framework_gib"), default=DEFAULT_FRAMEWORK_BYTES, metavar="F",
+                   help="CUDA context, workspaces and CUDA graphs in GiB, or a size such as 512MiB "
+                        f"(default: {DEFAULT_FRAMEWORK_BYTES / GiB:g}; 0 leaves it out)")
     _add_json(p)
 
 
@@ -229,10 +282,8 @@ def _run_estimate(args: argparse.Namespace) -> int:
     wd = _for_option("--weight-dtype", resolve_weight_dtype, m, args.weight_dtype)
     kd = _for_option("--kv-dtype", resolve_kv_dtype, m, args.kv_dtype)
     try:
-        framework_gib = check_number("framework_gib", args.framework_gib, maximum=10**6)
         e = estimate(m, tokens=args.tokens, concurrency=args.concurrency, weight_dtype=wd, kv_dtype=kd,
-                     margin=args.margin, activation_tokens=args.activation_tokens,
-                     framework_bytes=from_unit(framework_gib, "GiB"))
+                     margin=args.margin, activation_tokens=args.activation_tokens, framework_bytes=args.framework_gib)
     except VramlabError as exc:
         option = _ESTIMATE_OPTIONS.get(exc.field or "")
         if option is None:
@@ -268,13 +319,15 @@ def _run_estimate(args: argparse.Namespace) -> int:
 def _pool_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("model", help="preset id or config.json")
     p.add_argument("--gpu", default="H100 80GB", help="catalog GPU (default: H100 80GB)")
-    p.add_argument("--gpu-memory-utilization", type=float, default=0.9, help="share of memory vLLM may use (0-1]")
-    p.add_argument("--tensor-parallel", "--tp", type=int, default=1, help="GPUs the model is split over")
+    p.add_argument("--gpu-memory-utilization", type=_typed(parse_fraction, field="gpu_memory_utilization",
+                                                         allow_zero=False),
+                   default=0.9, help="share of memory vLLM may use, (0, 1] or a percentage such as 90%%")
+    p.add_argument("--tensor-parallel", "--tp", type=_count("tensor_parallel", maximum=1024), default=1, help="GPUs the model is split over")
     p.add_argument("--weight-dtype", default=None, help="weight format (default: the checkpoint's)")
     p.add_argument("--kv-dtype", default="auto", help="KV-cache format, e.g. fp8 (default: auto)")
-    p.add_argument("--max-model-len", type=int, default=None, help="longest request in tokens")
-    p.add_argument("--block-size", type=int, default=16, help="tokens per block (default 16)")
-    p.add_argument("--total-memory-gib", type=float, default=None, help="total GPU memory as the driver reports it")
+    p.add_argument("--max-model-len", type=_count("max_model_len", maximum=10**8), default=None, help="longest request in tokens")
+    p.add_argument("--block-size", type=_count("block_size", maximum=4096), default=16, help="tokens per block (default 16)")
+    p.add_argument("--total-memory-gib", type=_gib("total_memory_gib"), default=None, help="total GPU memory as the driver reports it")
     p.add_argument("--engine", default="v1", help="vLLM generation: v1 (default) or v0")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
 
@@ -285,7 +338,8 @@ def _run_pool(args: argparse.Namespace) -> int:
     p = kv_pool(args.model, gpu=args.gpu, gpu_memory_utilization=args.gpu_memory_utilization,
                 tensor_parallel=args.tensor_parallel, weight_dtype=args.weight_dtype, kv_dtype=args.kv_dtype,
                 max_model_len=args.max_model_len, block_size=args.block_size,
-                total_memory_gib=args.total_memory_gib, engine=args.engine)
+                total_memory_gib=None if args.total_memory_gib is None else args.total_memory_gib / GiB,
+                engine=args.engine)
     if args.json:
         _print_json(p.to_dict())
     else:
@@ -318,8 +372,9 @@ def read_log(path: str) -> str:
     else:
         try:
             fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        except OSError as e:
-            raise VramlabError(f"file {path!r} cannot be read: {e.strerror}; {limit}", field="file") from None
+        except (OSError, ValueError) as e:  # ValueError: a NUL byte in the path
+            why = getattr(e, "strerror", None) or str(e)
+            raise VramlabError(f"file {path!r} cannot be read: {why}; {limit}", field="file") from None
         try:
             st = os.fstat(fd)
             if not stat.S_ISREG(st.st_mode):
@@ -416,7 +471,7 @@ def build_parser(subcommands: Sequence[Subcommand] | None = None) -> argparse.Ar
     >>> args.command, args.model
     ('params', 'Qwen/Qwen3-8B')
     """
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=PROG,
         description="How much GPU memory a large language model needs: exact parameter counts, "
                     "weights, KV cache and overhead, from a model's config.json.",
@@ -456,7 +511,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
-    except SystemExit as exc:  # --help, --version, usage errors
+    except _BadCommandLine as exc:
+        print(f"{PROG}: error: {_one_line(str(exc))}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except SystemExit as exc:  # --help, --version
         return int(exc.code or 0) if not isinstance(exc.code, str) else EXIT_BAD_INPUT
     try:
         return int(args._run(args))

@@ -52,7 +52,7 @@ from .serving import Pool, cuda_graph_bytes, kv_pool, profile_activation
 from .spec import ModelSpec
 from .units import GiB, format_bytes, to_unit
 
-__all__ = ["VllmLog", "parse_vllm_log", "explain_vllm_log", "MAX_LITERAL_CHARS"]
+__all__ = ["VllmLog", "parse_vllm_log", "explain_vllm_log", "MAX_LITERAL_CHARS", "FIGURE_LIMITS"]
 
 #: A number as vLLM prints it: digits with optional thousands commas and decimals. Used only
 #: after a fixed text, so a failed match costs one pass over the digits.
@@ -61,6 +61,10 @@ _NUM = r"([0-9][0-9,]*(?:\.[0-9]+)?)"
 MAX_LITERAL_CHARS = 65536
 #: Longest setting value kept (model ids, dtypes, numbers); longer ones are ignored.
 _MAX_VALUE_CHARS = 256
+#: Largest figure a real start-up log can print, by unit (a plausibility bound, not a vLLM
+#: limit): 1 PiB of memory per GPU, 10**12 tokens or blocks, 10**9 x concurrency. A figure
+#: past these (or negative, NaN, infinite) is a corrupt log and is refused.
+FIGURE_LIMITS = {"GiB": 2.0**20, "GB": 2.0**20, "tokens": 1e12, "blocks": 1e12, "x": 1e9}
 
 
 def _f(s: str) -> float:
@@ -261,6 +265,10 @@ def parse_vllm_log(text: str) -> VllmLog:
     version = None
 
     def put(name: str, value: float, unit: str, line: str) -> None:
+        limit = FIGURE_LIMITS[unit]
+        if not 0 <= value <= limit:  # also refuses NaN
+            raise VramlabError(f"{name} {value:g} {unit} in the line {line.strip()[:120]!r} is not a figure a vLLM "
+                               f"log prints; valid: 0 to {limit:g} {unit}", field="text")
         figures.setdefault(name, (value, unit, line.strip()[:1000]))
 
     for line in text.splitlines():
@@ -332,6 +340,9 @@ def _log_pool(log: VllmLog, m: ModelSpec, gpu: Any) -> tuple[Pool, float, float]
     g = get_gpu(gpu if gpu is not None else (_gpu_from_total(total_gib) if total_gib else None) or "H100 80GB")
     if total_gib is None:
         total_gib = to_unit(g.usable_bytes, "GiB")
+    if not 0 < total_gib <= FIGURE_LIMITS["GiB"]:
+        raise VramlabError(f"total GPU memory {total_gib:g} GiB implied by the log is not plausible; valid: above 0 "
+                           f"and up to {FIGURE_LIMITS['GiB']:g} GiB", field="text")
     pool = kv_pool(m, gpu=g, gpu_memory_utilization=util, tensor_parallel=int(st.get("tensor_parallel_size", 1)),
                    weight_dtype=_weight_format(st.get("dtype")), kv_dtype=st.get("kv_cache_dtype", "auto"),
                    max_model_len=st.get("max_model_len"), block_size=int(st.get("block_size", 16)),
