@@ -1,0 +1,104 @@
+"""vLLM release lines: version resolution and the rules read in each release's source."""
+
+import pytest
+
+from vramlab.engines import (ENGINE_LINES, engine_line, hybrid_group_size, line_auto_dtype, line_batching,
+                             line_block_size, line_non_torch, parse_version, resolve_engine)
+from vramlab.errors import VramlabError
+from vramlab.units import GiB
+
+
+@pytest.mark.parametrize("version, line", [
+    ("0.6.4.post1", "0.6"), ("0.7.1", "0.7"), ("0.7.3.dev233+gad5a35c2", "0.7"), ("0.8.3", "0.8"),
+    ("0.9.2", "0.9"), ("0.10.1", "0.10"), ("v0.10.2", "0.10"), ("0.11.0", "0.11"), ("0.12.0", "0.11"),
+    ("0.14.1", "0.13"), ("v0.19.0", "0.19"), ("0.20.1", "0.19"), ("0.21.0", "0.21"), ("0.26.0", "0.21"),
+    ("latest", "0.21"), ("v1", "0.19"), ("v0", "0.6"),
+])
+def test_versions_map_to_their_line(version, line):
+    assert engine_line(version).name == line
+
+
+def test_lines_cover_every_version_from_0_6_without_overlap():
+    for a, b in zip(ENGINE_LINES, ENGINE_LINES[1:]):
+        assert a.last < b.first
+        assert (a.last[0], a.last[1] + 1) == b.first[:2]
+    for line in ENGINE_LINES:
+        assert line.rules, line.name
+        assert all("v0." in r or "vllm/" in r for r in line.rules), line.name
+
+
+def test_unknown_versions_map_to_the_nearest_line_with_a_note():
+    line, note = resolve_engine("0.5.4")
+    assert line.name == "0.6" and "older" in note
+    line, note = resolve_engine("0.40.0")
+    assert line is ENGINE_LINES[-1] and "newer" in note
+    assert resolve_engine("0.10.1")[1] == ""
+
+
+@pytest.mark.parametrize("bad", ["", "vllm", "main", None, 10])
+def test_bad_engine_names_refused(bad):
+    with pytest.raises(VramlabError, match="engine"):
+        engine_line(bad)
+
+
+def test_parse_version():
+    assert parse_version("v0.19.0") == (0, 19, 0)
+    assert parse_version("0.8") == (0, 8, 0)
+    assert parse_version("dev") is None
+
+
+def test_v0_lines_use_the_v0_engine_and_v1_from_0_8():
+    # VLLM_USE_V1 defaults to 0 in vllm/envs.py v0.7.1 and to 1 in v0.8.5.
+    assert not engine_line("0.7.1").v1 and not engine_line("0.6.4").v1
+    assert all(engine_line(v).v1 for v in ("0.8.5", "0.10.1", "0.19.0", "0.26.0"))
+
+
+def test_default_batching_per_line():
+    # vllm/engine/arg_utils.py: >= 70 GiB gets 8192/1024 (serve); A100 excluded from 0.9.
+    assert line_batching(engine_line("0.8.5"), 79 * GiB, "A100 80GB") == (8192, 1024)
+    assert line_batching(engine_line("0.10.1"), 79 * GiB, "A100 80GB") == (2048, 256)
+    assert line_batching(engine_line("0.10.1"), 79 * GiB, "H100 80GB", usage="llm") == (16384, 1024)
+    assert line_batching(engine_line("0.10.1"), 44 * GiB, "L40S") == (2048, 256)
+    # V0: chunked prefill only above 32768 tokens: 512 (0.6) or 2048 (0.7) per step.
+    assert line_batching(engine_line("0.6.4"), 23 * GiB, max_model_len=32768) == (32768, 256)
+    assert line_batching(engine_line("0.6.4"), 23 * GiB, max_model_len=32769) == (512, 256)
+    assert line_batching(engine_line("0.7.1"), 23 * GiB, max_model_len=131072) == (2048, 256)
+    assert line_batching(engine_line("0.7.1"), 23 * GiB, max_model_len=1000) == (2048, 256)
+
+
+def test_auto_dtype_of_float32_checkpoints():
+    assert line_auto_dtype(engine_line("0.7.1"), "fp32") == "fp16"
+    assert line_auto_dtype(engine_line("0.9.2"), "fp32") == "bf16"
+    assert line_auto_dtype(engine_line("0.19.0"), "fp16") == "fp16"
+
+
+def test_cuda_graphs_subtracted_from_0_21():
+    assert not engine_line("0.19.0").cuda_graphs_profiled
+    assert engine_line("0.21.0").cuda_graphs_profiled and engine_line("latest").cuda_graphs_profiled
+
+
+def test_hybrid_groups_per_line():
+    assert not engine_line("0.8.5").hybrid and engine_line("0.9.2").hybrid
+    # gpt-oss-20b + a one-layer drafter: 12 sliding, 13 full.
+    assert hybrid_group_size(engine_line("0.10.1"), [12, 13]) == 12
+    assert hybrid_group_size(engine_line("0.13.0"), [12, 13]) == 13
+    assert hybrid_group_size(engine_line("0.19.0"), [10, 14]) == 14
+    assert hybrid_group_size(engine_line("0.13.0"), [10, 14]) == 10
+    # Gemma-3: 5 sliding per full layer, the smallest count always.
+    assert hybrid_group_size(engine_line("latest"), [52, 10]) == 10
+
+
+def test_mla_block_size():
+    assert line_block_size(engine_line("0.10.1"), 16, True, "H100 80GB") == 64
+    assert line_block_size(engine_line("0.10.1"), 16, True, "B200") == 128
+    assert line_block_size(engine_line("0.10.1"), 16, False, "H100 80GB") == 16
+    assert line_block_size(engine_line("0.10.1"), 16, True, "A100 80GB") == 16
+    assert line_block_size(engine_line("0.19.0"), 16, True, "H100 80GB") == 16
+
+
+def test_non_torch_grows_with_tensor_parallelism_only_once():
+    for line in ENGINE_LINES:
+        assert line_non_torch(line, 2) == line_non_torch(line, 8) >= line_non_torch(line, 1)
+    # Logged: v0.19.0 TP=2 on H100 2.07 GiB (row 24); 0.8.3 TP=4 driver rank 0.43 GiB (row 17).
+    assert abs(line_non_torch(engine_line("0.19.0"), 2) / GiB - 2.07) < 0.01
+    assert abs(line_non_torch(engine_line("0.8.3"), 4) / GiB - 0.43) < 0.01

@@ -1,0 +1,357 @@
+"""How each vLLM release line sizes its KV cache at start-up, read from vLLM's own code.
+
+Every line below was read in the Python sources of the named release (the files shipped
+in its wheel): ``vllm/worker/worker.py`` (V0) or ``vllm/v1/worker/gpu_worker.py`` (V1) for
+the budget, ``vllm/utils.py`` / ``vllm/utils/mem_utils.py`` for ``memory_profiling``,
+``vllm/engine/arg_utils.py`` and ``vllm/config.py`` for the defaults,
+``vllm/v1/core/kv_cache_utils.py`` for block groups and the logged figures,
+``vllm/platforms/cuda.py`` for forced block sizes and ``vllm/envs.py`` for defaults of
+environment switches. What the source cannot give (memory that NCCL and CUDA take outside
+PyTorch) is a named constant fitted to the shipped logs, listing its rows.
+
+The budget is the same in every line since 0.6.4 (``memory_profiling``)::
+
+    KV = total × gpu_memory_utilization − (weights + torch peak increase of the profile run
+                                           + non-torch increase [+ CUDA graphs, 0.21+])
+
+What differs is what the profile run allocates (``max_num_batched_tokens``,
+``max_num_seqs`` and their defaults), when the baseline snapshot is taken (before or after
+NCCL is initialised), whether the CUDA-graph estimate is subtracted, the dtype ``auto``
+picks for float32 checkpoints, forced block sizes for MLA, and how the hybrid allocator
+groups sliding-window and full-attention layers.
+
+>>> line = engine_line("0.10.1")
+>>> line.name, line.v1, line.cuda_graphs_profiled
+('0.10', True, False)
+>>> engine_line("latest").name, engine_line("v0.19.0").name, engine_line("0.7.1").v1
+('0.21', '0.19', False)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+
+from .errors import VramlabError, show
+from .units import GiB
+
+__all__ = ["EngineLine", "ENGINE_LINES", "engine_line", "resolve_engine", "parse_version", "line_batching",
+           "line_auto_dtype", "line_block_size", "hybrid_group_size", "line_non_torch",
+           "NON_TORCH_V0", "NON_TORCH_V1", "TP_COMM_EARLY", "TP_COMM_LATE", "TP_COMM_V0"]
+
+
+def _gib(s: str) -> int:
+    return round(Fraction(s) * GiB)
+
+
+#: Fitted (the source has none: CUDA/cuBLAS workspaces and kernel modules loaded during the
+#: profile run). Non-torch memory with one GPU, V0: 0.35 GiB logged on an RTX 3090,
+#: calibration rows 1 and 2.
+NON_TORCH_V0 = _gib("0.35")
+#: Fitted, as above, V1: 0.24-0.26 GiB in every vLLM v0.19.0 TP=1 log (rows 22, 27, 28, 33,
+#: 36, 39, 42, 43); used for every V1 line (no TP=1 row of another V1 release is shipped).
+NON_TORCH_V1 = _gib("0.25")
+#: Fitted: the TP >= 2 increase of V0 (0.6-0.7). The 0.7-era TP=2 log (row 15, RTX 4090)
+#: shows 0.25 GiB in all, no more than TP=1 (rows 1-2): NCCL's buffers are not seen.
+TP_COMM_V0 = 0
+#: Fitted: the TP >= 2 increase of V1 lines 0.8-0.16. Row 17 (vLLM 0.8.3, TP=4, A100 40GB)
+#: logs 0.43 GiB non-torch on the driver rank (0.34 and 0.38 on others): 0.43 - 0.25.
+TP_COMM_EARLY = _gib("0.18")
+#: Fitted: the TP >= 2 increase of V1 lines from 0.17 on, where NCCL's lazily connected
+#: buffers appear during the profile run: v0.19.0 on H100 80GB logs 2.07 GiB at TP=2 (row
+#: 24) against 0.25 at TP=1 (row 22); TP=4 logs 2.21 (row 41).
+TP_COMM_LATE = _gib("1.82")
+
+
+@dataclass(frozen=True)
+class EngineLine:
+    """One vLLM release line's start-up memory rules.
+
+    Attributes
+    ----------
+    name : str
+        The line, e.g. ``"0.10"``; it covers releases ``first`` to ``last`` (inclusive).
+    read_at : str
+        The release whose source the rules were read in.
+    v1 : bool
+        V1 engine (default from 0.8.0: ``VLLM_USE_V1`` defaults to 1 in ``vllm/envs.py``).
+    snapshot_after_nccl : bool
+        The baseline memory snapshot is taken after ``init_worker_distributed_environment``
+        (NCCL's set-up memory is then outside the non-torch increase).
+    big_gpu : str
+        Rule choosing the larger V1 defaults of ``max_num_batched_tokens`` / ``max_num_seqs``:
+        ``"70GiB"`` (total >= 70 GiB), ``"70GiB-not-A100"``, or ``""`` (V0: none).
+    v0_chunk_tokens : int
+        V0: ``max_num_batched_tokens`` when chunked prefill is on (``max_model_len > 32768``).
+    auto_fp32 : str
+        The dtype ``--dtype auto`` runs a float32 checkpoint in.
+    hybrid : bool
+        Sliding-window and full-attention layers get their own block groups (hybrid allocator).
+    group_factor : float
+        Hybrid groups take the largest layer count when it is below ``group_factor`` × the
+        smallest, else the smallest (0: always the smallest).
+    mla_block_64 : bool
+        MLA models get 64-token blocks on Hopper (FlashMLA) and 128 on Blackwell (CUTLASS MLA).
+    cuda_graphs_profiled : bool
+        The CUDA-graph estimate is subtracted from the budget by default.
+    non_torch_tp1, tp_comm : int
+        Non-torch memory with one GPU and its increase with TP >= 2 (fitted constants above).
+    rules : tuple of str
+        Each rule with the file and release it was read in.
+    """
+
+    name: str
+    first: tuple[int, ...]
+    last: tuple[int, ...]
+    read_at: str
+    v1: bool
+    snapshot_after_nccl: bool
+    big_gpu: str
+    v0_chunk_tokens: int
+    auto_fp32: str
+    hybrid: bool
+    group_factor: float
+    mla_block_64: bool
+    cuda_graphs_profiled: bool
+    non_torch_tp1: int
+    tp_comm: int
+    rules: tuple[str, ...] = ()
+
+
+_BUDGET_V0 = ("budget: total x gpu_memory_utilization - (weights + torch peak increase + non-torch increase), "
+              "vllm/worker/worker.py determine_num_available_blocks and vllm/utils.py memory_profiling")
+_BUDGET_V1 = ("budget: requested_memory (total x gpu_memory_utilization) - non_kv_cache_memory, "
+              "vllm/v1/worker/gpu_worker.py determine_available_memory")
+_SAMPLER = ("profile run: one forward pass over max_num_batched_tokens tokens, then the sampler on "
+            "min(max_num_seqs, max_num_batched_tokens) rows of logits (top-k/top-p/penalties), "
+            "vllm/v1/worker/gpu_model_runner.py profile_run and _dummy_sampler_run")
+
+ENGINE_LINES: tuple[EngineLine, ...] = (
+    EngineLine("0.6", (0, 6, 0), (0, 6, 99), "v0.6.4.post1", v1=False, snapshot_after_nccl=False, big_gpu="",
+               v0_chunk_tokens=512, auto_fp32="fp16", hybrid=False, group_factor=0, mla_block_64=False,
+               cuda_graphs_profiled=False, non_torch_tp1=NON_TORCH_V0, tp_comm=TP_COMM_V0, rules=(
+                   _BUDGET_V0 + " (v0.6.4.post1: peak + non-torch after the profile run)",
+                   "chunked prefill on by default when max_model_len > 32768, then max_num_batched_tokens 512, "
+                   "else max(max_model_len, 2048); max_num_seqs 256: vllm/engine/arg_utils.py, vllm/config.py "
+                   "SchedulerConfig v0.6.4.post1",
+                   "profile run: max_num_seqs sequences sharing max_num_batched_tokens tokens, sampler on "
+                   "max_num_seqs rows: vllm/worker/model_runner.py profile_run v0.6.4.post1",
+                   "dtype auto: float32 checkpoints run in float16 (bfloat16 for gemma2): vllm/config.py "
+                   "_get_and_verify_dtype v0.6.4.post1",
+                   "one block table, every layer sized for every token; concurrency = num_gpu_blocks x block_size / "
+                   "max_model_len: vllm/executor/gpu_executor.py v0.6.4.post1",
+               )),
+    EngineLine("0.7", (0, 7, 0), (0, 7, 99), "v0.7.1", v1=False, snapshot_after_nccl=False, big_gpu="",
+               v0_chunk_tokens=2048, auto_fp32="fp16", hybrid=False, group_factor=0, mla_block_64=False,
+               cuda_graphs_profiled=False, non_torch_tp1=NON_TORCH_V0, tp_comm=TP_COMM_V0, rules=(
+                   _BUDGET_V0 + " v0.7.1 (baseline_snapshot taken in init_device before "
+                   "init_worker_distributed_environment)",
+                   "chunked prefill on by default when max_model_len > 32768 (vllm/engine/arg_utils.py v0.7.1), "
+                   "then max_num_batched_tokens 2048, else max(max_model_len, 2048) (vllm/config.py "
+                   "SchedulerConfig.__post_init__ v0.7.1); max_num_seqs 256",
+                   "V0 is the default engine: VLLM_USE_V1 defaults to 0, vllm/envs.py v0.7.1",
+                   "dtype auto: float32 checkpoints run in float16 (bfloat16 for gemma2): vllm/config.py "
+                   "_get_and_verify_dtype v0.7.1",
+               )),
+    EngineLine("0.8", (0, 8, 0), (0, 8, 99), "v0.8.5", v1=True, snapshot_after_nccl=False, big_gpu="70GiB",
+               v0_chunk_tokens=0, auto_fp32="fp16", hybrid=False, group_factor=0, mla_block_64=True,
+               cuda_graphs_profiled=False, non_torch_tp1=NON_TORCH_V1, tp_comm=TP_COMM_EARLY, rules=(
+                   _BUDGET_V1 + " v0.8.5",
+                   "V1 by default: VLLM_USE_V1 defaults to 1, vllm/envs.py v0.8.5",
+                   "max_num_batched_tokens 8192 (serve) / 16384 (LLM) and max_num_seqs 1024 when the GPU has "
+                   ">= 70 GiB, else 2048 / 8192 and 256: vllm/engine/arg_utils.py _set_default_args_v1 v0.8.5",
+                   _SAMPLER + " v0.8.5",
+                   "sliding-window layers are sized as full attention (unify_hybrid_kv_cache_specs, "
+                   "vllm/v1/core/kv_cache_utils.py v0.8.5): one block group",
+                   "MLA: block size forced to 64 for FlashMLA on sm90, vllm/platforms/cuda.py v0.8.5",
+               )),
+    EngineLine("0.9", (0, 9, 0), (0, 9, 99), "v0.9.2", v1=True, snapshot_after_nccl=False,
+               big_gpu="70GiB-not-A100", v0_chunk_tokens=0, auto_fp32="bf16", hybrid=True, group_factor=0,
+               mla_block_64=True, cuda_graphs_profiled=False, non_torch_tp1=NON_TORCH_V1, tp_comm=TP_COMM_EARLY,
+               rules=(
+                   _BUDGET_V1 + " v0.9.2 (init_snapshot before init_worker_distributed_environment)",
+                   "larger defaults only for >= 70 GiB GPUs that are not A100: vllm/engine/arg_utils.py v0.9.2",
+                   "dtype auto: float32 checkpoints downcast to the platform's first supported dtype (bfloat16): "
+                   "vllm/config.py _resolve_auto_dtype v0.9.2",
+                   "hybrid allocator: one group per attention type, cut to the smallest layer count, page "
+                   "size uniform; tokens = num_blocks // groups x block_size: vllm/v1/core/kv_cache_utils.py "
+                   "_get_kv_cache_config_uniform_page_size v0.9.2",
+               )),
+    EngineLine("0.10", (0, 10, 0), (0, 10, 99), "v0.10.1", v1=True, snapshot_after_nccl=False,
+               big_gpu="70GiB-not-A100", v0_chunk_tokens=0, auto_fp32="bf16", hybrid=True, group_factor=0,
+               mla_block_64=True, cuda_graphs_profiled=False, non_torch_tp1=NON_TORCH_V1, tp_comm=TP_COMM_EARLY,
+               rules=(
+                   _BUDGET_V1 + " v0.10.1 and v0.10.2 (init_snapshot before init_worker_distributed_environment)",
+                   "hybrid groups cut to the smallest layer count: kv_cache_utils.py v0.10.1",
+                   "MLA: 64-token blocks (FlashMLA) except on Blackwell, 128 (CUTLASS MLA): vllm/platforms/cuda.py "
+                   "v0.10.1",
+               )),
+    EngineLine("0.11", (0, 11, 0), (0, 12, 99), "v0.11.0", v1=True, snapshot_after_nccl=True,
+               big_gpu="70GiB-not-A100", v0_chunk_tokens=0, auto_fp32="bf16", hybrid=True, group_factor=0,
+               mla_block_64=False, cuda_graphs_profiled=False, non_torch_tp1=NON_TORCH_V1, tp_comm=TP_COMM_EARLY,
+               rules=(
+                   _BUDGET_V1 + " v0.11.0; init_snapshot now taken after init_worker_distributed_environment",
+                   "hybrid groups cut to the smallest layer count: kv_cache_utils.py v0.11.0",
+               )),
+    EngineLine("0.13", (0, 13, 0), (0, 16, 99), "v0.13.0", v1=True, snapshot_after_nccl=True,
+               big_gpu="70GiB-not-A100", v0_chunk_tokens=0, auto_fp32="bf16", hybrid=True, group_factor=1.25,
+               mla_block_64=False, cuda_graphs_profiled=False, non_torch_tp1=NON_TORCH_V1, tp_comm=TP_COMM_EARLY,
+               rules=(
+                   _BUDGET_V1 + " v0.13.0 (vllm/utils/mem_utils.py memory_profiling)",
+                   "hybrid groups take the largest layer count when it is < 1.25 x the smallest: "
+                   "kv_cache_utils.py v0.13.0",
+               )),
+    EngineLine("0.19", (0, 17, 0), (0, 20, 99), "v0.19.0", v1=True, snapshot_after_nccl=True,
+               big_gpu="70GiB-not-A100", v0_chunk_tokens=0, auto_fp32="bf16", hybrid=True, group_factor=1.5,
+               mla_block_64=False, cuda_graphs_profiled=False, non_torch_tp1=NON_TORCH_V1, tp_comm=TP_COMM_LATE,
+               rules=(
+                   _BUDGET_V1 + " v0.19.0; requested = ceil(total x util), vllm/v1/worker/utils.py request_memory",
+                   "CUDA-graph estimate printed but not subtracted: VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS "
+                   "defaults to 0, vllm/envs.py v0.19.0",
+                   "hybrid groups take the largest layer count when it is < 1.5 x the smallest: "
+                   "kv_cache_utils.py _get_kv_cache_groups_uniform_page_size v0.19.0",
+               )),
+    EngineLine("0.21", (0, 21, 0), (99, 0, 0), "v0.26.0", v1=True, snapshot_after_nccl=True,
+               big_gpu="70GiB-not-A100", v0_chunk_tokens=0, auto_fp32="bf16", hybrid=True, group_factor=1.5,
+               mla_block_64=False, cuda_graphs_profiled=True, non_torch_tp1=NON_TORCH_V1, tp_comm=TP_COMM_LATE,
+               rules=(
+                   _BUDGET_V1 + " v0.26.0, minus the CUDA-graph estimate (profile_cudagraph_memory)",
+                   "CUDA-graph memory profiling on by default since v0.21.0: VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS "
+                   "defaults to 1, vllm/envs.py and gpu_worker.py v0.26.0",
+               )),
+)
+
+_BY_NAME = {line.name: line for line in ENGINE_LINES}
+#: Names kept for the two generations vramlab modelled before release lines: "v1" is the
+#: line its constants were calibrated on (v0.19.0 logs), "v0" the V0 engine of 0.6.
+_ALIASES = {"v1": "0.19", "v0": "0.6", "latest": ENGINE_LINES[-1].name}
+_VERSION_RE = re.compile(r"v?(\d{1,3})\.(\d{1,3})(?:\.(\d{1,4}))?")
+
+
+def parse_version(text: str) -> tuple[int, int, int] | None:
+    """``(major, minor, patch)`` of a vLLM version string, or None.
+
+    >>> parse_version("v0.10.1"), parse_version("0.7.3.dev233+gad5a35c2"), parse_version("0.19")
+    ((0, 10, 1), (0, 7, 3), (0, 19, 0))
+    >>> parse_version("main") is None
+    True
+    """
+    m = _VERSION_RE.match(str(text).strip())
+    if not m:
+        return None
+    return int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
+
+
+def resolve_engine(engine: "str | EngineLine") -> tuple[EngineLine, str]:
+    """The release line of ``engine`` and a note ("" when the version lies inside a line).
+
+    ``engine`` is a version ("0.10.1", "v0.19.0", "0.7.3.dev233+g..."), a line name, "latest",
+    or the older names "v1" / "v0". A version outside every line maps to the nearest one,
+    with a note saying so.
+
+    >>> resolve_engine("0.5.4")[0].name, resolve_engine("0.5.4")[1]
+    ('0.6', 'vLLM 0.5.4 is older than the lines vramlab read (0.6 to latest); using line 0.6 (read at v0.6.4.post1)')
+    >>> resolve_engine("0.10.2")
+    (EngineLine(name='0.10', ...), '')
+    """
+    if isinstance(engine, EngineLine):
+        return engine, ""
+    if not isinstance(engine, str):
+        raise VramlabError(f"engine must be a vLLM version such as '0.10.1' or 'latest', got {show(engine)}",
+                           field="engine")
+    key = engine.strip().lower()
+    if key in _ALIASES:
+        return _BY_NAME[_ALIASES[key]], ""
+    if key in _BY_NAME:
+        return _BY_NAME[key], ""
+    v = parse_version(key)
+    if v is None:
+        raise VramlabError(f"engine {show(engine)} is not a vLLM version; valid: a version such as '0.10.1' or "
+                           f"'v0.19.0', 'latest', or a line: {', '.join(_BY_NAME)}", field="engine")
+    first, newest = ENGINE_LINES[0], ENGINE_LINES[-1]
+    if v < first.first:
+        return first, (f"vLLM {engine} is older than the lines vramlab read (0.6 to latest); using line "
+                       f"{first.name} (read at {first.read_at})")
+    line = next(ln for ln in ENGINE_LINES if ln.first <= v <= ln.last)
+    if line is newest and v > parse_version(newest.read_at):
+        return line, (f"vLLM {engine} is newer than the newest release vramlab read ({newest.read_at}); using "
+                      f"line {newest.name}")
+    return line, ""
+
+
+def engine_line(engine: "str | EngineLine") -> EngineLine:
+    """The release line of ``engine`` (see :func:`resolve_engine`).
+
+    >>> engine_line("v1").read_at, engine_line("0.8.3").big_gpu
+    ('v0.19.0', '70GiB')
+    >>> engine_line("vllm")
+    Traceback (most recent call last):
+    ...
+    vramlab.errors.VramlabError: engine 'vllm' is not a vLLM version; valid: a version such as '0.10.1' or 'v0.19.0', 'latest', or a line: 0.6, 0.7, 0.8, 0.9, 0.10, 0.11, 0.13, 0.19, 0.21
+    """
+    return resolve_engine(engine)[0]
+
+
+def line_batching(line: EngineLine, gpu_bytes: int, gpu_name: str = "", usage: str = "serve",
+                  max_model_len: int = 8192) -> tuple[int, int]:
+    """``(max_num_batched_tokens, max_num_seqs)`` the line picks when they are not given.
+
+    >>> line_batching(engine_line("0.10.1"), 79 * GiB, "A100 80GB"), line_batching(engine_line("0.8.5"), 79 * GiB, "A100 80GB")
+    ((2048, 256), (8192, 1024))
+    >>> line_batching(engine_line("0.7.1"), 44 * GiB, max_model_len=40960), line_batching(engine_line("0.7.1"), 44 * GiB, max_model_len=4096)
+    ((2048, 256), (4096, 256))
+    """
+    if not line.v1:
+        return (line.v0_chunk_tokens if max_model_len > 32768 else max(max_model_len, 2048)), 256
+    big = gpu_bytes >= 70 * GiB and not (line.big_gpu == "70GiB-not-A100" and "a100" in gpu_name.lower())
+    if big:
+        return (8192 if usage == "serve" else 16384), 1024
+    return (2048 if usage == "serve" else 8192), 256
+
+
+def line_auto_dtype(line: EngineLine, checkpoint_dtype: str) -> str:
+    """The dtype ``--dtype auto`` runs a checkpoint stored in ``checkpoint_dtype`` in.
+
+    >>> line_auto_dtype(engine_line("0.7.1"), "fp32"), line_auto_dtype(engine_line("0.10.1"), "fp32")
+    ('fp16', 'bf16')
+    >>> line_auto_dtype(engine_line("0.7.1"), "bf16")
+    'bf16'
+    """
+    return line.auto_fp32 if checkpoint_dtype == "fp32" else checkpoint_dtype
+
+
+def line_block_size(line: EngineLine, block_size: int, is_mla: bool, gpu_name: str = "") -> int:
+    """The block size vLLM uses: MLA is forced to 64 (Hopper) or 128 (Blackwell) in 0.8-0.10.
+
+    >>> line_block_size(engine_line("0.10.1"), 16, True, "H100 80GB"), line_block_size(engine_line("0.19.0"), 16, True, "H100 80GB")
+    (64, 16)
+    """
+    if is_mla and line.mla_block_64:
+        name = gpu_name.upper()
+        if name.startswith("B200") or name.startswith("B100") or name.startswith("GB200"):
+            return 128 if line.name != "0.8" else block_size
+        if name.startswith("H100") or name.startswith("H200") or name.startswith("H800"):
+            return 64
+    return block_size
+
+
+def hybrid_group_size(line: EngineLine, layer_counts: list[int]) -> int:
+    """Layers per block group for a hybrid model whose attention types have ``layer_counts`` layers.
+
+    >>> hybrid_group_size(engine_line("0.10.1"), [12, 13]), hybrid_group_size(engine_line("0.19.0"), [12, 13])
+    (12, 13)
+    >>> hybrid_group_size(engine_line("0.19.0"), [5, 1]), hybrid_group_size(engine_line("0.13.0"), [10, 14])
+    (1, 10)
+    """
+    lo, hi = min(layer_counts), max(layer_counts)
+    return hi if line.group_factor and hi < lo * line.group_factor else lo
+
+
+def line_non_torch(line: EngineLine, tensor_parallel: int) -> int:
+    """Non-torch memory per GPU the line counts (fitted constants, see the module's names).
+
+    >>> round(line_non_torch(engine_line("0.19.0"), 2) / GiB, 2), round(line_non_torch(engine_line("0.10.1"), 2) / GiB, 2)
+    (2.07, 0.43)
+    """
+    return line.non_torch_tp1 + (line.tp_comm if tensor_parallel >= 2 else 0)
