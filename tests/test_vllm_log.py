@@ -215,3 +215,27 @@ def test_non_default_args_too_long_is_ignored():
     pad = "x" * MAX_LITERAL_CHARS
     log = parse_vllm_log(f"non-default args: {{'model': 'Qwen/Qwen3-8B', 'pad': '{pad}'}}\nGPU KV cache size: 5 tokens")
     assert "model" not in log.settings
+
+
+@pytest.mark.parametrize("line", [
+    "Model loading took 99999999 GiB memory", "GPU KV cache size: 10000000000000 tokens",
+    "Available KV cache memory: 2,000,000 GiB", "Loading model weights took " + "9" * 400 + " GB", "Maximum concurrency for 8192 tokens per request: 9999999999x",
+    "Memory profiling results: total_gpu_memory=99999999999GiB, kv_cache_size=1GiB",
+])
+def test_implausible_figures_are_refused(line):
+    with pytest.raises(VramlabError, match="not a figure a vLLM log prints"):
+        parse_vllm_log(line)
+
+
+@pytest.mark.parametrize("line", ["Model loading took 1e305 GiB memory", "Available KV cache memory: nan GiB",
+                                  "GPU KV cache size: -5 tokens"])
+def test_numbers_no_log_prints_are_not_read(line):
+    with pytest.raises(VramlabError, match="recognises"):
+        parse_vllm_log(line)
+
+
+def test_utilization_that_implies_a_huge_gpu_is_refused():
+    text = ("non-default args: {'model': 'Qwen/Qwen3-8B', 'gpu_memory_utilization': 0.000001}\n"
+            "Requested memory: 0.000001 (util), 70.00 GiB")
+    with pytest.raises(VramlabError, match="total GPU memory"):
+        vl.explain_vllm_log(text)
