@@ -22,7 +22,7 @@ import importlib
 from vramlab import errors, training, units
 from vramlab.errors import MAX_BYTES, MAX_TOKENS
 
-from .core import GARBAGE, Case, byte_count, check, finite, pick, show
+from .core import GARBAGE, MAX_RESULT, Case, byte_count, check, finite, pick, show
 from .gen_logs import verify_explained as _verify_log
 
 planning = importlib.import_module(vl.fit.__module__)
@@ -36,6 +36,12 @@ def _log_ok(df: Any, kwargs: dict) -> None:
 MODELS = ["Qwen/Qwen3-8B", "meta-llama/Llama-3.1-8B-Instruct", "google/gemma-2-9b", "Qwen/Qwen3-30B-A3B",
           "deepseek-ai/DeepSeek-V2", "openai/gpt-oss-20b", "mistralai/Mistral-7B-v0.1", "tiiuae/falcon-7b"]
 KV_DTYPES = ["auto", None, "bf16", "fp16", "fp8", "fp8_e4m3", "int8", "fp32"]
+
+
+#: Numbers at and just past the bounds the validators use (tokens, concurrency, bytes, fractions).
+BOUNDARY: list[Any] = [0, 1, 2, 1024, 10**6, 10**6 + 1, 10**7, 10**7 + 1, 10**8, 10**8 + 1, 10**9, 10**9 + 1,
+                       2**50, 2**50 + 1, 10**15, 10**18, 10**18 + 1, 0.0, 1.0, 1.0000001, 10.0, 10.1, 1e-9,
+                       2.0**20, 2.0**20 + 1, 5e-324]
 
 
 def _models() -> list[Any]:
@@ -110,7 +116,7 @@ def _fit_ok(f: Any, kwargs: dict) -> None:
 
 def _speed_ok(s: Any, kwargs: dict) -> None:
     for k in ("memory_seconds", "compute_seconds"):
-        finite(f"speed.{k}", getattr(s, k), hi=1e9)
+        finite(f"speed.{k}", getattr(s, k), hi=1e30)  # 10**8 tokens x 1024 sequences take years: fine
     check(s.bound in ("memory", "compute"), f"bound {s.bound!r}")
 
 
@@ -132,7 +138,7 @@ def _training_ok(e: Any, kwargs: dict) -> None:
               f"training memory shrinks with a longer sequence: {e.total} -> {longer.total}")
 
 
-def _int_ok(lo: int = 0, hi: int = 64 * MAX_BYTES) -> Callable[[Any, dict], None]:
+def _int_ok(lo: int = 0, hi: int = MAX_RESULT) -> Callable[[Any, dict], None]:
     def ok(v: Any, kwargs: dict) -> None:
         check(isinstance(v, int) and not isinstance(v, bool) and lo <= v <= hi, f"{show(v)} outside [{lo}, {hi}]")
     return ok
@@ -328,6 +334,10 @@ def argument_cases(rng: random.Random, n: int, only: list[str] | None = None) ->
             for k, gen in t.valid.items():
                 if rng.random() < 0.7:
                     kwargs[k] = gen(rng)
+        elif mode < 0.45:  # numbers at and just past the edges of every range
+            free = [k for k in kwargs if k not in t.fixed]
+            for k in rng.sample(free, k=min(len(free), rng.choice([1, 2, 3]))):
+                kwargs[k] = pick(rng, BOUNDARY)
         else:
             free = [k for k in kwargs if k not in t.fixed]
             for k in rng.sample(free, k=min(len(free), rng.choice([1, 1, 1, 2]))):

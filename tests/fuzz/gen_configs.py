@@ -18,7 +18,7 @@ from typing import Any, Iterator
 import vramlab as vl
 from vramlab.presets import preset_record
 
-from .core import JSON_GARBAGE, Case, byte_count, check, pick, show
+from .core import JSON_GARBAGE, MAX_RESULT, Case, byte_count, check, pick, show
 
 #: Keys some family reads, set on any model (MoE fields on a dense model, MLA fields on Llama ...).
 EXTRA_KEYS = [
@@ -46,7 +46,7 @@ def use(cfg: Any) -> dict[str, Any]:
 
 
 #: Exact integers may be huge for absurd (but valid) configs; they must stay exact ints.
-HUGE = 2**80
+HUGE = MAX_RESULT
 
 
 def verify_use(r: dict[str, Any]) -> None:
