@@ -13,7 +13,6 @@ config.json is not valid JSON: Expecting ',' delimiter: line 1 column 23 (char 2
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +21,7 @@ from ..memory import Estimate, kv_bytes_per_token, kv_cache_bytes, resolve_kv_dt
 from ..planning import MAP_CONCURRENCIES, MAP_CONTEXTS, Fit, FitMap, fit, fit_map
 from ..presets import load_model
 from ..report import kv_line, weights_line
-from ..spec import ModelSpec
+from ..spec import ModelSpec, parse_config_json
 
 __all__ = [
     "CUSTOM", "DEFAULTS", "TOKENS_LOG2_RANGE", "LOG_COLUMNS", "CalcOutput", "MapOutput", "PoolOutput", "LogOutput",
@@ -50,7 +49,8 @@ TOKENS_LOG2_RANGE = (7, 20)
 
 
 def read_config(text: str, name: str = "pasted config") -> ModelSpec:
-    """A ModelSpec from the text of a config.json (parsed as JSON, never executed).
+    """A ModelSpec from the text of a config.json (parsed strictly by
+    :func:`vramlab.spec.parse_config_json`, never executed).
 
     >>> read_config('{"model_type": "llama", "hidden_size": 4096, "intermediate_size": 11008, '
     ...             '"num_hidden_layers": 32, "num_attention_heads": 32, "vocab_size": 32000}').num_kv_heads
@@ -58,18 +58,12 @@ def read_config(text: str, name: str = "pasted config") -> ModelSpec:
     >>> read_config("[1, 2]")
     Traceback (most recent call last):
     ...
-    vramlab.errors.VramlabError: config.json must be a JSON object ({...}), got list
+    vramlab.errors.VramlabError: config.json must hold a JSON object, got list
     """
     text = str(text or "").strip()
     if not text:
         raise VramlabError("config.json is empty: paste the model's config.json or upload the file", field="config")
-    try:
-        cfg = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise VramlabError(f"config.json is not valid JSON: {exc}", field="config") from None
-    if not isinstance(cfg, dict):
-        raise VramlabError(f"config.json must be a JSON object ({{...}}), got {type(cfg).__name__}", field="config")
-    return load_model(cfg, name=name)
+    return load_model(parse_config_json(text), name=name)
 
 
 def resolve_model(model: str, config: str = "") -> ModelSpec:
