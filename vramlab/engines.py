@@ -33,12 +33,17 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
+from .dtypes import DType, get_dtype
 from .errors import VramlabError, show
+from .memory import compute_dtype, kv_bytes_per_layer
+from .spec import ModelSpec
 from .units import GiB
 
 __all__ = ["EngineLine", "ENGINE_LINES", "engine_line", "resolve_engine", "parse_version", "line_batching",
-           "line_auto_dtype", "line_block_size", "hybrid_group_size", "line_non_torch",
-           "NON_TORCH_V0", "NON_TORCH_V1", "TP_COMM_EARLY", "TP_COMM_LATE", "TP_COMM_V0"]
+           "line_auto_dtype", "line_block_size", "hybrid_group_size", "line_non_torch", "run_dtype", "kv_layout",
+           "VLLM_DTYPES",
+           "NON_TORCH_V0", "NON_TORCH_V1", "TP_COMM_EARLY", "TP_COMM_LATE", "TP_COMM_V0", "RUNTIME_BUFFERS_V1",
+           "FITTED_CONSTANTS", "without_rows_of"]
 
 
 def _gib(s: str) -> int:
@@ -62,6 +67,22 @@ TP_COMM_EARLY = _gib("0.18")
 #: buffers appear during the profile run: v0.19.0 on H100 80GB logs 2.07 GiB at TP=2 (row
 #: 24) against 0.25 at TP=1 (row 22); TP=4 logs 2.21 (row 41).
 TP_COMM_LATE = _gib("1.82")
+#: Fitted: persistent buffers V1's runner allocates on its first forward pass (attention
+#: metadata, sampler and input buffers), counted in the activation peak: the median of the
+#: logged torch peak increase minus the modelled forward/sampler peak on v0.19.0 rows 22,
+#: 24, 27, 28, 33, 43. V0 allocates none of these before profiling.
+RUNTIME_BUFFERS_V1 = _gib("0.14")
+
+#: Every fitted constant: (bytes, calibration rows, release line of those rows, the constant
+#: a leave-one-version-out check uses instead when those rows are left out).
+FITTED_CONSTANTS: dict[str, tuple[int, tuple[int, ...], str, str]] = {
+    "NON_TORCH_V0": (NON_TORCH_V0, (1, 2), "0.6", "NON_TORCH_V1"),
+    "NON_TORCH_V1": (NON_TORCH_V1, (22, 27, 28, 33, 36, 39, 42, 43), "0.19", "NON_TORCH_V0"),
+    "TP_COMM_V0": (TP_COMM_V0, (15,), "0.7", "TP_COMM_EARLY"),
+    "TP_COMM_EARLY": (TP_COMM_EARLY, (17,), "0.8", "TP_COMM_V0"),
+    "TP_COMM_LATE": (TP_COMM_LATE, (24, 41), "0.19", "TP_COMM_EARLY"),
+    "RUNTIME_BUFFERS_V1": (RUNTIME_BUFFERS_V1, (22, 24, 27, 28, 33, 43), "0.19", "ZERO"),
+}
 
 
 @dataclass(frozen=True)
@@ -97,6 +118,8 @@ class EngineLine:
         The CUDA-graph estimate is subtracted from the budget by default.
     non_torch_tp1, tp_comm : int
         Non-torch memory with one GPU and its increase with TP >= 2 (fitted constants above).
+    runtime_buffers : int
+        Buffers the V1 runner keeps from its first forward pass (:data:`RUNTIME_BUFFERS_V1`).
     rules : tuple of str
         Each rule with the file and release it was read in.
     """
@@ -116,6 +139,7 @@ class EngineLine:
     cuda_graphs_profiled: bool
     non_torch_tp1: int
     tp_comm: int
+    runtime_buffers: int = 0
     rules: tuple[str, ...] = ()
 
 
@@ -156,7 +180,7 @@ ENGINE_LINES: tuple[EngineLine, ...] = (
                )),
     EngineLine("0.8", (0, 8, 0), (0, 8, 99), "v0.8.5", v1=True, snapshot_after_nccl=False, big_gpu="70GiB",
                v0_chunk_tokens=0, auto_fp32="fp16", hybrid=False, group_factor=0, mla_block_64=True,
-               cuda_graphs_profiled=False, non_torch_tp1=NON_TORCH_V1, tp_comm=TP_COMM_EARLY, rules=(
+               cuda_graphs_profiled=False, non_torch_tp1=NON_TORCH_V1, tp_comm=TP_COMM_EARLY, runtime_buffers=RUNTIME_BUFFERS_V1, rules=(
                    _BUDGET_V1 + " v0.8.5",
                    "V1 by default: VLLM_USE_V1 defaults to 1, vllm/envs.py v0.8.5",
                    "max_num_batched_tokens 8192 (serve) / 16384 (LLM) and max_num_seqs 1024 when the GPU has "
@@ -168,7 +192,7 @@ ENGINE_LINES: tuple[EngineLine, ...] = (
                )),
     EngineLine("0.9", (0, 9, 0), (0, 9, 99), "v0.9.2", v1=True, snapshot_after_nccl=False,
                big_gpu="70GiB-not-A100", v0_chunk_tokens=0, auto_fp32="bf16", hybrid=True, group_factor=0,
-               mla_block_64=True, cuda_graphs_profiled=False, non_torch_tp1=NON_TORCH_V1, tp_comm=TP_COMM_EARLY,
+               mla_block_64=True, cuda_graphs_profiled=False, non_torch_tp1=NON_TORCH_V1, tp_comm=TP_COMM_EARLY, runtime_buffers=RUNTIME_BUFFERS_V1,
                rules=(
                    _BUDGET_V1 + " v0.9.2 (init_snapshot before init_worker_distributed_environment)",
                    "larger defaults only for >= 70 GiB GPUs that are not A100: vllm/engine/arg_utils.py v0.9.2",
@@ -180,7 +204,7 @@ ENGINE_LINES: tuple[EngineLine, ...] = (
                )),
     EngineLine("0.10", (0, 10, 0), (0, 10, 99), "v0.10.1", v1=True, snapshot_after_nccl=False,
                big_gpu="70GiB-not-A100", v0_chunk_tokens=0, auto_fp32="bf16", hybrid=True, group_factor=0,
-               mla_block_64=True, cuda_graphs_profiled=False, non_torch_tp1=NON_TORCH_V1, tp_comm=TP_COMM_EARLY,
+               mla_block_64=True, cuda_graphs_profiled=False, non_torch_tp1=NON_TORCH_V1, tp_comm=TP_COMM_EARLY, runtime_buffers=RUNTIME_BUFFERS_V1,
                rules=(
                    _BUDGET_V1 + " v0.10.1 and v0.10.2 (init_snapshot before init_worker_distributed_environment)",
                    "hybrid groups cut to the smallest layer count: kv_cache_utils.py v0.10.1",
@@ -189,14 +213,14 @@ ENGINE_LINES: tuple[EngineLine, ...] = (
                )),
     EngineLine("0.11", (0, 11, 0), (0, 12, 99), "v0.11.0", v1=True, snapshot_after_nccl=True,
                big_gpu="70GiB-not-A100", v0_chunk_tokens=0, auto_fp32="bf16", hybrid=True, group_factor=0,
-               mla_block_64=False, cuda_graphs_profiled=False, non_torch_tp1=NON_TORCH_V1, tp_comm=TP_COMM_EARLY,
+               mla_block_64=False, cuda_graphs_profiled=False, non_torch_tp1=NON_TORCH_V1, tp_comm=TP_COMM_EARLY, runtime_buffers=RUNTIME_BUFFERS_V1,
                rules=(
                    _BUDGET_V1 + " v0.11.0; init_snapshot now taken after init_worker_distributed_environment",
                    "hybrid groups cut to the smallest layer count: kv_cache_utils.py v0.11.0",
                )),
     EngineLine("0.13", (0, 13, 0), (0, 16, 99), "v0.13.0", v1=True, snapshot_after_nccl=True,
                big_gpu="70GiB-not-A100", v0_chunk_tokens=0, auto_fp32="bf16", hybrid=True, group_factor=1.25,
-               mla_block_64=False, cuda_graphs_profiled=False, non_torch_tp1=NON_TORCH_V1, tp_comm=TP_COMM_EARLY,
+               mla_block_64=False, cuda_graphs_profiled=False, non_torch_tp1=NON_TORCH_V1, tp_comm=TP_COMM_EARLY, runtime_buffers=RUNTIME_BUFFERS_V1,
                rules=(
                    _BUDGET_V1 + " v0.13.0 (vllm/utils/mem_utils.py memory_profiling)",
                    "hybrid groups take the largest layer count when it is < 1.25 x the smallest: "
@@ -204,7 +228,7 @@ ENGINE_LINES: tuple[EngineLine, ...] = (
                )),
     EngineLine("0.19", (0, 17, 0), (0, 20, 99), "v0.19.0", v1=True, snapshot_after_nccl=True,
                big_gpu="70GiB-not-A100", v0_chunk_tokens=0, auto_fp32="bf16", hybrid=True, group_factor=1.5,
-               mla_block_64=False, cuda_graphs_profiled=False, non_torch_tp1=NON_TORCH_V1, tp_comm=TP_COMM_LATE,
+               mla_block_64=False, cuda_graphs_profiled=False, non_torch_tp1=NON_TORCH_V1, tp_comm=TP_COMM_LATE, runtime_buffers=RUNTIME_BUFFERS_V1,
                rules=(
                    _BUDGET_V1 + " v0.19.0; requested = ceil(total x util), vllm/v1/worker/utils.py request_memory",
                    "CUDA-graph estimate printed but not subtracted: VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS "
@@ -214,7 +238,7 @@ ENGINE_LINES: tuple[EngineLine, ...] = (
                )),
     EngineLine("0.21", (0, 21, 0), (99, 0, 0), "v0.26.0", v1=True, snapshot_after_nccl=True,
                big_gpu="70GiB-not-A100", v0_chunk_tokens=0, auto_fp32="bf16", hybrid=True, group_factor=1.5,
-               mla_block_64=False, cuda_graphs_profiled=True, non_torch_tp1=NON_TORCH_V1, tp_comm=TP_COMM_LATE,
+               mla_block_64=False, cuda_graphs_profiled=True, non_torch_tp1=NON_TORCH_V1, tp_comm=TP_COMM_LATE, runtime_buffers=RUNTIME_BUFFERS_V1,
                rules=(
                    _BUDGET_V1 + " v0.26.0, minus the CUDA-graph estimate (profile_cudagraph_memory)",
                    "CUDA-graph memory profiling on by default since v0.21.0: VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS "
@@ -355,3 +379,121 @@ def line_non_torch(line: EngineLine, tensor_parallel: int) -> int:
     (2.07, 0.43)
     """
     return line.non_torch_tp1 + (line.tp_comm if tensor_parallel >= 2 else 0)
+
+
+#: ``--dtype`` values vLLM accepts (``ModelDType``, vllm/config.py v0.9.2) and vramlab's names for them.
+VLLM_DTYPES = {"auto": "auto", "half": "fp16", "float16": "fp16", "fp16": "fp16", "bfloat16": "bf16",
+               "bf16": "bf16", "float": "fp32", "float32": "fp32", "fp32": "fp32"}
+
+
+def run_dtype(line: EngineLine, m: ModelSpec, dtype: str | DType = "auto") -> DType:
+    """The dtype vLLM runs ``m`` in for ``--dtype dtype``: activations, unquantized weights and
+    (with ``kv_cache_dtype auto``) the KV cache.
+
+    ``auto`` takes the checkpoint's ``torch_dtype``, float32 downcast as the line does
+    (:func:`line_auto_dtype`); an explicit value is used as given (``float32`` keeps 4 bytes).
+
+    >>> import vramlab as vl
+    >>> m = vl.load_model("meta-llama/Llama-3.1-8B-Instruct")
+    >>> run_dtype(engine_line("0.19"), m).name, run_dtype(engine_line("0.19"), m, "float32").name
+    ('bf16', 'fp32')
+    >>> run_dtype(engine_line("0.19"), m, "int8")
+    Traceback (most recent call last):
+    ...
+    vramlab.errors.VramlabError: dtype 'int8' is not a vLLM --dtype; valid: auto, half, float16, fp16, bfloat16, bf16, float, float32, fp32
+    """
+    if isinstance(dtype, DType):
+        if dtype.name not in ("fp16", "bf16", "fp32"):
+            raise VramlabError(f"dtype {dtype.name!r} is not a vLLM --dtype; valid: {', '.join(VLLM_DTYPES)}",
+                               field="dtype")
+        return dtype
+    key = dtype.strip().lower().replace("torch.", "") if isinstance(dtype, str) else None
+    if key not in VLLM_DTYPES:
+        raise VramlabError(f"dtype {show(dtype)} is not a vLLM --dtype; valid: {', '.join(VLLM_DTYPES)}",
+                           field="dtype")
+    if VLLM_DTYPES[key] != "auto":
+        return get_dtype(VLLM_DTYPES[key])
+    return get_dtype(line_auto_dtype(line, compute_dtype(m).name))
+
+
+def _groups(line: EngineLine, m: ModelSpec) -> list[tuple[str, int | None, int]]:
+    """Block groups ``(kind, window, layers per group)``, one entry per group."""
+    kinds: dict[tuple[str, int | None], int] = {}
+    for la in m.layers:
+        key = (la.kind, la.window) if line.hybrid else ("full", None)
+        kinds[key] = kinds.get(key, 0) + 1
+    if len(kinds) == 1:
+        (k, w), n = next(iter(kinds.items()))
+        return [(k, w, n)]
+    size = hybrid_group_size(line, list(kinds.values()))
+    return [(k, w, size) for (k, w), n in kinds.items() for _ in range(-(-n // size))]
+
+
+def kv_layout(line: EngineLine, m: ModelSpec, kv_dtype: DType, kv_bytes: int, *, tensor_parallel: int = 1,
+              block_size: int = 16, batched_tokens: int = 8192, max_model_len: int = 8192) -> dict:
+    """Blocks, tokens and max concurrency a KV pool of ``kv_bytes`` on one GPU gives in ``line``.
+
+    A page is one layer's K and V for ``block_size`` tokens on this GPU (KV heads split by
+    TP, at least one each; MLA's latent replicated). All layers have one page size in
+    vramlab's layer kinds, so vLLM's page-size unification (``unify_kv_cache_spec_page_size``)
+    leaves it as is. V0 and 0.8 size every layer as full attention in one group and report
+    ``tokens / max_model_len`` as concurrency; from 0.9 the hybrid allocator groups layers
+    by kind (:func:`hybrid_group_size`), one block holds a page of every layer of a group,
+    ``tokens = num_blocks // groups × block_size`` and concurrency is
+    ``num_blocks / Σ blocks per request`` (full: ``ceil(max_model_len / block_size)``;
+    sliding: ``ceil(min(window − 1 + batched_tokens, max_model_len) / block_size) + 1``),
+    ``vllm/v1/core/kv_cache_utils.py`` and ``vllm/v1/kv_cache_interface.py`` of the line.
+
+    >>> import vramlab as vl
+    >>> g = vl.load_model("google/gemma-2-9b")
+    >>> b = kv_layout(engine_line("0.19"), g, vl.get_dtype("bf16"), int(54.12 * 2**30), max_model_len=8192)
+    >>> b["num_groups"], b["tokens"], round(b["max_concurrency"], 2)    # v0.19.0 logs 168,880 and 20.60x
+    (2, 168880, 20.6)
+    >>> kv_layout(engine_line("0.8"), g, vl.get_dtype("bf16"), 54 * 2**30)["num_groups"]
+    1
+    """
+    per_layer = kv_bytes_per_layer(m, kv_dtype)
+    if m.attention_kind != "MLA":
+        per_layer = per_layer * max(1, m.num_kv_heads // tensor_parallel) / m.num_kv_heads
+    page = -(-(per_layer * block_size).numerator // (per_layer * block_size).denominator)
+    groups = _groups(line, m)
+    layers_per_block = max(n for _, _, n in groups)
+    block_bytes = page * layers_per_block
+    num_blocks = max(0, kv_bytes) // block_bytes
+
+    def need(kind: str, window: int | None) -> int:
+        if kind == "sliding" and window:
+            return -(-min(window - 1 + batched_tokens, max_model_len) // block_size) + 1
+        return -(-max_model_len // block_size)
+
+    per_request = sum(need(k, w) for k, w, _ in groups)
+    tokens = num_blocks // len(groups) * block_size
+    conc = num_blocks / per_request if line.hybrid else tokens / max_model_len
+    return {"page_bytes": page, "block_bytes": block_bytes, "num_groups": len(groups), "num_blocks": num_blocks,
+            "tokens": tokens, "kv_bytes_per_token": -(-block_bytes * len(groups) // block_size),
+            "blocks_per_request": per_request, "max_concurrency": conc}
+
+
+def without_rows_of(line: EngineLine, version_line: str) -> EngineLine:
+    """``line`` with every fitted constant whose rows belong to ``version_line`` replaced by
+    its stand-in (:data:`FITTED_CONSTANTS`): the constants a leave-one-version-out check uses.
+
+    >>> ln = without_rows_of(engine_line("0.19"), "0.19")
+    >>> ln.non_torch_tp1 == NON_TORCH_V0, ln.tp_comm == TP_COMM_EARLY, ln.runtime_buffers
+    (True, True, 0)
+    >>> without_rows_of(engine_line("0.19"), "0.6") == engine_line("0.19")
+    True
+    """
+    from dataclasses import replace
+
+    values = {name: v for name, (v, _, _, _) in FITTED_CONSTANTS.items()}
+    values["ZERO"] = 0
+
+    def swap(value: int) -> int:
+        for name, (v, _, where, stand_in) in FITTED_CONSTANTS.items():
+            if v == value and where == version_line and value:
+                return values[stand_in]
+        return value
+
+    return replace(line, non_torch_tp1=swap(line.non_torch_tp1), tp_comm=swap(line.tp_comm),
+                   runtime_buffers=swap(line.runtime_buffers))
