@@ -82,10 +82,22 @@ def mutate(rng: random.Random, cfg: dict) -> tuple[dict, str]:
             key = rng.choice(sorted(target))
             del target[key]
             done.append(f"del {key}")
-        elif r < 0.9:
+        elif r < 0.85:
             key = rng.choice(EXTRA_KEYS)
             target[key] = pick(rng, JSON_GARBAGE)
             done.append(f"+{key}={show(target[key])}")
+        elif r < 0.95:  # inside a nested object: rope_scaling, quantization_config, text_config ...
+            nested = [k for k, v in target.items() if isinstance(v, dict)]
+            if nested:
+                key = rng.choice(nested)
+                inner = target[key]
+                sub = rng.choice(sorted(map(str, inner)) + ["type", "factor", "quant_method", "bits", "zzz"])
+                inner[sub] = pick(rng, JSON_GARBAGE)
+                done.append(f"{key}.{sub}={show(inner[sub])}")
+            else:
+                target["rope_scaling"] = {"rope_type": rng.choice(["yarn", "linear", "llama3", "dynamic", "x"]),
+                                          "factor": pick(rng, JSON_GARBAGE)}
+                done.append(f"+rope_scaling={show(target['rope_scaling'])}")
         else:  # a plausible but wrong number
             ints = [k for k, v in target.items() if isinstance(v, int) and not isinstance(v, bool)]
             if ints:
