@@ -54,8 +54,8 @@ def _gib(s: str) -> int:
 #: profile run). Non-torch memory with one GPU, V0: 0.35 GiB logged on an RTX 3090,
 #: calibration rows 1 and 2.
 NON_TORCH_V0 = _gib("0.35")
-#: Fitted, as above, V1: 0.24-0.26 GiB in every vLLM v0.19.0 TP=1 log (rows 22, 27, 28, 33,
-#: 36, 39, 42, 43); used for every V1 line (no TP=1 row of another V1 release is shipped).
+#: Fitted, as above, V1: 0.24-0.26 GiB in the vLLM v0.19.0 TP=1 logs (rows 22, 27, 28, 33,
+#: 43); used for every V1 line (no TP=1 row of another V1 release is shipped).
 NON_TORCH_V1 = _gib("0.25")
 #: Fitted: the TP >= 2 increase of V0 (0.6-0.7). The 0.7-era TP=2 log (row 15, RTX 4090)
 #: shows 0.25 GiB in all, no more than TP=1 (rows 1-2): NCCL's buffers are not seen.
@@ -65,7 +65,7 @@ TP_COMM_V0 = 0
 TP_COMM_EARLY = _gib("0.18")
 #: Fitted: the TP >= 2 increase of V1 lines from 0.17 on, where NCCL's lazily connected
 #: buffers appear during the profile run: v0.19.0 on H100 80GB logs 2.07 GiB at TP=2 (row
-#: 24) against 0.25 at TP=1 (row 22); TP=4 logs 2.21 (row 41).
+#: 24) against 0.25 at TP=1 (row 22). (Row 41, TP=4, logs 2.21: held out, not fitted.)
 TP_COMM_LATE = _gib("1.82")
 #: Fitted: persistent buffers V1's runner allocates on its first forward pass (attention
 #: metadata, sampler and input buffers), counted in the activation peak: the median of the
@@ -77,10 +77,10 @@ RUNTIME_BUFFERS_V1 = _gib("0.14")
 #: a leave-one-version-out check uses instead when those rows are left out).
 FITTED_CONSTANTS: dict[str, tuple[int, tuple[int, ...], str, str]] = {
     "NON_TORCH_V0": (NON_TORCH_V0, (1, 2), "0.6", "NON_TORCH_V1"),
-    "NON_TORCH_V1": (NON_TORCH_V1, (22, 27, 28, 33, 36, 39, 42, 43), "0.19", "NON_TORCH_V0"),
+    "NON_TORCH_V1": (NON_TORCH_V1, (22, 27, 28, 33, 43), "0.19", "NON_TORCH_V0"),
     "TP_COMM_V0": (TP_COMM_V0, (15,), "0.7", "TP_COMM_EARLY"),
     "TP_COMM_EARLY": (TP_COMM_EARLY, (17,), "0.8", "TP_COMM_V0"),
-    "TP_COMM_LATE": (TP_COMM_LATE, (24, 41), "0.19", "TP_COMM_EARLY"),
+    "TP_COMM_LATE": (TP_COMM_LATE, (22, 24), "0.19", "TP_COMM_EARLY"),
     "RUNTIME_BUFFERS_V1": (RUNTIME_BUFFERS_V1, (22, 24, 27, 28, 33, 43), "0.19", "ZERO"),
 }
 
@@ -141,6 +141,39 @@ class EngineLine:
     tp_comm: int
     runtime_buffers: int = 0
     rules: tuple[str, ...] = ()
+
+    @property
+    def non_torch_tp_comm(self) -> int:
+        """The TP >= 2 increase of non-torch memory (``tp_comm``)."""
+        return self.tp_comm
+
+    @property
+    def concurrency_in_blocks(self) -> bool:
+        """Max concurrency = blocks / blocks per request (0.9+), else tokens / ``max_model_len``."""
+        return self.hybrid
+
+    @property
+    def hybrid_groups(self) -> bool:
+        """Sliding-window and full layers in separate block groups (``hybrid``)."""
+        return self.hybrid
+
+    @property
+    def moe_workspace(self) -> bool:
+        """Fused-MoE intermediate buffers persist until the sampler runs (V1's workspace manager)."""
+        return self.v1
+
+    @property
+    def source(self) -> str:
+        """The fitted constants this line uses and the calibration rows they come from.
+
+        >>> engine_line("0.19").source
+        'fitted: NON_TORCH_V1 rows 22, 27, 28, 33, 43; TP_COMM_LATE rows 22, 24; RUNTIME_BUFFERS_V1 rows 22, 24, 27, 28, 33, 43'
+        """
+        used = []
+        for name, (value, rows, _, _) in FITTED_CONSTANTS.items():
+            if value and value in (self.non_torch_tp1, self.tp_comm, self.runtime_buffers):
+                used.append(f"{name} rows {', '.join(map(str, rows))}")
+        return "fitted: " + "; ".join(used) if used else "no fitted constant"
 
 
 _BUDGET_V0 = ("budget: total x gpu_memory_utilization - (weights + torch peak increase + non-torch increase), "
