@@ -26,6 +26,7 @@ FLOORS: dict[str, int] = {
     "presets": 5,
     "memory": 6,
     "gpus": 7,
+    "engines": 7,
     "serving": 8,
     "paging": 8,
     "calibration": 9,
