@@ -10,8 +10,8 @@ from vramlab.units import GiB
 
 @pytest.mark.parametrize("version, line", [
     ("0.6.4.post1", "0.6"), ("0.7.1", "0.7"), ("0.7.3.dev233+gad5a35c2", "0.7"), ("0.8.3", "0.8"),
-    ("0.9.2", "0.9"), ("0.10.1", "0.10"), ("v0.10.2", "0.10"), ("0.11.0", "0.11"), ("0.12.0", "0.11"),
-    ("0.14.1", "0.13"), ("v0.19.0", "0.19"), ("0.20.1", "0.19"), ("0.21.0", "0.21"), ("0.26.0", "0.21"),
+    ("0.9.2", "0.9"), ("0.10.1", "0.10"), ("v0.10.2", "0.10"), ("0.11.0", "0.11"), ("0.12.0", "0.13"), ("0.17.1", "0.17"), ("0.18.0", "0.19"),
+    ("0.14.1", "0.13"), ("0.16.0", "0.13"), ("v0.19.0", "0.19"), ("0.20.1", "0.19"), ("0.21.0", "0.21"), ("0.26.0", "0.21"),
     ("latest", "0.21"), ("v1", "0.19"), ("v0", "0.6"),
 ])
 def test_versions_map_to_their_line(version, line):
@@ -102,3 +102,20 @@ def test_non_torch_grows_with_tensor_parallelism_only_once():
     # Logged: v0.19.0 TP=2 on H100 2.07 GiB (row 24); 0.8.3 TP=4 driver rank 0.43 GiB (row 17).
     assert abs(line_non_torch(engine_line("0.19.0"), 2) / GiB - 2.07) < 0.01
     assert abs(line_non_torch(engine_line("0.8.3"), 4) / GiB - 0.43) < 0.01
+
+
+def test_sampler_sorts_the_vocabulary_until_0_17():
+    from vramlab.engines import SAMPLER_BYTES_INPLACE, SAMPLER_BYTES_SORT
+    for v in ("0.6.4", "0.7.1", "0.8.5", "0.10.1", "0.11.0", "0.13.0", "0.16.0"):
+        assert engine_line(v).sampler_bytes_per_logit == SAMPLER_BYTES_SORT, v
+    for v in ("0.17.1", "0.19.0", "latest"):
+        assert engine_line(v).sampler_bytes_per_logit == SAMPLER_BYTES_INPLACE, v
+    # the sort holds more than the in-place kernel: sorted values and int64 indices at least
+    assert SAMPLER_BYTES_SORT >= SAMPLER_BYTES_INPLACE + 4 + 8
+
+
+def test_group_factor_changes_at_0_12_and_0_18():
+    assert engine_line("0.11.0").group_factor == 0
+    assert engine_line("0.12.0").group_factor == engine_line("0.17.1").group_factor == 1.25
+    assert engine_line("0.18.0").group_factor == engine_line("0.26.0").group_factor == 1.5
+

@@ -43,6 +43,7 @@ __all__ = ["EngineLine", "ENGINE_LINES", "engine_line", "resolve_engine", "parse
            "line_auto_dtype", "line_block_size", "hybrid_group_size", "line_non_torch", "run_dtype", "kv_layout",
            "VLLM_DTYPES",
            "NON_TORCH_V0", "NON_TORCH_V1", "TP_COMM_EARLY", "TP_COMM_LATE", "TP_COMM_V0", "RUNTIME_BUFFERS_V1",
+           "SAMPLER_BYTES_INPLACE", "SAMPLER_BYTES_SORT",
            "FITTED_CONSTANTS", "without_rows_of"]
 
 
@@ -60,7 +61,8 @@ NON_TORCH_V1 = _gib("0.25")
 #: Fitted: the TP >= 2 increase of V0 (0.6-0.7). The 0.7-era TP=2 log (row 15, RTX 4090)
 #: shows 0.25 GiB in all, no more than TP=1 (rows 1-2): NCCL's buffers are not seen.
 TP_COMM_V0 = 0
-#: Fitted: the TP >= 2 increase of V1 lines 0.8-0.16. Row 17 (vLLM 0.8.3, TP=4, A100 40GB)
+#: Fitted: the TP >= 2 increase of V1 lines 0.8-0.16 (where between 0.11 and 0.19 it grows is
+#: not known: no shipped TP >= 2 row of 0.9-0.18). Row 17 (vLLM 0.8.3, TP=4, A100 40GB)
 #: logs 0.43 GiB non-torch on the driver rank (0.34 and 0.38 on others): 0.43 - 0.25.
 TP_COMM_EARLY = _gib("0.18")
 #: Fitted: the TP >= 2 increase of V1 lines from 0.17 on, where NCCL's lazily connected
@@ -72,6 +74,21 @@ TP_COMM_LATE = _gib("1.82")
 #: logged torch peak increase minus the modelled forward/sampler peak on v0.19.0 rows 22,
 #: 24, 27, 28, 33, 43. V0 allocates none of these before profiling.
 RUNTIME_BUFFERS_V1 = _gib("0.14")
+
+#: Bytes per logit at the sampler's peak when top-k/top-p run in place (a Triton kernel, vLLM
+#: 0.17+: ``apply_top_k_top_p_triton``, vllm/v1/sample/ops/topk_topp_sampler.py v0.17.1): the
+#: bf16 logits of ``compute_logits`` (2), their float32 copy (``Sampler.forward``, 4), the
+#: float32 probabilities (4) and the exponential noise of ``random_sample`` (4). Checked on
+#: the v0.19.0 rows (Gemma-2's 256,000-token vocabulary: 3.65 GiB logged, row 43).
+SAMPLER_BYTES_INPLACE = 14
+#: Bytes per logit at the sampler's peak when top-k/top-p sort the vocabulary (PyTorch's
+#: ``apply_top_k_top_p``: ``logits.sort``), the default of 0.6-0.16 unless FlashInfer is
+#: installed (an optional extra of the vLLM wheel: ``flashinfer-python; extra == "flashinfer"``
+#: in the 0.10.1 and 0.11.0 metadata) and, from 0.12, opted in with VLLM_USE_FLASHINFER_SAMPLER=1:
+#: bf16 logits (2) + float32 logits (4) + the sort's float32 values (4) and int64 indices (8)
+#: + its int64 input positions (8) + the radix sort's alternate key/value buffers (4 + 8).
+#: Approximate: the last two terms are PyTorch's segmented-sort workspace, not vLLM's.
+SAMPLER_BYTES_SORT = 38
 
 #: Every fitted constant: (bytes, calibration rows, release line of those rows, the constant
 #: a leave-one-version-out check uses instead when those rows are left out).
@@ -120,6 +137,9 @@ class EngineLine:
         Non-torch memory with one GPU and its increase with TP >= 2 (fitted constants above).
     runtime_buffers : int
         Buffers the V1 runner keeps from its first forward pass (:data:`RUNTIME_BUFFERS_V1`).
+    sampler_bytes_per_logit : int
+        Bytes per logit at the profile run's sampler peak (:data:`SAMPLER_BYTES_SORT` or
+        :data:`SAMPLER_BYTES_INPLACE`).
     rules : tuple of str
         Each rule with the file and release it was read in.
     """
@@ -140,6 +160,7 @@ class EngineLine:
     non_torch_tp1: int
     tp_comm: int
     runtime_buffers: int = 0
+    sampler_bytes_per_logit: int = SAMPLER_BYTES_SORT
     rules: tuple[str, ...] = ()
 
     @property
@@ -193,7 +214,8 @@ ENGINE_LINES: tuple[EngineLine, ...] = (
                    "else max(max_model_len, 2048); max_num_seqs 256: vllm/engine/arg_utils.py, vllm/config.py "
                    "SchedulerConfig v0.6.4.post1",
                    "profile run: max_num_seqs sequences sharing max_num_batched_tokens tokens, sampler on "
-                   "max_num_seqs rows: vllm/worker/model_runner.py profile_run v0.6.4.post1",
+                   "max_num_seqs rows with top-k = vocab - 1 (a sort of the vocabulary): "
+                   "vllm/worker/model_runner.py profile_run v0.6.4.post1",
                    "dtype auto: float32 checkpoints run in float16 (bfloat16 for gemma2): vllm/config.py "
                    "_get_and_verify_dtype v0.6.4.post1",
                    "one block table, every layer sized for every token; concurrency = num_gpu_blocks x block_size / "
@@ -213,7 +235,8 @@ ENGINE_LINES: tuple[EngineLine, ...] = (
                )),
     EngineLine("0.8", (0, 8, 0), (0, 8, 99), "v0.8.5", v1=True, snapshot_after_nccl=False, big_gpu="70GiB",
                v0_chunk_tokens=0, auto_fp32="fp16", hybrid=False, group_factor=0, mla_block_64=True,
-               cuda_graphs_profiled=False, non_torch_tp1=NON_TORCH_V1, tp_comm=TP_COMM_EARLY, runtime_buffers=RUNTIME_BUFFERS_V1, rules=(
+               cuda_graphs_profiled=False, non_torch_tp1=NON_TORCH_V1, tp_comm=TP_COMM_EARLY,
+               runtime_buffers=RUNTIME_BUFFERS_V1, rules=(
                    _BUDGET_V1 + " v0.8.5",
                    "V1 by default: VLLM_USE_V1 defaults to 1, vllm/envs.py v0.8.5",
                    "max_num_batched_tokens 8192 (serve) / 16384 (LLM) and max_num_seqs 1024 when the GPU has "
@@ -222,11 +245,13 @@ ENGINE_LINES: tuple[EngineLine, ...] = (
                    "sliding-window layers are sized as full attention (unify_hybrid_kv_cache_specs, "
                    "vllm/v1/core/kv_cache_utils.py v0.8.5): one block group",
                    "MLA: block size forced to 64 for FlashMLA on sm90, vllm/platforms/cuda.py v0.8.5",
+                   "sampler: FlashInfer only where installed, else PyTorch's sorting top-k/top-p: "
+                   "vllm/v1/sample/ops/topk_topp_sampler.py v0.8.5",
                )),
     EngineLine("0.9", (0, 9, 0), (0, 9, 99), "v0.9.2", v1=True, snapshot_after_nccl=False,
                big_gpu="70GiB-not-A100", v0_chunk_tokens=0, auto_fp32="bf16", hybrid=True, group_factor=0,
-               mla_block_64=True, cuda_graphs_profiled=False, non_torch_tp1=NON_TORCH_V1, tp_comm=TP_COMM_EARLY, runtime_buffers=RUNTIME_BUFFERS_V1,
-               rules=(
+               mla_block_64=True, cuda_graphs_profiled=False, non_torch_tp1=NON_TORCH_V1, tp_comm=TP_COMM_EARLY,
+               runtime_buffers=RUNTIME_BUFFERS_V1, rules=(
                    _BUDGET_V1 + " v0.9.2 (init_snapshot before init_worker_distributed_environment)",
                    "larger defaults only for >= 70 GiB GPUs that are not A100: vllm/engine/arg_utils.py v0.9.2",
                    "dtype auto: float32 checkpoints downcast to the platform's first supported dtype (bfloat16): "
@@ -237,42 +262,56 @@ ENGINE_LINES: tuple[EngineLine, ...] = (
                )),
     EngineLine("0.10", (0, 10, 0), (0, 10, 99), "v0.10.1", v1=True, snapshot_after_nccl=False,
                big_gpu="70GiB-not-A100", v0_chunk_tokens=0, auto_fp32="bf16", hybrid=True, group_factor=0,
-               mla_block_64=True, cuda_graphs_profiled=False, non_torch_tp1=NON_TORCH_V1, tp_comm=TP_COMM_EARLY, runtime_buffers=RUNTIME_BUFFERS_V1,
-               rules=(
+               mla_block_64=True, cuda_graphs_profiled=False, non_torch_tp1=NON_TORCH_V1, tp_comm=TP_COMM_EARLY,
+               runtime_buffers=RUNTIME_BUFFERS_V1, rules=(
                    _BUDGET_V1 + " v0.10.1 and v0.10.2 (init_snapshot before init_worker_distributed_environment)",
                    "hybrid groups cut to the smallest layer count: kv_cache_utils.py v0.10.1",
                    "MLA: 64-token blocks (FlashMLA) except on Blackwell, 128 (CUTLASS MLA): vllm/platforms/cuda.py "
                    "v0.10.1",
                )),
-    EngineLine("0.11", (0, 11, 0), (0, 12, 99), "v0.11.0", v1=True, snapshot_after_nccl=True,
+    EngineLine("0.11", (0, 11, 0), (0, 11, 99), "v0.11.0", v1=True, snapshot_after_nccl=True,
                big_gpu="70GiB-not-A100", v0_chunk_tokens=0, auto_fp32="bf16", hybrid=True, group_factor=0,
-               mla_block_64=False, cuda_graphs_profiled=False, non_torch_tp1=NON_TORCH_V1, tp_comm=TP_COMM_EARLY, runtime_buffers=RUNTIME_BUFFERS_V1,
-               rules=(
+               mla_block_64=False, cuda_graphs_profiled=False, non_torch_tp1=NON_TORCH_V1, tp_comm=TP_COMM_EARLY,
+               runtime_buffers=RUNTIME_BUFFERS_V1, rules=(
                    _BUDGET_V1 + " v0.11.0; init_snapshot now taken after init_worker_distributed_environment",
                    "hybrid groups cut to the smallest layer count: kv_cache_utils.py v0.11.0",
+                   "sampler: FlashInfer only where installed (an optional extra of the wheel), else PyTorch's "
+                   "sorting top-k/top-p: vllm/v1/sample/ops/topk_topp_sampler.py v0.11.0",
                )),
-    EngineLine("0.13", (0, 13, 0), (0, 16, 99), "v0.13.0", v1=True, snapshot_after_nccl=True,
+    EngineLine("0.13", (0, 12, 0), (0, 16, 99), "v0.13.0", v1=True, snapshot_after_nccl=True,
                big_gpu="70GiB-not-A100", v0_chunk_tokens=0, auto_fp32="bf16", hybrid=True, group_factor=1.25,
-               mla_block_64=False, cuda_graphs_profiled=False, non_torch_tp1=NON_TORCH_V1, tp_comm=TP_COMM_EARLY, runtime_buffers=RUNTIME_BUFFERS_V1,
-               rules=(
-                   _BUDGET_V1 + " v0.13.0 (vllm/utils/mem_utils.py memory_profiling)",
+               mla_block_64=False, cuda_graphs_profiled=False, non_torch_tp1=NON_TORCH_V1, tp_comm=TP_COMM_EARLY,
+               runtime_buffers=RUNTIME_BUFFERS_V1, rules=(
+                   _BUDGET_V1 + " v0.13.0 (vllm/utils/mem_utils.py memory_profiling); same in v0.12.0 and v0.15.1",
                    "hybrid groups take the largest layer count when it is < 1.25 x the smallest: "
-                   "kv_cache_utils.py v0.13.0",
+                   "kv_cache_utils.py v0.12.0, v0.13.0, v0.15.1",
+                   "sampler: FlashInfer only with VLLM_USE_FLASHINFER_SAMPLER=1, else PyTorch's sorting "
+                   "top-k/top-p: vllm/v1/sample/ops/topk_topp_sampler.py v0.12.0-v0.15.1",
                )),
-    EngineLine("0.19", (0, 17, 0), (0, 20, 99), "v0.19.0", v1=True, snapshot_after_nccl=True,
+    EngineLine("0.17", (0, 17, 0), (0, 17, 99), "v0.17.1", v1=True, snapshot_after_nccl=True,
+               big_gpu="70GiB-not-A100", v0_chunk_tokens=0, auto_fp32="bf16", hybrid=True, group_factor=1.25,
+               mla_block_64=False, cuda_graphs_profiled=False, non_torch_tp1=NON_TORCH_V1, tp_comm=TP_COMM_LATE,
+               runtime_buffers=RUNTIME_BUFFERS_V1, sampler_bytes_per_logit=SAMPLER_BYTES_INPLACE, rules=(
+                   _BUDGET_V1 + " v0.17.1",
+                   "sampler: top-k/top-p in place by a Triton kernel for batches of 8 or more "
+                   "(apply_top_k_top_p_triton): vllm/v1/sample/ops/topk_topp_sampler.py v0.17.1",
+                   "hybrid groups: largest layer count when < 1.25 x the smallest, kv_cache_utils.py v0.17.1",
+               )),
+    EngineLine("0.19", (0, 18, 0), (0, 20, 99), "v0.19.0", v1=True, snapshot_after_nccl=True,
                big_gpu="70GiB-not-A100", v0_chunk_tokens=0, auto_fp32="bf16", hybrid=True, group_factor=1.5,
-               mla_block_64=False, cuda_graphs_profiled=False, non_torch_tp1=NON_TORCH_V1, tp_comm=TP_COMM_LATE, runtime_buffers=RUNTIME_BUFFERS_V1,
-               rules=(
+               mla_block_64=False, cuda_graphs_profiled=False, non_torch_tp1=NON_TORCH_V1, tp_comm=TP_COMM_LATE,
+               runtime_buffers=RUNTIME_BUFFERS_V1, sampler_bytes_per_logit=SAMPLER_BYTES_INPLACE, rules=(
                    _BUDGET_V1 + " v0.19.0; requested = ceil(total x util), vllm/v1/worker/utils.py request_memory",
                    "CUDA-graph estimate printed but not subtracted: VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS "
-                   "defaults to 0, vllm/envs.py v0.19.0",
+                   "defaults to 0, vllm/envs.py v0.18.0 and v0.19.0",
                    "hybrid groups take the largest layer count when it is < 1.5 x the smallest: "
-                   "kv_cache_utils.py _get_kv_cache_groups_uniform_page_size v0.19.0",
+                   "kv_cache_utils.py _get_kv_cache_groups_uniform_page_size v0.18.0 and v0.19.0",
+                   "sampler: Triton top-k/top-p in place, vllm/v1/sample/ops/topk_topp_sampler.py v0.19.0",
                )),
     EngineLine("0.21", (0, 21, 0), (99, 0, 0), "v0.26.0", v1=True, snapshot_after_nccl=True,
                big_gpu="70GiB-not-A100", v0_chunk_tokens=0, auto_fp32="bf16", hybrid=True, group_factor=1.5,
-               mla_block_64=False, cuda_graphs_profiled=True, non_torch_tp1=NON_TORCH_V1, tp_comm=TP_COMM_LATE, runtime_buffers=RUNTIME_BUFFERS_V1,
-               rules=(
+               mla_block_64=False, cuda_graphs_profiled=True, non_torch_tp1=NON_TORCH_V1, tp_comm=TP_COMM_LATE,
+               runtime_buffers=RUNTIME_BUFFERS_V1, sampler_bytes_per_logit=SAMPLER_BYTES_INPLACE, rules=(
                    _BUDGET_V1 + " v0.26.0, minus the CUDA-graph estimate (profile_cudagraph_memory)",
                    "CUDA-graph memory profiling on by default since v0.21.0: VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS "
                    "defaults to 1, vllm/envs.py and gpu_worker.py v0.26.0",
@@ -345,7 +384,7 @@ def engine_line(engine: "str | EngineLine") -> EngineLine:
     >>> engine_line("vllm")
     Traceback (most recent call last):
     ...
-    vramlab.errors.VramlabError: engine 'vllm' is not a vLLM version; valid: a version such as '0.10.1' or 'v0.19.0', 'latest', or a line: 0.6, 0.7, 0.8, 0.9, 0.10, 0.11, 0.13, 0.19, 0.21
+    vramlab.errors.VramlabError: engine 'vllm' is not a vLLM version; valid: a version such as '0.10.1' or 'v0.19.0', 'latest', or a line: 0.6, 0.7, 0.8, 0.9, 0.10, 0.11, 0.13, 0.17, 0.19, 0.21
     """
     return resolve_engine(engine)[0]
 
