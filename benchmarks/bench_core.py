@@ -8,7 +8,11 @@ Prints
     N fresh processes, and which heavy libraries (if any) ``import vramlab`` loaded;
 (b) ``vl.estimate`` calls per second over every preset, from a loaded ModelSpec and from
     a preset id (which also builds the spec);
-(c) time to count the parameters of every preset (``load_model`` + ``param_count``).
+(c) time to count the parameters of every preset (``load_model`` + ``param_count``);
+(d) the vramlab side of the coverage sweep (tests/test_coverage.py): ``load_model`` +
+    ``param_count`` (or the refusal) over transformers' default config of every causal-LM
+    model_type. The configs are read from transformers' config classes first (no torch, no
+    model built); only vramlab's work is timed. Skipped when transformers is missing.
 
 Figures depend on the machine and its load; they are printed, never asserted.
 """
@@ -135,7 +139,49 @@ def main(argv: list[str] | None = None) -> int:
     print(f"    first sweep in a fresh process:       {cold * 1e3:8.2f} ms   (reads the {len(ids)} preset files)")
     print(f"    load_model + param_count, warm:       {el / n * 1e3:8.2f} ms per sweep")
     print(f"    param_count on loaded specs:          {el2 / n2 * 1e3:8.2f} ms per sweep")
+    print()
+    coverage_sweep(args.seconds)
     return 0
+
+
+def coverage_sweep(seconds: float) -> None:
+    """(d): vramlab over transformers' default config of every causal-LM model_type."""
+    import vramlab as vl
+
+    try:
+        import transformers
+        from vramlab.oracle import causal_lm_model_types, default_config
+    except ImportError:
+        print("(d) coverage sweep: skipped (transformers is not installed)")
+        return
+    import warnings
+
+    warnings.simplefilter("ignore")
+    transformers.logging.set_verbosity_error()
+    configs = []
+    for mt in causal_lm_model_types():
+        try:
+            configs.append(default_config(mt))
+        except Exception:  # noqa: BLE001 - transformers' own defaults do not validate
+            pass
+
+    def sweep() -> dict[str, int]:
+        out = {"exact": 0, "approximate": 0, "refused": 0}
+        for cfg in configs:
+            try:
+                m = vl.load_model(cfg)
+                m.param_count()
+                out["exact" if m.exact else "approximate"] += 1
+            except vl.VramlabError:
+                out["refused"] += 1
+        return out
+
+    counts = sweep()
+    n, el = rate(sweep, seconds)
+    print(f"(d) coverage sweep over {len(configs)} default configs of transformers {transformers.__version__} "
+          f"(vramlab side only, no model built)")
+    print(f"    {counts['exact']} exact, {counts['approximate']} approximate, {counts['refused']} refused")
+    print(f"    load_model + param_count or refusal:  {el / n * 1e3:8.2f} ms per sweep")
 
 
 if __name__ == "__main__":

@@ -151,7 +151,7 @@ def test_quantized_components_follow_the_family_rule():
     ("hidden_size", 0), ("hidden_size", "4096"), ("hidden_size", True), ("hidden_size", float("nan")),
     ("partial_rotary_factor", 0), ("partial_rotary_factor", 1.5), ("partial_rotary_factor", float("nan")),
     ("partial_rotary_factor", "0.5"), ("architectures", "LlamaForCausalLM"), ("architectures", [1]),
-    ("tie_word_embeddings", "false"), ("mlp_only_layers", [-1]), ("layer_types", ["linear_attention"]),
+    ("tie_word_embeddings", "false"), ("mlp_only_layers", [-1]), ("layer_types", "full_attention"),
     ("hidden_size", "huge"),
 ])
 def test_check_field_refuses_naming_the_field(key, value):

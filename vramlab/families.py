@@ -39,7 +39,7 @@ from .errors import VramlabError, show
 __all__ = [
     "Family", "FAMILIES", "GENERIC", "FieldRule", "FIELDS", "QUANTIZED_COMPONENTS", "get_family", "family_of",
     "norms_per_layer", "has_qk_norm", "has_qkv_bias", "expert_width", "shared_expert_width",
-    "quantized_components", "llama_like_family",
+    "quantized_components", "llama_like_family", "NOT_DECODERS", "UNMODELLED", "refusal",
 ]
 
 #: Components a weight-only format quantizes by default: the linear layers of the blocks.
@@ -185,6 +185,67 @@ GENERIC = Family("generic", exact=False, experts_keys=("num_local_experts", "num
 #: model_type spellings that name a family of the table.
 ALIASES = {"gemma3": "gemma3_text"}
 
+#: Encoder-only and encoder-decoder model_types of transformers 5.24 (masked LMs, seq2seq
+#: models and their decoders): vramlab sizes decoder-only LLMs and refuses them.
+NOT_DECODERS = frozenset(
+    "bart bert bert-generation big_bird bigbird_pegasus blenderbot blenderbot-small camembert data2vec-text "
+    "electra ernie marian mbart megatron-bert mvp pegasus plbart prophetnet rembert roberta "
+    "roberta-prelayernorm roc_bert roformer trocr whisper xlm xlm-roberta xlm-roberta-xl xlnet xmod".split())
+
+#: Decoder model_types of transformers 5.24 whose blocks the family table does not describe,
+#: with what is unknown to vramlab. The generic Llama-like path would miscount them (by more
+#: than 2 % on transformers' default configs), so they are refused rather than guessed.
+UNMODELLED: dict[str, str] = {
+    **dict.fromkeys(("bamba", "falcon_h1", "falcon_mamba", "granitemoehybrid", "jamba", "mamba", "mamba2",
+                     "nemotron_h", "zamba", "zamba2"), "Mamba (state-space) layers"),
+    **dict.fromkeys(("lfm2", "lfm2_moe", "lfm3"), "short-convolution layers"),
+    **dict.fromkeys(("rwkv", "xlstm", "recurrent_gemma", "hrm_text"), "recurrent (non-attention) layers"),
+    **dict.fromkeys(("gemma3n", "gemma3n_text", "gemma4", "gemma4_text", "gemma4_unified", "gemma4_unified_text",
+                     "gemma4_unified_assistant", "gemma4_assistant"),
+                    "per-layer input embeddings, shared KV layers and altered MLP widths"),
+    **dict.fromkeys(("apertus", "apertus1p5_text"), "xIELU MLP blocks with learned activation parameters"),
+    "arcee": "ReLU² MLP blocks without a gate", "aria_text": "grouped MoE experts with shared experts",
+    "doge": "dynamic-mask attention and cross-domain mixture-of-experts blocks",
+    "ernie4_5_moe": "MoE layer range (moe_layer_start_index, interval) and shared experts",
+    "jetmoe": "mixture-of-attention-heads blocks", "biogpt": "learned positions, LayerNorm biases and plain MLPs",
+    "gpt2": "GPT-2 blocks (fused c_attn, learned positions, LayerNorm biases)", "gpt-sw3": "GPT-2 blocks",
+    "gpt_bigcode": "GPT-BigCode blocks (multi-query c_attn, learned positions)",
+    "gpt_neo": "GPT-Neo blocks (learned positions, local attention layers)",
+    "gpt_neox": "GPT-NeoX blocks (fused QKV, LayerNorm biases, plain MLP)", "gpt_neox_japanese": "GPT-NeoX-Japanese blocks",
+    "gptj": "GPT-J blocks (plain MLP with biases, lm_head bias)", "codegen": "CodeGen blocks (fused QKV, plain MLP)",
+    "opt": "OPT blocks (learned positions with offset, projections)", "bloom": "BLOOM blocks (ALiBi, LayerNorm biases)",
+    "openai-gpt": "GPT-1 blocks (learned positions, plain MLP)", "ctrl": "CTRL blocks",
+    "cpmant": "CPM-Ant blocks (segment embeddings, position bias)", "xglm": "XGLM blocks (sinusoidal positions)",
+    "mpt": "MPT blocks (ALiBi, fused QKV)", "phi": "Phi blocks (plain MLP, biases, lm_head bias)",
+    "persimmon": "Persimmon blocks (q/k LayerNorms, ReLU² MLP)", "fuyu": "a vision patch projection over Persimmon blocks",
+    "starcoder2": "Starcoder2 blocks (plain MLP, LayerNorm biases)", "jais2": "Jais-2 blocks (plain MLP, LayerNorm biases)",
+    "nanochat": "nanochat blocks (ReLU² MLP without a gate, unparametrised norms)",
+    "git": "a vision encoder inside the causal LM", "phi4_multimodal": "vision and audio encoders inside the causal LM",
+    "moshi": "audio depth-decoder blocks", "musicgen": "audio codebook decoders", "musicgen_melody": "audio codebook decoders",
+    "blt": "byte-patch encoder and decoder", "reformer": "LSH and chunked attention layers",
+    "kolibri1": "its block layout", "longcat_flash": "zero-computation experts and dual-attention blocks",
+    "solar_open": "its MoE block layout", "beam": "its MoE block layout", "flint": "its block layout",
+    "mimo_v2_flash": "hybrid sliding-window attention with different head widths per layer kind",
+    "sarvam_mla": "its MLA and MoE block layout", "sarvam_moe": "its MoE block layout (shared experts, dense layers)",
+}
+
+
+def refusal(model_type: str) -> str | None:
+    """Why vramlab refuses a ``model_type`` (None when it sizes it, exactly or approximately).
+
+    >>> refusal("llama") is None
+    True
+    >>> refusal("bert")
+    "model_type 'bert' is an encoder or encoder-decoder model; vramlab sizes decoder-only LLMs (llama, qwen3, gemma3, ...)"
+    """
+    if model_type in NOT_DECODERS:
+        return (f"model_type {model_type!r} is an encoder or encoder-decoder model; vramlab sizes decoder-only "
+                "LLMs (llama, qwen3, gemma3, ...)")
+    if model_type in UNMODELLED and model_type not in FAMILIES:
+        return (f"model_type {model_type!r} is not sized by vramlab: its family table does not describe "
+                f"{UNMODELLED[model_type]} (README, 'Model coverage', lists the families sized)")
+    return None
+
 
 def get_family(model_type: str) -> Family:
     """The :class:`Family` of a ``model_type`` (:data:`GENERIC` when it is not in the table).
@@ -304,6 +365,7 @@ class FieldRule:
     null: str | None = None
     open_minimum: bool = False
     choices: tuple[str, ...] = ()
+    hint: str = ""
 
 
 _I = FieldRule
@@ -321,8 +383,8 @@ FIELDS: dict[str, FieldRule] = {
     # sliding windows
     "sliding_window": _I("int", 1, 10**9, null="no sliding window"),
     "sliding_window_pattern": _I("int", 1, 10_000), "max_window_layers": _I("int", 0, 10_000),
-    "layer_types": _I("str_list", choices=("full_attention", "sliding_attention", "full", "global",
-                                           "global_attention", "sliding", "local")),
+    # the kinds a family knows are checked in spec, naming the model_type
+    "layer_types": _I("str_list", hint=" (layer kinds such as full_attention, sliding_attention)"),
     # MoE
     "moe_intermediate_size": _I("int", 1, 10**8), "shared_expert_intermediate_size": _I("int", 0, 10**8),
     "num_local_experts": _I("int", 0, 100_000), "num_experts": _I("int", 0, 100_000),
@@ -386,7 +448,8 @@ def check_field(key: str, value: Any) -> Any:
         among = f" among {', '.join(r.choices)}" if r.choices else ""
         if not isinstance(value, (list, tuple)) or not all(
                 isinstance(v, str) and (not r.choices or v in r.choices) for v in value):
-            raise VramlabError(f"config field {key!r} must be a list of strings{among}, got {show(value)}", field=key)
+            raise VramlabError(f"config field {key!r} must be a list of strings{among}{r.hint}, got {show(value)}",
+                               field=key)
         return list(value)
     if not isinstance(value, (list, tuple)):
         raise VramlabError(f"config field {key!r} must be a list, got {show(value)}", field=key)

@@ -23,7 +23,7 @@ from .errors import VramlabError, check_int
 __all__ = [
     "oracle_available", "ORACLE_GEOMETRY", "TORCH_KV_DTYPES", "hf_config", "meta_param_count",
     "reduced_config", "build_model", "forward_cache", "cache_layers", "tensor_bytes", "cache_bytes",
-    "transformers_kv_oracle",
+    "transformers_kv_oracle", "causal_lm_model_types", "default_config", "default_meta_param_count",
 ]
 
 #: Shrunk geometry for :func:`transformers_kv_oracle`: small enough to run on a CPU in well
@@ -175,3 +175,42 @@ def transformers_kv_oracle(model: str = "Qwen/Qwen3-8B", tokens: int = 64, batch
     return {"model": model, "tokens": tokens, "batch": batch, "layers": len(pairs),
             "key_shape": tuple(pairs[0][0].shape), "measured_bytes": cache_bytes(cache),
             "formula_bytes": kv_cache_bytes(spec, tokens, batch, "fp32")}
+
+
+# -- the coverage sweep: transformers' own default configs ------------------------------------
+def causal_lm_model_types() -> list[str]:
+    """Every ``model_type`` of the installed transformers' causal-LM mapping, sorted."""
+    _require()
+    from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
+
+    return sorted(MODEL_FOR_CAUSAL_LM_MAPPING_NAMES)
+
+
+def default_config(model_type: str) -> dict:
+    """The default config of a model_type's transformers config class, as a config.json dict.
+
+    Raises whatever the config class raises when its own defaults do not validate.
+    """
+    _, transformers = _require()
+    d = transformers.AutoConfig.for_model(model_type).to_dict()
+    d["model_type"] = model_type
+    return d
+
+
+def default_meta_param_count(model_type: str) -> int:
+    """Parameters of transformers' causal LM built on the meta device from the default config.
+
+    For a multimodal config (one whose text config is another object) the language model is
+    built from its text config, as vramlab counts the language model only. Raises whatever
+    transformers raises when its own default config does not build.
+    """
+    torch, transformers = _require()
+    from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
+
+    cfg = transformers.AutoConfig.for_model(model_type)
+    text = cfg.get_text_config()
+    if text is not cfg and text.model_type in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES:
+        cfg = text
+    with torch.device("meta"):
+        model = transformers.AutoModelForCausalLM.from_config(cfg)
+    return sum(p.numel() for p in model.parameters())

@@ -26,7 +26,8 @@ from typing import Any, Mapping
 
 from .dtypes import TORCH_DTYPE_NAMES
 from .errors import VramlabError, show
-from .families import ALIASES, FAMILIES, Family, check_field, get_family, merge_defaults, validate_fields, weight_format
+from .families import (ALIASES, FAMILIES, Family, check_field, get_family, merge_defaults, refusal, validate_fields,
+                       weight_format)
 
 __all__ = ["ModelSpec", "LayerAttention", "from_config", "EXACT_FAMILIES", "read_config_file", "parse_config_json",
            "MAX_CONFIG_BYTES"]
@@ -177,6 +178,16 @@ class ModelSpec:
         """Parameters used per token (MoE: only the routed experts chosen)."""
         return _counter("active_param_count")(self)
 
+    def __repr__(self) -> str:
+        """One line: id, family, layers, heads, parameters (:func:`vramlab.report.model_line`)."""
+        from .report import model_line
+        return model_line(self)
+
+    def describe(self) -> str:
+        """Every field, the layer pattern and the warnings (:func:`vramlab.report.model_text`)."""
+        from .report import model_text
+        return model_text(self)
+
 
 #: The functions behind ModelSpec.param_count / param_breakdown / active_param_count. They
 #: live in :mod:`vramlab.params`, one floor above this module, which installs them here when
@@ -256,7 +267,7 @@ _FULL_TYPES = ("full_attention", "full", "global", "global_attention")
 _SLIDING_TYPES = ("sliding_attention", "sliding", "local")
 
 
-def _listed_layers(types: Any, window: int | None, n_layers: int) -> tuple[LayerAttention, ...]:
+def _listed_layers(types: Any, window: int | None, n_layers: int, mt: str) -> tuple[LayerAttention, ...]:
     if not isinstance(types, (list, tuple)):
         raise VramlabError(
             f"config field 'layer_types' must be a list of {n_layers} strings "
@@ -279,18 +290,18 @@ def _listed_layers(types: Any, window: int | None, n_layers: int) -> tuple[Layer
             out.append(LayerAttention("full"))
         else:
             raise VramlabError(
-                f"config field 'layer_types' entry {i} must be one of "
-                f"{', '.join(_FULL_TYPES + _SLIDING_TYPES)}, got {show(t)}",
+                f"config field 'layer_types' entry {i} is {show(t)}, a layer kind vramlab does not model for "
+                f"model_type {mt!r}; valid: {', '.join(_FULL_TYPES + _SLIDING_TYPES)}",
                 field="layer_types",
             )
     return tuple(out)
 
 
-def _layer_pattern(family: Family, cfg: Mapping[str, Any], n_layers: int) -> tuple[LayerAttention, ...]:
+def _layer_pattern(family: Family, cfg: Mapping[str, Any], n_layers: int, mt: str) -> tuple[LayerAttention, ...]:
     """Full and sliding layers: ``layer_types`` when given, else the family's pattern."""
     window = cfg.get("sliding_window")
     if cfg.get("layer_types") is not None:
-        return _listed_layers(cfg["layer_types"], window, n_layers)
+        return _listed_layers(cfg["layer_types"], window, n_layers, mt)
     full = LayerAttention("full")
     pattern = family.layer_pattern
     if window is None or pattern == "full":
@@ -423,9 +434,12 @@ def _read_family(config: Any) -> tuple[dict[str, Any], dict[str, Any], str, Fami
     if raw.get("architectures") is not None:
         check_field("architectures", raw["architectures"])
     text, mt = _text_config(raw)
+    why = refusal(mt)
+    if why:
+        raise VramlabError(why, field="model_type")
     family = get_family(mt)
     warnings: list[str] = []
-    if raw.get("model_type") == "gemma3" and "text_config" in raw:
+    if isinstance(raw.get("text_config"), Mapping) and "num_hidden_layers" not in raw:
         warnings.append("multimodal model: counts are for the language model; the vision tower is excluded")
     if not family.exact:
         warnings.append(
@@ -487,7 +501,7 @@ def from_config(config: Mapping[str, Any], name: str | None = None, meta: Mappin
         model_type=mt,
         **g,
         **att,
-        layers=_layer_pattern(family, cfg, g["num_layers"]),
+        layers=_layer_pattern(family, cfg, g["num_layers"], mt),
         tie_word_embeddings=bool(cfg.get("tie_word_embeddings", True)),
         max_position_embeddings=cfg.get("max_position_embeddings"),
         torch_dtype=torch_dtype,
