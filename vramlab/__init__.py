@@ -39,6 +39,9 @@ __all__ = [
     "from_unit", "get_dtype", "kv_bytes_per_layer", "kv_bytes_per_token", "kv_cache_bytes", "list_dtypes", "list_models",
     "load_model", "param_breakdown", "param_count", "parse_bytes", "to_unit",
     "weights_breakdown", "weights_bytes",
+    # loaded on first use (_LAZY_NAMES)
+    "decode_speed", "prefill_time", "fit", "Fit", "min_gpus", "max_context", "max_concurrency", "kv_pool", "Pool",
+    "explain_vllm_log",
 ]
 
 from . import exercises  # noqa: E402  (light: only vramlab modules)
@@ -52,6 +55,10 @@ _LAZY_NAMES = {
     "decode_speed": "speed",
     "prefill_time": "speed",
     "fit": "planning",
+    "Fit": "planning",
+    "min_gpus": "planning",
+    "max_context": "planning",
+    "max_concurrency": "planning",
     "kv_pool": "serving",
     "Pool": "serving",
     "explain_vllm_log": "vllm_log",

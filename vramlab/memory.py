@@ -39,12 +39,14 @@ from .dtypes import TORCH_DTYPE_NAMES, DType, get_dtype
 from .errors import VramlabError, check_int, check_number
 from .params import COMPONENTS, param_breakdown
 from .presets import load_model
+from .report import RichDisplay
 from .spec import ModelSpec
 from .units import GiB, format_bytes, to_unit
 
 __all__ = [
     "weights_bytes", "weights_breakdown", "kv_bytes_per_token", "kv_cache_bytes", "kv_bytes_per_layer",
-    "activation_bytes", "activation_terms", "compute_dtype", "resolve_weight_dtype", "resolve_kv_dtype", "estimate", "Estimate",
+    "activation_bytes", "activation_terms", "compute_dtype", "context_limit", "context_warnings", "resolve_weight_dtype",
+    "resolve_kv_dtype", "estimate", "Estimate",
     "DEFAULT_FRAMEWORK_BYTES", "DEFAULT_PREFILL_CHUNK", "QUANTIZED_COMPONENTS",
 ]
 
@@ -285,12 +287,61 @@ def activation_bytes(m: Any, batched_tokens: int = DEFAULT_PREFILL_CHUNK, sequen
     return t["T_pass"] * per_token * t["b_act"] + 4 * t["S"] * t["V"]
 
 
+def context_limit(m: Any) -> tuple[int | None, int | None, str]:
+    """``(max_position_embeddings, length the config's rope_scaling extends it to, rope type)``.
+
+    Only YaRN is read as an extension, as vLLM's ``_get_and_verify_max_len`` (vllm/config.py,
+    v0.6-0.10) does: ``original_max_position_embeddings x factor`` (Qwen's model cards add it
+    to reach 131,072). Other types (llama3, longrope, linear in Gemma 3) already count the
+    factor in ``max_position_embeddings``.
+
+    >>> context_limit("Qwen/Qwen3-8B")
+    (40960, None, '')
+    >>> context_limit({**load_model("Qwen/Qwen3-8B").hf_config, "rope_scaling": {"rope_type": "yarn",
+    ...                "factor": 4.0, "original_max_position_embeddings": 32768}})
+    (40960, 131072, 'yarn')
+    """
+    m = load_model(m)
+    limit = m.max_position_embeddings
+    rs = m.config.get("rope_scaling") or m.hf_config.get("rope_scaling")
+    if not isinstance(rs, dict):
+        return limit, None, ""
+    kind = str(rs.get("rope_type", rs.get("type", "default")))
+    factor, base = rs.get("factor"), rs.get("original_max_position_embeddings")
+    if not limit or kind != "yarn" or not isinstance(factor, (int, float)) or not isinstance(base, int):
+        return limit, None, kind
+    return limit, int(base * factor), kind
+
+
+def context_warnings(m: Any, tokens: int) -> tuple[str, ...]:
+    """A warning when ``tokens`` go past the positions the model was trained on.
+
+    >>> context_warnings("Qwen/Qwen3-8B", 131072)[0][:71]
+    'tokens 131,072 exceed the 40,960 positions the model was trained on (ma'
+    >>> context_warnings("Qwen/Qwen3-8B", 32768)
+    ()
+    """
+    limit, extended, kind = context_limit(m)
+    if not limit or tokens <= limit:
+        return ()
+    head = f"tokens {tokens:,} exceed the {limit:,} positions the model was trained on (max_position_embeddings)"
+    if extended is not None and tokens <= extended:
+        return (f"{head}; the config's rope_scaling ({kind}) extends it to {extended:,}, which covers them",)
+    if extended is not None:
+        return (f"{head}, and its rope_scaling ({kind}) extends it only to {extended:,}: expect degraded output",)
+    return (f"{head} and its config has no rope_scaling that extends it: enable RoPE scaling such as YaRN "
+            "(rope_scaling in config.json, as the model card describes) or expect degraded output; vLLM refuses "
+            "a longer max_model_len",)
+
+
 @dataclass(frozen=True)
-class Estimate:
+class Estimate(RichDisplay):
     """A memory estimate in integer bytes.
 
     ``overhead = activations + framework``; ``margin`` is ``margin_fraction`` of
-    weights + KV cache + overhead; ``total`` is the sum of all parts.
+    weights + KV cache + overhead; ``total`` is the sum of all parts. ``warnings`` says
+    what makes the figure questionable: a context past the model's trained positions
+    (:func:`context_warnings`), an approximate family.
 
     >>> import vramlab as vl
     >>> e = vl.estimate("Qwen/Qwen3-8B", tokens=4096)
@@ -309,6 +360,7 @@ class Estimate:
     activations: int
     framework: int
     margin: int
+    warnings: tuple[str, ...] = ()
 
     @property
     def overhead(self) -> int:
@@ -330,6 +382,7 @@ class Estimate:
         d = asdict(self)
         d["overhead"] = self.overhead
         d["total"] = self.total
+        d["warnings"] = list(self.warnings)
         return d
 
     def table(self):
@@ -416,4 +469,5 @@ def estimate(
     return Estimate(
         model=m.name, tokens=tokens, concurrency=concurrency, weight_dtype=wd.name, kv_dtype=kd.name,
         margin_fraction=margin, weights=w, kv_cache=kv, activations=act, framework=framework_bytes, margin=mg,
+        warnings=tuple(m.warnings) + context_warnings(m, tokens),
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -79,9 +80,12 @@ def preset_record(model_id: str) -> dict[str, Any]:
             close.append(short[k])
     close = close[:3]
     hint = f"; closest: {', '.join(close)}" if close else ""
+    hf_id = re.fullmatch(r"[\w.-]+/[\w.-]+", model_id)
+    where = (f"https://huggingface.co/{model_id}/resolve/main/config.json" if hf_id
+             else "the model's config.json from its Hugging Face page (Files)")
     raise VramlabError(
         f"model {model_id!r} is not a preset or an existing config.json path{hint} "
-        "(see `vramlab models` for all ids)",
+        f"(see `vramlab models` for all ids). vramlab works offline: download {where} and pass its path",
         field="model",
     )
 
@@ -104,7 +108,7 @@ def load_model(model: str | Path | Mapping[str, Any] | ModelSpec, name: str | No
     >>> load_model("Qwen/Qwen3-8X")
     Traceback (most recent call last):
     ...
-    vramlab.errors.VramlabError: model 'Qwen/Qwen3-8X' is not a preset or an existing config.json path; closest: Qwen/Qwen3-8B, Qwen/Qwen3-32B, Qwen/Qwen3-0.6B (see `vramlab models` for all ids)
+    vramlab.errors.VramlabError: model 'Qwen/Qwen3-8X' is not a preset or an existing config.json path; closest: Qwen/Qwen3-8B, Qwen/Qwen3-32B, Qwen/Qwen3-0.6B (see `vramlab models` for all ids). vramlab works offline: download https://huggingface.co/Qwen/Qwen3-8X/resolve/main/config.json and pass its path
     """
     if isinstance(model, ModelSpec):
         return model

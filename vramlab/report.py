@@ -11,6 +11,7 @@ Qwen/Qwen3-8B  144.00 KiB
 
 from __future__ import annotations
 
+import html
 import math
 from typing import Any, Sequence
 
@@ -18,7 +19,8 @@ from .dtypes import DType
 from .errors import VramlabError, check_int
 from .units import format_both, format_bytes
 
-__all__ = ["render_table", "layer_pattern", "kv_line", "weights_line", "figures_text", "pool_text"]
+__all__ = ["render_table", "layer_pattern", "kv_line", "weights_line", "figures_text", "pool_text", "html_table",
+           "display_rows", "display_text", "RichDisplay", "pool_warnings", "model_line", "model_text"]
 
 
 def render_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], align: str | None = None) -> str:
@@ -167,3 +169,177 @@ def pool_text(p: Any) -> str:
         f"({format_bytes(p.kv_bytes_per_token, 'KiB')} per token)",
         f"  max concurrency for {p.max_model_len:,} tokens per request: {p.max_concurrency:.2f}x",
     ])
+
+
+# ---------------------------------------------------------------------------
+# Rich display: the same rows as an HTML table (Jupyter) and as plain text (IPython)
+def html_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], caption: str = "",
+               notes: Sequence[str] = ()) -> str:
+    """An HTML ``<table>`` (cells escaped), with a caption and notes below it.
+
+    >>> html_table(["part", "GiB"], [["weights", "15.26"]], caption="Qwen <8B>")
+    '<table><caption>Qwen &lt;8B&gt;</caption><thead><tr><th>part</th><th>GiB</th></tr></thead><tbody><tr><td>weights</td><td>15.26</td></tr></tbody></table>'
+    """
+    esc = html.escape
+    head = "".join(f"<th>{esc(str(h))}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{esc(str(c))}</td>" for c in row) + "</tr>" for row in rows)
+    cap = f"<caption>{esc(caption)}</caption>" if caption else ""
+    out = f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return out + "".join(f"<p>{esc(n)}</p>" for n in notes)
+
+
+def _sizes(parts: Any) -> list[list[str]]:
+    return [[k, f"{v:,}", format_bytes(v, "GB"), format_bytes(v, "GiB")] for k, v in parts]
+
+
+_SIZE_HEADERS = ("part", "bytes", "GB", "GiB")
+
+
+def _estimate_rows(e: Any):
+    return str(e).splitlines()[0], _SIZE_HEADERS, _sizes(list(e.parts().items()) + [("total", e.total)])
+
+
+def _training_rows(e: Any):
+    return str(e).splitlines()[0], _SIZE_HEADERS, _sizes(list(e.parts().items()) + [("total", e.total)])
+
+
+def _pool_rows(p: Any):
+    caption = pool_text(p).splitlines()[0]
+    rows = _sizes([("requested", p.requested)] + list(p.parts().items()))
+    rows += [["blocks", f"{p.num_blocks:,}", "", ""], ["tokens", f"{p.tokens:,}", "", ""],
+             [f"max concurrency at {p.max_model_len:,} tokens", f"{p.max_concurrency:.2f}x", "", ""]]
+    return caption, _SIZE_HEADERS, rows
+
+
+def _plan_rows(p: Any):
+    rows = _sizes(list(p.parts().items()) + [("total", p.total), ("usable", p.usable)])
+    rows.append(["headroom", f"{p.headroom:,}", format_bytes(p.headroom, "GB"), format_bytes(p.headroom, "GiB")])
+    return f"per GPU on {p.tensor_parallel} x {p.gpu}", _SIZE_HEADERS, rows
+
+
+def _fit_rows(f: Any):
+    return f.verdict().replace("\n", " "), *_plan_rows(f.per_gpu)[1:]
+
+
+def _gpu_rows(g: Any):
+    rows = [["memory as sold", g.memory_as_sold], ["physical", format_bytes(g.physical_bytes, "GiB")],
+            ["usable", format_bytes(g.usable_bytes, "GiB") + (" (measured)" if g.usable_is_measured else
+                                                              " (estimated)")],
+            ["bandwidth", "-" if g.memory_bandwidth is None else f"{g.memory_bandwidth / 10**12:g} TB/s"],
+            ["source", g.source]]
+    return f"{g.name} ({g.vendor})", ("field", "value"), rows
+
+
+#: Row builders by class name: each returns (caption, headers, rows) read from the result's fields.
+_DISPLAYS = {"Estimate": _estimate_rows, "TrainingEstimate": _training_rows, "Pool": _pool_rows,
+             "GPUPlan": _plan_rows, "Fit": _fit_rows, "GPU": _gpu_rows}
+
+
+def display_rows(obj: Any) -> tuple[str, Sequence[str], list[list[str]], tuple[str, ...]]:
+    """Caption, headers, rows and warnings of a result (Estimate, Pool, Fit, GPU, ...).
+
+    >>> import vramlab as vl
+    >>> caption, headers, rows, notes = display_rows(vl.estimate("Qwen/Qwen3-8B", tokens=131072))
+    >>> headers, rows[-1][0], notes[0][:32]
+    (('part', 'bytes', 'GB', 'GiB'), 'total', 'tokens 131,072 exceed the 40,960')
+    """
+    try:
+        build = _DISPLAYS[type(obj).__name__]
+    except KeyError:
+        raise VramlabError(f"no display for {type(obj).__name__}; valid: {', '.join(_DISPLAYS)}",
+                           field="obj") from None
+    caption, headers, rows = build(obj)
+    return caption, headers, rows, tuple(getattr(obj, "warnings", ()) or ())
+
+
+def display_text(obj: Any) -> str:
+    """A result as plain text: its caption, its table and its warnings (``note:`` lines)."""
+    caption, headers, rows, notes = display_rows(obj)
+    align = "l" + "r" * (len(headers) - 1) if len(headers) > 2 else "ll"
+    return "\n".join([caption, render_table(headers, rows, align)] + [f"note: {n}" for n in notes])
+
+
+class RichDisplay:
+    """Mixin of the result classes: Jupyter shows an HTML table, IPython's pretty printer the text.
+
+    >>> import vramlab as vl
+    >>> vl.estimate("Qwen/Qwen3-8B")._repr_html_().startswith("<table><caption>Qwen/Qwen3-8B")
+    True
+    """
+
+    __slots__ = ()
+
+    def _repr_html_(self) -> str:
+        caption, headers, rows, notes = display_rows(self)
+        return html_table(headers, rows, caption, tuple(f"⚠ {n}" for n in notes))
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(f"{type(self).__name__}(...)" if cycle else display_text(self))
+
+
+def pool_warnings(p: Any) -> tuple[str, ...]:
+    """Why a vLLM pool (:class:`vramlab.serving.Pool`) would not serve one request.
+
+    >>> import vramlab as vl
+    >>> pool_warnings(vl.kv_pool("meta-llama/Llama-3.1-70B-Instruct", gpu="RTX 4090"))[0][:29]
+    'the weights and overhead need'
+    >>> pool_warnings(vl.kv_pool("Qwen/Qwen3-8B", gpu="H100"))
+    ()
+    """
+    if p.kv_bytes <= 0:
+        return (f"the weights and overhead need {format_bytes(p.non_kv, 'GiB')} but vLLM may use "
+                f"{format_bytes(p.requested, 'GiB')} per GPU: no memory is left for the KV cache, so vLLM "
+                "refuses to start (more GPUs with --tp, a smaller weight format, or a larger "
+                "gpu_memory_utilization)",)
+    if not p.fits_max_model_len:
+        return (f"the KV pool holds {p.tokens:,} tokens, fewer than one request of max_model_len "
+                f"{p.max_model_len:,}: vLLM refuses to start (lower max_model_len or free memory)",)
+    return ()
+
+
+# ---------------------------------------------------------------------------
+# A model's layout (ModelSpec.__repr__ and ModelSpec.describe)
+def model_line(m: Any) -> str:
+    """A :class:`~vramlab.spec.ModelSpec` in one line of at most 300 characters.
+
+    >>> import vramlab as vl
+    >>> vl.load_model("Qwen/Qwen3-8B")
+    ModelSpec('Qwen/Qwen3-8B', qwen3, 36 layers, 32 q/8 kv heads x 128 (GQA), 8,190,735,360 params)
+    """
+    name = m.name if len(m.name) <= 120 else m.name[:119] + "…"
+    try:
+        params = f", {m.param_count():,} params"
+    except KeyError:  # the parameter counters are not installed (vramlab.params not imported)
+        params = ""
+    return (f"ModelSpec({name!r}, {m.model_type[:40]}, {m.num_layers} layers, {m.num_q_heads} q/"
+            f"{m.num_kv_heads} kv heads x {m.head_dim} ({m.attention_kind}){params})")
+
+
+def _layer_runs(layers: Sequence[Any]) -> str:
+    """The per-layer pattern in words: one kind, a repeated cycle, or runs of layers."""
+    word = lambda la: la.kind if la.window is None else f"{la.kind} ({la.window:,})"  # noqa: E731
+    n = len(layers)
+    for p in range(1, min(n, 8) + 1):
+        if all(layers[i] == layers[i % p] for i in range(n)):
+            cycle = ", ".join(word(la) for la in layers[:p])
+            return f"layers 0-{n - 1}: {cycle}" + (f" (a cycle of {p} layers, repeated)" if p > 1 else "")
+    runs, start = [], 0
+    for i in range(1, n + 1):
+        if i == n or layers[i] != layers[start]:
+            runs.append(f"{start}-{i - 1} {word(layers[start])}" if i - 1 > start else f"{start} {word(layers[start])}")
+            start = i
+    return "layers " + ", ".join(runs)
+
+
+def model_text(m: Any) -> str:
+    """Every field of a model's layout, one per line, the layer pattern and the warnings.
+
+    >>> import vramlab as vl
+    >>> print(vl.load_model("google/gemma-2-9b").describe().splitlines()[-2])
+    layers 0-41: sliding (4,096), full (a cycle of 2 layers, repeated)
+    """
+    skip = {"layers", "config", "hf_config", "meta", "warnings"}
+    lines = [f"{f}: {getattr(m, f)!r}" for f in m.__dataclass_fields__ if f not in skip]
+    lines += [f"layers: {layer_pattern(m)}", _layer_runs(m.layers)]
+    lines += [f"warning: {w}" for w in m.warnings] or ["warnings: none"]
+    return "\n".join(lines)

@@ -33,6 +33,7 @@ from ..dtypes import get_dtype
 from ..errors import VramlabError, check_int, check_number
 from ..memory import DEFAULT_FRAMEWORK_BYTES, weights_bytes
 from ..presets import load_model
+from ..report import RichDisplay
 from ..units import format_bytes, to_unit
 from .activations import *  # noqa: F401,F403
 from .activations import __all__ as _activations_all
@@ -54,7 +55,7 @@ _METHODS = ("full", "lora", "qlora")
 
 
 @dataclass(frozen=True)
-class TrainingEstimate:
+class TrainingEstimate(RichDisplay):
     """Per-GPU memory of a training step, in integer bytes.
 
     ``margin`` is ``margin_fraction`` of the other parts; ``total`` sums all parts.
