@@ -332,7 +332,7 @@ def test_internal_error_is_one_line(capsys, monkeypatch):
 
     monkeypatch.setattr(cli, "SUBCOMMANDS", [cli.Subcommand("boom", "fails", lambda p: None, boom)])
     rc, out, err = run(capsys, "boom")
-    assert rc == 1
+    assert rc == cli.EXIT_INTERNAL == 3  # 1 means "does not fit"
     assert err.count("\n") == 1 and err.startswith("vramlab: error: internal error (KeyError")
 
 

@@ -20,7 +20,8 @@ from .errors import VramlabError, check_int
 from .units import format_both, format_bytes
 
 __all__ = ["render_table", "layer_pattern", "kv_line", "weights_line", "figures_text", "pool_text", "html_table",
-           "display_rows", "display_text", "RichDisplay", "pool_warnings", "model_line", "model_text"]
+           "display_rows", "display_text", "RichDisplay", "pool_warnings", "model_line", "model_text", "models_text",
+           "params_text", "approximate_notes", "estimate_text", "gpus_text", "training_text", "fit_text"]
 
 
 def render_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], align: str | None = None) -> str:
@@ -343,3 +344,100 @@ def model_text(m: Any) -> str:
     lines += [f"layers: {layer_pattern(m)}", _layer_runs(m.layers)]
     lines += [f"warning: {w}" for w in m.warnings] or ["warnings: none"]
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------
+# What the command line prints (each subcommand's text, from the results it computed)
+def _billions(n: int) -> str:
+    return f"{n / 10**9:,.2f}"
+
+
+def _share(part: int, total: int) -> str:
+    return f"{100 * part / total:.2f} %" if total else "-"
+
+
+def models_text(records: Sequence[dict]) -> str:
+    """``vramlab models``: one row per preset (records of id, family, attention, layers, params, KV)."""
+    rows = [[r["id"], r["family"], r["attention_kind"], r["layers"], _billions(r["params"]),
+             f"{r['kv_bytes_per_token_16bit'] / 2**10:,.2f}"] for r in records]
+    return (render_table(["id", "family", "attention", "layers", "params (B)", "KV/token 16-bit (KiB)"], rows,
+                         "lllrrr")
+            + f"\n\n{len(records)} presets. params (B) = billions of parameters; "
+              "KV/token = KV-cache bytes per token at 16 bits (1 KiB = 1,024 bytes).")
+
+
+def params_text(m: Any, parts: dict[str, int], order: Sequence[str], active: int | None,
+                card_figures: dict[str, Any]) -> str:
+    """``vramlab params``: the parameters of each component (in ``order``) and their shares."""
+    total = sum(parts.values())
+    rows = [[k, f"{parts[k]:,}", _share(parts[k], total)] for k in order]
+    rows.append(["total", f"{total:,}", _share(total, total)])
+    if active is not None:
+        rows.append(["active per token", f"{active:,}", _share(active, total)])
+    lines = [f"{m.name} ({m.model_type}, {m.attention_kind}, {m.num_layers} layers)",
+             render_table(["component", "parameters", "share"], rows, "lrr")]
+    labels = {"params_total": "total", "params_active": "active", "params_non_embedding": "non-embedding"}
+    if card_figures:
+        lines.append("model card: " + ", ".join(f"{labels.get(k, k)} {v}" for k, v in card_figures.items()))
+    return "\n".join(lines + approximate_notes(m))
+
+
+def approximate_notes(m: Any) -> list[str]:
+    """``note:`` lines of a model whose count is approximate, and its reading warnings."""
+    notes = [] if m.exact else ["note: parameter count is approximate (generic decoder layout)"]
+    return notes + [f"note: {w}" for w in m.warnings]
+
+
+def estimate_text(e: Any, m: Any, per_token: int, plan: Any = None) -> str:
+    """``vramlab estimate``: the workload, each part in bytes, GB and GiB, the per-GPU share
+    on ``plan`` (a :class:`vramlab.planning.GPUPlan`) and the warnings."""
+    seqs = "sequence" if e.concurrency == 1 else "sequences"
+    capped = f", averaged over {e.tokens:,} tokens with sliding-window layers capped" if m.num_sliding_layers else ""
+    lines = [f"{e.model} ({m.model_type}, {m.attention_kind}, {m.param_count():,} parameters)",
+             f"{e.concurrency:,} {seqs} x {e.tokens:,} tokens; weights {e.weight_dtype}; KV cache {e.kv_dtype} "
+             f"({per_token:,} bytes = {format_bytes(per_token, 'KiB')} per token{capped}); "
+             f"margin {e.margin_fraction:.0%}", "",
+             render_table(_SIZE_HEADERS, _sizes(list(e.parts().items()) + [("total", e.total)]), "lrrr"), "",
+             "GB = 10^9 bytes, GiB = 2^30 bytes. activations: one forward pass; "
+             "framework: CUDA context, workspaces, CUDA graphs; margin: a fraction of the rest."]
+    if plan is not None:
+        state = (f"fits, {format_bytes(plan.headroom, 'GiB')} to spare" if plan.fits
+                 else f"does not fit, short by {format_bytes(-plan.headroom, 'GiB')}")
+        lines.append(f"on {plan.tensor_parallel} x {plan.gpu}: {format_bytes(plan.total, 'GiB')} per GPU of "
+                     f"{format_bytes(plan.usable, 'GiB')} usable: {state} (`vramlab fit` for the fewest GPUs)")
+    if not m.exact:
+        lines.append("note: parameter count is approximate (generic decoder layout)")
+    return "\n".join(lines + [f"warning: {w}" for w in e.warnings])
+
+
+def gpus_text(gpus: Sequence[Any]) -> str:
+    """``vramlab gpus``: the catalog, one row per GPU (:class:`vramlab.gpus.GPU`)."""
+    rows = [[g.name, g.vendor, g.memory_as_sold, format_bytes(g.usable_bytes, "GiB"),
+             "measured" if g.usable_is_measured else "estimated",
+             "-" if g.memory_bandwidth is None else f"{g.memory_bandwidth / 10**12:.2f}",
+             g.price_class or "-"] for g in gpus]
+    return (render_table(["gpu", "vendor", "memory as sold", "usable", "usable is", "TB/s", "class"], rows,
+                         "lllrlrl")
+            + f"\n\n{len(gpus)} GPUs. usable: total memory as the driver reports it, measured (vLLM log, "
+              "nvidia-smi) where known, else estimated as a share of the physical memory; TB/s: peak memory "
+              "bandwidth (datasheet); class: the vendor's product line. Sources: `vramlab gpus --json`. "
+              "A GPU outside the catalog: --gpu-memory 24GiB.")
+
+
+def training_text(e: Any, gpu: Any = None, warnings: Sequence[str] = ()) -> str:
+    """``vramlab train``: the parts of a training step per GPU, the model states per trainable
+    parameter, the verdict on ``gpu`` and the warnings."""
+    per = e.model_states / max(1, e.trainable_params)
+    lines = [str(e), f"model states {format_bytes(e.model_states, 'GiB')} ({per:.1f} bytes per trainable "
+                     f"parameter); activations {format_bytes(e.activations, 'GiB')} with recomputation {e.recompute}"]
+    if gpu is not None:
+        mark = "✓ fits" if e.total <= gpu.usable_bytes else "✗ does not fit"
+        lines.append(f"{mark} on {gpu.name}: {format_bytes(e.total, 'GiB')} per GPU of "
+                     f"{format_bytes(gpu.usable_bytes, 'GiB')} usable")
+    return "\n".join(lines + [f"warning: {w}" for w in warnings])
+
+
+def fit_text(f: Any) -> str:
+    """``vramlab fit``: the verdict (:meth:`vramlab.planning.Fit.verdict`), the per-GPU table and the warnings."""
+    _, headers, rows, notes = display_rows(f)
+    return "\n".join([f.verdict(), "", render_table(headers, rows, "lrrr")] + [f"warning: {n}" for n in notes])
