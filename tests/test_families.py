@@ -121,7 +121,11 @@ def test_qwen2_moe_used_to_miss_its_shared_expert():
 def test_every_family_has_a_layout_and_pattern_the_code_reads():
     for f in [*FAMILIES.values(), families.GENERIC]:
         assert f.layout in ("llama", "falcon", "mla")
-        assert f.qkv_bias in ("always", "qkv_bias", "attention_bias")
+        for rule in (f.qkv_bias, f.o_bias, f.mlp_bias, f.norm_affine, f.final_norm, f.qk_norm_rule):
+            assert rule in ("always", "never") or FIELDS[rule].kind == "bool", (f.model_type, rule)
+        assert f.mlp in ("gated", "plain") and f.norm_size in (0, 1, 2) and f.qk_norm_kind in ("head", "full")
+        for key in (f.positions, f.embed_proj):
+            assert key is None or FIELDS[key].kind == "int", (f.model_type, key)
         assert f.shared_expert in ("none", "deepseek", "gated")
         assert f.moe_layers in ("all", "sparse_step", "first_k_dense")
         assert f.layer_pattern in ("full", "all_sliding", "alternate", "every_nth_full", "max_window_layers",

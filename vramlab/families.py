@@ -35,10 +35,11 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from .errors import VramlabError, show
+from .quantization import QUANT_METHODS, weight_format  # noqa: F401  (re-exported: spec reads them here)
 
 __all__ = [
     "Family", "FAMILIES", "GENERIC", "FieldRule", "FIELDS", "QUANTIZED_COMPONENTS", "get_family", "family_of",
-    "norms_per_layer", "has_qk_norm", "has_qkv_bias", "expert_width", "shared_expert_width",
+    "norms_per_layer", "has_qk_norm", "has_qkv_bias", "flag", "expert_width", "shared_expert_width",
     "quantized_components", "llama_like_family", "NOT_DECODERS", "UNMODELLED", "refusal",
 ]
 
@@ -97,6 +98,32 @@ class Family:
         :func:`vramlab.formulas.layer_params` describes it (Llama-like blocks).
     defaults : mapping
         Values of transformers' config class for fields a config may omit.
+    o_bias, mlp_bias, norm_affine, final_norm, qk_norm_rule : str
+        Switch rules read by :func:`flag`: ``"always"``, ``"never"`` or the name of a boolean
+        config field (``qkv_bias`` is such a rule too): the output projection's bias (GPT-NeoX
+        ``attention_bias``, Starcoder2 ``use_bias``), the MLP biases, whether norms carry
+        weights (OPT ``layer_norm_elementwise_affine``), the final norm (OPT
+        ``do_layer_norm_before``), the q/k norms (Cohere ``use_qk_norm``).
+    mlp : str
+        ``"gated"`` (gate, up, down: 3·h·I) or ``"plain"`` (up, down: 2·h·I; GPT-2, GPT-NeoX).
+    norm_size : int
+        Values per hidden unit of one norm: 1 (RMSNorm, weight-only LayerNorm), 2 (LayerNorm
+        with bias), 0 (OLMo's parameter-free LayerNorm).
+    embed_norm : bool
+        A norm right after the token embeddings (BLOOM).
+    qk_norm_kind : str
+        ``"head"`` (one d_head weight each for q and k, shared by heads) or ``"full"`` (over all
+        heads: H_q·d_head and H_kv·d_head; OLMo-2, Cohere).
+    positions : str or None
+        Config field of the number of learned position embeddings (GPT-2 ``n_positions``),
+        plus ``position_offset`` rows (OPT: 2).
+    lm_head_bias : bool
+        The output head has a bias of V values, kept even when its weight is tied (GPT-J, Phi).
+    mlp_width_default : int
+        The MLP width as a multiple of hidden_size when the config gives none (GPT-2: 4).
+    embed_proj : str or None
+        Config field of a token-embedding width other than hidden_size, with projections in
+        and out (OPT ``word_embed_proj_dim``).
     """
 
     model_type: str
@@ -115,6 +142,20 @@ class Family:
     layer_pattern: str = "full"
     symbolic: bool = False
     defaults: Mapping[str, Any] = field(default_factory=dict)
+    o_bias: str = "attention_bias"
+    mlp: str = "gated"
+    mlp_bias: str = "mlp_bias"
+    norm_size: int = 1
+    norm_affine: str = "always"
+    final_norm: str = "always"
+    embed_norm: bool = False
+    qk_norm_kind: str = "head"
+    qk_norm_rule: str = "always"
+    positions: str | None = None
+    position_offset: int = 0
+    lm_head_bias: bool = False
+    mlp_width_default: int = 0
+    embed_proj: str | None = None
 
 
 def _fam(model_type: str, **kw: Any) -> Family:
@@ -133,9 +174,9 @@ FAMILIES: dict[str, Family] = {f.model_type: f for f in [
          layer_pattern="all_sliding", symbolic=True, defaults={
              "tie_word_embeddings": False, "max_position_embeddings": 131072, "num_local_experts": 8,
              "num_experts_per_tok": 2}),
-    _fam("qwen2", qkv_bias="always", layer_pattern="max_window_layers", symbolic=True, defaults={
+    _fam("qwen2", qkv_bias="always", o_bias="never", layer_pattern="max_window_layers", symbolic=True, defaults={
         **_QWEN, "max_position_embeddings": 32768}),
-    _fam("qwen2_moe", qkv_bias="qkv_bias", moe=True, experts_keys=("num_experts",), shared_expert="gated",
+    _fam("qwen2_moe", qkv_bias="qkv_bias", o_bias="never", moe=True, experts_keys=("num_experts",), shared_expert="gated",
          moe_layers="sparse_step", layer_pattern="qwen2_moe", defaults={
              **_QWEN, "max_position_embeddings": 32768, "qkv_bias": True, "num_experts": 60,
              "num_experts_per_tok": 4, "moe_intermediate_size": 1408, "shared_expert_intermediate_size": 5632,
@@ -178,12 +219,72 @@ FAMILIES: dict[str, Family] = {f.model_type: f for f in [
              "max_position_embeddings": 131072}),
 ]}
 
+# -- classic GPT-style decoders: LayerNorms with biases, plain MLPs (transformers 5.24 modeling files)
+_BIASED = dict(qkv_bias="always", o_bias="always", mlp="plain", mlp_bias="always", norm_size=2)
+FAMILIES.update({f.model_type: f for f in [
+    _fam("gpt2", **_BIASED, positions="n_positions", mlp_width_default=4, defaults={
+        "tie_word_embeddings": True, "n_positions": 1024}),
+    _fam("gpt_neox", **{**_BIASED, "qkv_bias": "attention_bias", "o_bias": "attention_bias"}, defaults={
+        "tie_word_embeddings": False, "attention_bias": True, "max_position_embeddings": 2048}),
+    _fam("gptj", **{**_BIASED, "qkv_bias": "never", "o_bias": "never"}, norms_per_layer=1, lm_head_bias=True,
+         mlp_width_default=4, defaults={"tie_word_embeddings": False, "n_positions": 2048}),
+    _fam("opt", **{**_BIASED, "qkv_bias": "enable_bias", "o_bias": "enable_bias", "mlp_bias": "enable_bias"},
+         norm_affine="layer_norm_elementwise_affine", final_norm="do_layer_norm_before",
+         positions="max_position_embeddings", position_offset=2, embed_proj="word_embed_proj_dim", defaults={
+             "tie_word_embeddings": True, "enable_bias": True, "layer_norm_elementwise_affine": True,
+             "do_layer_norm_before": True, "max_position_embeddings": 2048}),
+    _fam("bloom", **_BIASED, embed_norm=True, mlp_width_default=4, defaults={  # one vocabulary for all sizes
+        "tie_word_embeddings": True, "vocab_size": 250880}),
+    _fam("phi", **_BIASED, norms_per_layer=1, lm_head_bias=True, qk_norm=True, qk_norm_rule="qk_layernorm",
+         defaults={"tie_word_embeddings": False, "qk_layernorm": False, "max_position_embeddings": 2048}),
+    _fam("starcoder2", **{**_BIASED, "qkv_bias": "use_bias", "o_bias": "use_bias", "mlp_bias": "use_bias"},
+         layer_pattern="all_sliding", defaults={"tie_word_embeddings": True, "use_bias": True,
+                                                "max_position_embeddings": 4096}),
+]})
+
+# -- Llama-like decoders with other norms or biases (transformers 5.24 modeling files)
+_OLMO = {"tie_word_embeddings": False, "attention_bias": False}
+FAMILIES.update({f.model_type: f for f in [
+    _fam("gemma", defaults={"tie_word_embeddings": True, "attention_bias": False, "head_dim": 256,
+                            "max_position_embeddings": 8192}),
+    _fam("cohere", norms_per_layer=1, qk_norm=True, qk_norm_kind="full", qk_norm_rule="use_qk_norm", defaults={
+        "tie_word_embeddings": True, "attention_bias": False, "use_qk_norm": False, "max_position_embeddings": 8192}),
+    _fam("cohere2", norms_per_layer=1, layer_pattern="every_nth_full", defaults={
+        "tie_word_embeddings": True, "attention_bias": False, "sliding_window": 4096, "sliding_window_pattern": 4,
+        "max_position_embeddings": 8192}),
+    _fam("olmo", norm_size=0, defaults={**_OLMO, "max_position_embeddings": 2048}),
+    _fam("olmo2", qk_norm=True, qk_norm_kind="full", defaults={**_OLMO, "max_position_embeddings": 2048}),
+    _fam("olmo3", qk_norm=True, qk_norm_kind="full", layer_pattern="every_nth_full", defaults={
+        **_OLMO, "max_position_embeddings": 2048, "sliding_window": 4096, "sliding_window_pattern": 4}),
+    _fam("olmoe", qk_norm=True, qk_norm_kind="full", moe=True, experts_keys=("num_experts",),
+         expert_width_key="intermediate_size", defaults={
+             **_OLMO, "max_position_embeddings": 4096, "num_experts": 64, "num_experts_per_tok": 8}),
+    _fam("glm", o_bias="never", defaults={"tie_word_embeddings": False, "attention_bias": True, "head_dim": 128,
+                                          "max_position_embeddings": 131072}),
+    _fam("glm4", o_bias="never", norms_per_layer=4, defaults={
+        "tie_word_embeddings": False, "attention_bias": True, "head_dim": 128, "max_position_embeddings": 131072}),
+    _fam("glm4_moe", o_bias="never", qk_norm=True, qk_norm_rule="use_qk_norm", moe=True,
+         experts_keys=("n_routed_experts", "num_local_experts"), moe_layers="first_k_dense", shared_expert="deepseek",
+         defaults={"tie_word_embeddings": False, "attention_bias": False, "use_qk_norm": False,
+                   "max_position_embeddings": 131072, "moe_intermediate_size": 1408, "num_experts_per_tok": 8,
+                   "n_shared_experts": 1, "n_routed_experts": 128, "first_k_dense_replace": 1}),
+    _fam("seed_oss", o_bias="attention_out_bias", defaults={
+        "tie_word_embeddings": False, "attention_bias": True, "attention_out_bias": False, "mlp_bias": False,
+        "max_position_embeddings": 524288}),
+    _fam("smollm3", layer_pattern="max_window_layers", defaults={
+        "tie_word_embeddings": True, "attention_bias": False, "mlp_bias": False, "use_sliding_window": False,
+        "max_position_embeddings": 32768}),
+    _fam("exaone4", qk_norm=True, layer_pattern="every_nth_full", defaults={
+        "tie_word_embeddings": False, "sliding_window": 4096, "sliding_window_pattern": 4,
+        "max_position_embeddings": 2048}),
+]})
+
 #: The generic path: any other decoder with the standard fields, counted with the Llama layout.
 GENERIC = Family("generic", exact=False, experts_keys=("num_local_experts", "num_experts", "n_routed_experts"),
                  layer_pattern="all_sliding")
 
 #: model_type spellings that name a family of the table.
-ALIASES = {"gemma3": "gemma3_text"}
+ALIASES = {"gemma3": "gemma3_text", "gpt-sw3": "gpt2"}
 
 #: Encoder-only and encoder-decoder model_types of transformers 5.24 (masked LMs, seq2seq
 #: models and their decoders): vramlab sizes decoder-only LLMs and refuses them.
@@ -208,17 +309,14 @@ UNMODELLED: dict[str, str] = {
     "doge": "dynamic-mask attention and cross-domain mixture-of-experts blocks",
     "ernie4_5_moe": "MoE layer range (moe_layer_start_index, interval) and shared experts",
     "jetmoe": "mixture-of-attention-heads blocks", "biogpt": "learned positions, LayerNorm biases and plain MLPs",
-    "gpt2": "GPT-2 blocks (fused c_attn, learned positions, LayerNorm biases)", "gpt-sw3": "GPT-2 blocks",
     "gpt_bigcode": "GPT-BigCode blocks (multi-query c_attn, learned positions)",
     "gpt_neo": "GPT-Neo blocks (learned positions, local attention layers)",
-    "gpt_neox": "GPT-NeoX blocks (fused QKV, LayerNorm biases, plain MLP)", "gpt_neox_japanese": "GPT-NeoX-Japanese blocks",
-    "gptj": "GPT-J blocks (plain MLP with biases, lm_head bias)", "codegen": "CodeGen blocks (fused QKV, plain MLP)",
-    "opt": "OPT blocks (learned positions with offset, projections)", "bloom": "BLOOM blocks (ALiBi, LayerNorm biases)",
+    "gpt_neox_japanese": "GPT-NeoX-Japanese blocks", "codegen": "CodeGen blocks (fused QKV, plain MLP)",
     "openai-gpt": "GPT-1 blocks (learned positions, plain MLP)", "ctrl": "CTRL blocks",
     "cpmant": "CPM-Ant blocks (segment embeddings, position bias)", "xglm": "XGLM blocks (sinusoidal positions)",
-    "mpt": "MPT blocks (ALiBi, fused QKV)", "phi": "Phi blocks (plain MLP, biases, lm_head bias)",
+    "mpt": "MPT blocks (ALiBi, fused QKV)",
     "persimmon": "Persimmon blocks (q/k LayerNorms, ReLU² MLP)", "fuyu": "a vision patch projection over Persimmon blocks",
-    "starcoder2": "Starcoder2 blocks (plain MLP, LayerNorm biases)", "jais2": "Jais-2 blocks (plain MLP, LayerNorm biases)",
+    "jais2": "Jais-2 blocks (plain MLP, LayerNorm biases)",
     "nanochat": "nanochat blocks (ReLU² MLP without a gate, unparametrised norms)",
     "git": "a vision encoder inside the causal LM", "phi4_multimodal": "vision and audio encoders inside the causal LM",
     "moshi": "audio depth-decoder blocks", "musicgen": "audio codebook decoders", "musicgen_melody": "audio codebook decoders",
@@ -241,7 +339,7 @@ def refusal(model_type: str) -> str | None:
     if model_type in NOT_DECODERS:
         return (f"model_type {model_type!r} is an encoder or encoder-decoder model; vramlab sizes decoder-only "
                 "LLMs (llama, qwen3, gemma3, ...)")
-    if model_type in UNMODELLED and model_type not in FAMILIES:
+    if model_type in UNMODELLED and ALIASES.get(model_type, model_type) not in FAMILIES:
         return (f"model_type {model_type!r} is not sized by vramlab: its family table does not describe "
                 f"{UNMODELLED[model_type]} (README, 'Model coverage', lists the families sized)")
     return None
@@ -283,8 +381,21 @@ def norms_per_layer(m: Any) -> int:
 
 
 def has_qk_norm(m: Any) -> bool:
-    """True when queries and keys are RMS-normed per head (Qwen3, Qwen3-MoE, Gemma-3)."""
-    return family_of(m).qk_norm
+    """True when queries and keys are normed per head (Qwen3, Qwen3-MoE, Gemma-3, OLMo-2)."""
+    f = family_of(m)
+    return f.qk_norm and flag(m, f.qk_norm_rule)
+
+
+def flag(m: Any, rule: str) -> bool:
+    """A switch rule of the family table: ``"always"``, ``"never"`` or a boolean config field.
+
+    >>> import vramlab as vl
+    >>> flag(vl.load_model("Qwen/Qwen3-8B"), "attention_bias"), flag(vl.load_model("Qwen/Qwen3-8B"), "always")
+    (False, True)
+    """
+    if rule in ("always", "never"):
+        return rule == "always"
+    return bool(_c(m, rule, False))
 
 
 def has_qkv_bias(m: Any) -> bool:
@@ -294,10 +405,7 @@ def has_qkv_bias(m: Any) -> bool:
     >>> has_qkv_bias(vl.load_model("Qwen/QwQ-32B")), has_qkv_bias(vl.load_model("Qwen/Qwen3-8B"))
     (True, False)
     """
-    rule = family_of(m).qkv_bias
-    if rule == "always":
-        return True
-    return bool(_c(m, rule, False))
+    return flag(m, family_of(m).qkv_bias)
 
 
 def expert_width(m: Any) -> int:
@@ -397,10 +505,15 @@ FIELDS: dict[str, FieldRule] = {
     "kv_lora_rank": _I("int", 1, 10**8), "qk_nope_head_dim": _I("int", 1, 100_000),
     "qk_rope_head_dim": _I("int", 1, 100_000), "v_head_dim": _I("int", 1, 100_000),
     "num_ln_in_parallel_attn": _I("int", 1, 2, null="2 LayerNorms (new decoder architecture)"),
+    # GPT-2 / OPT spellings
+    "n_inner": _I("int", 1, 10**8, null="4 x hidden_size"), "ffn_dim": _I("int", 1, 10**8),
+    "n_positions": _I("int", 1, 10**9), "word_embed_proj_dim": _I("int", 1, 10**8, null="hidden_size"),
     # switches (JSON true/false)
     **{k: _I("bool") for k in ("tie_word_embeddings", "attention_bias", "mlp_bias", "bias", "multi_query",
                                "new_decoder_architecture", "parallel_attn", "use_sliding_window", "alibi",
-                               "qkv_bias")},
+                               "qkv_bias", "use_bias", "enable_bias", "do_layer_norm_before",
+                               "layer_norm_elementwise_affine", "_remove_final_layer_norm", "qk_layernorm",
+                               "use_qk_norm", "attention_out_bias")},
     # names
     "model_type": _I("str"), "torch_dtype": _I("str"), "dtype": _I("str"), "architectures": _I("str_list"),
 }
@@ -491,105 +604,3 @@ def validate_fields(cfg: dict[str, Any]) -> None:
     for key in FIELDS:
         if cfg.get(key) is not None:
             cfg[key] = check_field(key, cfg[key])
-
-
-# -- quantization_config: the checkpoint's weight format ---------------------------------------
-#: quant_method values read, with the vramlab format each one gives.
-QUANT_METHODS = ("fp8", "mxfp4", "gptq", "awq", "bitsandbytes", "compressed-tensors")
-_GROUPS = (32, 64, 128)
-
-
-def _q_refuse(what: str, value: Any, valid: str) -> VramlabError:
-    return VramlabError(f"config field 'quantization_config' {what} must be {valid}, got {show(value)}",
-                        field="quantization_config")
-
-
-def _group_format(bits: Any, group: Any, what: str) -> str:
-    if isinstance(bits, bool) or bits not in (4, 8):
-        raise _q_refuse(f"{what} bits", bits, "4 or 8")
-    if isinstance(group, bool) or group not in _GROUPS:
-        raise _q_refuse(f"{what} group_size", group, "32, 64 or 128 (per-channel -1 is not modelled)")
-    return "int4" if (bits, group) == (4, 128) else f"int{bits}-g{group}"
-
-
-def _bitsandbytes(q: Mapping[str, Any]) -> str | None:
-    for key in ("load_in_4bit", "load_in_8bit", "bnb_4bit_use_double_quant"):
-        if key in q and not isinstance(q[key], bool):
-            raise _q_refuse(repr(key), q[key], "true or false")
-    if q.get("load_in_4bit") and q.get("load_in_8bit"):
-        raise _q_refuse("'load_in_4bit' and 'load_in_8bit'", True, "not both true")
-    if q.get("load_in_4bit"):
-        kind = q.get("bnb_4bit_quant_type", "nf4")
-        if kind not in ("nf4", "fp4"):
-            raise _q_refuse("'bnb_4bit_quant_type'", kind, "'nf4' or 'fp4'")
-        # fp4 and nf4 share the storage: 4-bit codes, one absmax per block of 64
-        return "nf4-nodq" if q.get("bnb_4bit_use_double_quant") is False else "nf4"
-    return "int8" if q.get("load_in_8bit") else None
-
-
-def _compressed_tensors(q: Mapping[str, Any]) -> str:
-    groups = q.get("config_groups")
-    if not isinstance(groups, Mapping) or not groups:
-        raise _q_refuse("'config_groups'", groups, "a JSON object of quantization groups")
-    formats = set()
-    for name, g in groups.items():
-        w = g.get("weights") if isinstance(g, Mapping) else None
-        if not isinstance(w, Mapping):
-            raise _q_refuse(f"config_groups[{name!r}]['weights']", w, "a JSON object with num_bits and type")
-        bits, kind, group = w.get("num_bits"), w.get("type", "int"), w.get("group_size")
-        if kind == "float" and bits == 8 and not isinstance(bits, bool):
-            formats.add("fp8")
-        elif kind == "int" and bits == 8 and group is None and not isinstance(bits, bool):
-            formats.add("int8")
-        elif kind == "int" and w.get("symmetric", True) is True and bits == 4 and group in _GROUPS:
-            formats.add(f"int4-sym-g{group}")  # one scale per group, no zero point
-        elif kind == "int" and w.get("symmetric", True) is False:
-            formats.add(_group_format(bits, group, f"config_groups[{name!r}] weights"))
-        elif kind == "int":
-            raise _q_refuse(f"config_groups[{name!r}] weights", {"num_bits": bits, "group_size": group},
-                            "4-bit with group_size 32, 64 or 128 when symmetric")
-        else:
-            raise _q_refuse(f"config_groups[{name!r}] weights", {"num_bits": bits, "type": kind},
-                            "8-bit float, 8-bit int or 4/8-bit int with a group size")
-    if len(formats) > 1:
-        raise _q_refuse("config_groups", sorted(formats), "one weight format for every group")
-    return formats.pop()
-
-
-def weight_format(q: Any) -> str | None:
-    """The vramlab weight format a ``quantization_config`` names (None: not quantized).
-
-    GPTQ/AWQ: ``bits`` 4 or 8 with ``group_size`` 32, 64 or 128 (fp16 scale and packed zero
-    per group); bitsandbytes: ``load_in_4bit`` (nf4, fp4) or ``load_in_8bit``, real JSON
-    booleans; fp8; mxfp4; compressed-tensors: the ``weights`` of its ``config_groups``.
-    Anything else is refused by name.
-
-    >>> weight_format({"quant_method": "gptq", "bits": 8, "group_size": 128})
-    'int8-g128'
-    >>> weight_format({"quant_method": "compressed-tensors", "config_groups": {"group_0": {
-    ...     "targets": ["Linear"], "weights": {"num_bits": 8, "type": "float", "strategy": "channel"}}}})
-    'fp8'
-    >>> weight_format({"quant_method": "bitsandbytes", "load_in_4bit": "false"})
-    Traceback (most recent call last):
-    ...
-    vramlab.errors.VramlabError: config field 'quantization_config' 'load_in_4bit' must be true or false, got 'false'
-    """
-    if q is None:
-        return None
-    if not isinstance(q, Mapping):
-        raise VramlabError(
-            f"config field 'quantization_config' must be a JSON object with 'quant_method', got {show(q)}",
-            field="quantization_config")
-    method = q.get("quant_method")
-    method = method.lower() if isinstance(method, str) else method
-    if method in ("fp8", "mxfp4"):
-        return method
-    if method in ("gptq", "awq"):
-        bits = q.get("bits", q.get("w_bit", 4))
-        group = q.get("group_size", q.get("q_group_size", 128))
-        return _group_format(bits, group, method)
-    if method == "bitsandbytes":
-        return _bitsandbytes(q)
-    if method == "compressed-tensors":
-        return _compressed_tensors(q)
-    raise _q_refuse("quant_method", method, "one of " + ", ".join(QUANT_METHODS))

@@ -111,14 +111,13 @@ def _attention(m: ModelSpec, c: Counter) -> None:
             c["biases"] += L * ((nq + 2 * nkv) * hd + h)
         return
     c["attention"] += L * (2 * h * nq * hd + 2 * h * nkv * hd)
-    qkv_b = nq * hd + 2 * nkv * hd
-    if fam.qkv_bias != "attention_bias":
-        if families.has_qkv_bias(m):
-            c["biases"] += L * qkv_b
-    elif _c(m, "attention_bias", False):
-        c["biases"] += L * (qkv_b + h)
-    if fam.qk_norm:
-        c["norms"] += L * 2 * hd
+    if families.has_qkv_bias(m):
+        c["biases"] += L * (nq * hd + 2 * nkv * hd)
+    if families.flag(m, fam.o_bias):
+        c["biases"] += L * h
+    if families.has_qk_norm(m):
+        per = 2 * hd if fam.qk_norm_kind == "head" else (nq + nkv) * hd
+        c["norms"] += L * per * _norm_size(m)
     if fam.attention_sinks:
         c["attention"] += L * nq  # attention sinks, one logit per head
 
@@ -133,9 +132,10 @@ def _mlp(m: ModelSpec, c: Counter) -> None:
         return
     moe = set(moe_layer_indices(m))
     dense_layers = L - len(moe)
-    c["mlp"] += dense_layers * 3 * h * m.intermediate_size
-    if _c(m, "mlp_bias", False):
-        c["biases"] += dense_layers * (2 * m.intermediate_size + h)
+    mats = 3 if fam.mlp == "gated" else 2  # gate, up, down / up, down
+    c["mlp"] += dense_layers * mats * h * m.intermediate_size
+    if families.flag(m, fam.mlp_bias):
+        c["biases"] += dense_layers * ((mats - 1) * m.intermediate_size + h)
     if not moe:
         return
     E = m.num_experts
@@ -150,13 +150,35 @@ def _mlp(m: ModelSpec, c: Counter) -> None:
         c["router"] += len(moe) * h  # shared_expert_gate: h -> 1
 
 
+def _norm_size(m: ModelSpec) -> int:
+    """Values per unit of one norm: 0 without weights (OLMo, OPT without affine), 1 or 2 (bias)."""
+    fam = family_of(m)
+    return fam.norm_size if families.flag(m, fam.norm_affine) else 0
+
+
 def _norms(m: ModelSpec, c: Counter) -> None:
-    h, L = m.hidden_size, m.num_layers
+    h, L, fam = m.hidden_size, m.num_layers, family_of(m)
     per = families.norms_per_layer(m)
-    if family_of(m).layout == "falcon":  # LayerNorm: weight and bias
+    if fam.layout == "falcon":  # LayerNorm: weight and bias
         c["norms"] += L * per * 2 * h + 2 * h
         return
-    c["norms"] += L * per * h + h
+    final = families.flag(m, fam.final_norm) and not _c(m, "_remove_final_layer_norm", False)
+    c["norms"] += (L * per + final + fam.embed_norm) * h * _norm_size(m)
+
+
+def _embeddings(m: ModelSpec, c: Counter) -> None:
+    """Token (and learned position) embeddings, the output head and OPT's projections."""
+    h, V, fam = m.hidden_size, m.vocab_size, family_of(m)
+    e = int(_c(m, fam.embed_proj, h)) if fam.embed_proj else h
+    c["embeddings"] = V * e
+    if fam.positions:
+        c["embeddings"] += (int(_c(m, fam.positions)) + fam.position_offset) * h
+    if e != h:
+        c["embeddings"] += 2 * e * h  # project_in and project_out
+    if not m.tie_word_embeddings:
+        c["lm_head"] = V * e
+    if fam.lm_head_bias:
+        c["biases"] += V
 
 
 def param_breakdown(m: ModelSpec) -> dict[str, int]:
@@ -172,12 +194,10 @@ def param_breakdown(m: ModelSpec) -> dict[str, int]:
 
         raise VramlabError(f"m must be a ModelSpec (vl.load_model(...)), got {show(m)}", field="m")
     c: Counter = Counter()
-    c["embeddings"] = m.vocab_size * m.hidden_size
+    _embeddings(m, c)
     _attention(m, c)
     _mlp(m, c)
     _norms(m, c)
-    if not m.tie_word_embeddings:
-        c["lm_head"] = m.vocab_size * m.hidden_size
     return {k: int(c[k]) for k in COMPONENTS if c[k]}
 
 

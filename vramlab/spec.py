@@ -41,8 +41,10 @@ MAX_CONFIG_BYTES = 64 * 2**20
 _ALIASES = {
     "num_hidden_layers": ("n_layer", "num_layers", "n_layers"),
     "num_attention_heads": ("n_head", "num_heads", "n_heads"),
-    "hidden_size": ("n_embd", "d_model", "dim"),
+    "hidden_size": ("n_embd", "n_embed", "d_model", "dim"),
     "vocab_size": ("n_vocab",),
+    "intermediate_size": ("n_inner", "ffn_dim"),
+    "max_position_embeddings": ("n_positions",),
 }
 
 
@@ -346,6 +348,8 @@ def _geometry(cfg: Mapping[str, Any], family: Family, label: str) -> dict[str, i
     else:
         n_kv = _get(cfg, "num_key_value_heads", n_q)
         inter = _get(cfg, "intermediate_size")
+        if inter is None and family.mlp_width_default:  # GPT-2, GPT-J: n_inner null is 4 x hidden
+            inter = family.mlp_width_default * hidden
         if inter is None:
             width_elsewhere = family.moe and family.expert_width_key != "intermediate_size"
             if not width_elsewhere or _has_dense_layers(family, cfg):
@@ -503,7 +507,7 @@ def from_config(config: Mapping[str, Any], name: str | None = None, meta: Mappin
         **att,
         layers=_layer_pattern(family, cfg, g["num_layers"], mt),
         tie_word_embeddings=bool(cfg.get("tie_word_embeddings", True)),
-        max_position_embeddings=cfg.get("max_position_embeddings"),
+        max_position_embeddings=_get(cfg, "max_position_embeddings"),
         torch_dtype=torch_dtype,
         weight_format=fmt,
         num_experts=n_exp,
