@@ -14,3 +14,56 @@ pytestmark = pytest.mark.oracle
 def test_param_count_equals_transformers_meta_model(model_id):
     config = preset_record(model_id)["config"]
     assert vl.load_model(model_id).param_count() == meta_param_count(config)
+
+
+#: One case per family of the table beyond the presets (and the switches each one reads),
+#: small geometry: vramlab's count must equal transformers' meta-device model exactly.
+_SMALL = {"num_hidden_layers": 3, "hidden_size": 64, "intermediate_size": 96, "num_attention_heads": 4,
+          "num_key_value_heads": 2, "vocab_size": 300, "pad_token_id": 0, "bos_token_id": 0, "eos_token_id": 0}
+_GPT = {"n_layer": 3, "n_embd": 64, "n_head": 4, "vocab_size": 300}
+FAMILY_CASES = {
+    "gpt2": {**_GPT, "model_type": "gpt2", "n_positions": 128},
+    "gpt2 n_inner": {**_GPT, "model_type": "gpt2", "n_positions": 64, "n_inner": 80, "tie_word_embeddings": False},
+    "gptj": {**_GPT, "model_type": "gptj", "n_positions": 64, "rotary_dim": 8},
+    "gpt_neox": {**_SMALL, "model_type": "gpt_neox", "num_key_value_heads": 4, "rotary_pct": 0.25},
+    "gpt_neox no bias": {**_SMALL, "model_type": "gpt_neox", "num_key_value_heads": 4, "attention_bias": False},
+    "opt": {"model_type": "opt", "pad_token_id": 0, "num_hidden_layers": 2, "hidden_size": 64, "ffn_dim": 96, "num_attention_heads": 4,
+            "vocab_size": 300, "max_position_embeddings": 100, "word_embed_proj_dim": 64},
+    "opt projected, no affine": {"model_type": "opt", "pad_token_id": 0, "num_hidden_layers": 2, "hidden_size": 64, "ffn_dim": 96,
+                                 "num_attention_heads": 4, "vocab_size": 300, "max_position_embeddings": 100,
+                                 "word_embed_proj_dim": 32, "layer_norm_elementwise_affine": False,
+                                 "enable_bias": False},
+    "opt post-norm": {"model_type": "opt", "pad_token_id": 0, "num_hidden_layers": 2, "hidden_size": 64, "ffn_dim": 96,
+                      "num_attention_heads": 4, "vocab_size": 300, "max_position_embeddings": 100,
+                      "word_embed_proj_dim": 64, "do_layer_norm_before": False},
+    "bloom": {"model_type": "bloom", "n_layer": 2, "hidden_size": 64, "n_head": 4, "vocab_size": 300},
+    "phi": {**_SMALL, "model_type": "phi", "num_key_value_heads": 4},
+    "phi qk_layernorm": {**_SMALL, "model_type": "phi", "qk_layernorm": True},
+    "starcoder2": {**_SMALL, "model_type": "starcoder2", "sliding_window": 32},
+    "starcoder2 no bias": {**_SMALL, "model_type": "starcoder2", "use_bias": False},
+    "gemma": {**_SMALL, "model_type": "gemma", "head_dim": 32},
+    "cohere qk norm": {**_SMALL, "model_type": "cohere", "use_qk_norm": True},
+    "cohere2": {**_SMALL, "model_type": "cohere2", "head_dim": 16, "sliding_window": 32},
+    "olmo": {**_SMALL, "model_type": "olmo"},
+    "olmo2": {**_SMALL, "model_type": "olmo2"},
+    "olmo3": {**_SMALL, "model_type": "olmo3", "sliding_window": 32},
+    "olmoe": {**_SMALL, "model_type": "olmoe", "num_experts": 4, "num_experts_per_tok": 2},
+    "glm": {**_SMALL, "model_type": "glm", "head_dim": 16},
+    "glm4": {**_SMALL, "model_type": "glm4", "head_dim": 16},
+    "glm4_moe": {**_SMALL, "model_type": "glm4_moe", "head_dim": 32, "moe_intermediate_size": 24,
+                 "n_routed_experts": 8, "num_experts_per_tok": 2, "n_shared_experts": 1, "first_k_dense_replace": 1},
+    "glm4_moe qk norm, bias": {**_SMALL, "model_type": "glm4_moe", "head_dim": 32, "moe_intermediate_size": 24,
+                               "n_routed_experts": 8, "num_experts_per_tok": 2, "n_shared_experts": 2,
+                               "first_k_dense_replace": 2, "use_qk_norm": True, "attention_bias": True},
+    "seed_oss out bias": {**_SMALL, "model_type": "seed_oss", "head_dim": 16, "attention_out_bias": True},
+    "smollm3": {**_SMALL, "model_type": "smollm3"},
+    "exaone4": {**_SMALL, "model_type": "exaone4", "sliding_window": 32},
+}
+
+
+@pytest.mark.parametrize("case", list(FAMILY_CASES))
+def test_family_case_equals_transformers_meta_model(case):
+    config = FAMILY_CASES[case]
+    m = vl.load_model(config)
+    assert m.exact, case
+    assert m.param_count() == meta_param_count(config), case
