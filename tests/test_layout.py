@@ -20,6 +20,7 @@ FLOORS: dict[str, int] = {
     "units": 1,
     "dtypes": 2,
     "report": 2,
+    "quantization": 3,
     "families": 3,
     "spec": 4,
     "params": 5,
