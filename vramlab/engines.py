@@ -190,10 +190,7 @@ class EngineLine:
         >>> engine_line("0.19").source
         'fitted: NON_TORCH_V1 rows 22, 27, 28, 33, 43; TP_COMM_LATE rows 22, 24; RUNTIME_BUFFERS_V1 rows 22, 24, 27, 28, 33, 43'
         """
-        used = []
-        for name, (value, rows, _, _) in FITTED_CONSTANTS.items():
-            if value and value in (self.non_torch_tp1, self.tp_comm, self.runtime_buffers):
-                used.append(f"{name} rows {', '.join(map(str, rows))}")
+        used = [f"{n} rows {', '.join(map(str, FITTED_CONSTANTS[n][1]))}" for n in _constants_of(self).values()]
         return "fitted: " + "; ".join(used) if used else "no fitted constant"
 
 
@@ -546,6 +543,22 @@ def kv_layout(line: EngineLine, m: ModelSpec, kv_dtype: DType, kv_bytes: int, *,
             "blocks_per_request": per_request, "max_concurrency": conc}
 
 
+#: The fitted constants each field of a line can hold.
+_FIELD_CONSTANTS = {"non_torch_tp1": ("NON_TORCH_V0", "NON_TORCH_V1"),
+                    "tp_comm": ("TP_COMM_V0", "TP_COMM_EARLY", "TP_COMM_LATE"),
+                    "runtime_buffers": ("RUNTIME_BUFFERS_V1",)}
+
+
+def _constants_of(line: EngineLine) -> dict[str, str]:
+    """Field -> name of the fitted constant it holds (fields holding none are left out)."""
+    out = {}
+    for fld, names in _FIELD_CONSTANTS.items():
+        for n in names:
+            if getattr(line, fld) == FITTED_CONSTANTS[n][0] and not (fld == "runtime_buffers" and not line.v1):
+                out[fld] = n
+    return out
+
+
 def without_rows_of(line: EngineLine, version_line: str) -> EngineLine:
     """``line`` with every fitted constant whose rows belong to ``version_line`` replaced by
     its stand-in (:data:`FITTED_CONSTANTS`): the constants a leave-one-version-out check uses.
@@ -555,17 +568,13 @@ def without_rows_of(line: EngineLine, version_line: str) -> EngineLine:
     (True, True, 0)
     >>> without_rows_of(engine_line("0.19"), "0.6") == engine_line("0.19")
     True
+    >>> without_rows_of(engine_line("0.7"), "0.7").tp_comm == TP_COMM_EARLY
+    True
     """
     from dataclasses import replace
 
     values = {name: v for name, (v, _, _, _) in FITTED_CONSTANTS.items()}
     values["ZERO"] = 0
-
-    def swap(value: int) -> int:
-        for name, (v, _, where, stand_in) in FITTED_CONSTANTS.items():
-            if v == value and where == version_line and value:
-                return values[stand_in]
-        return value
-
-    return replace(line, non_torch_tp1=swap(line.non_torch_tp1), tp_comm=swap(line.tp_comm),
-                   runtime_buffers=swap(line.runtime_buffers))
+    swapped = {fld: values[FITTED_CONSTANTS[n][3]] for fld, n in _constants_of(line).items()
+               if FITTED_CONSTANTS[n][2] == version_line}
+    return replace(line, **swapped)
