@@ -270,6 +270,11 @@ class RichDisplay:
 
     __slots__ = ()
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # IPython reads _repr_pretty_ from the class's own __dict__, before its (dataclass) __repr__
+        cls._repr_pretty_ = RichDisplay._repr_pretty_
+
     def _repr_html_(self) -> str:
         caption, headers, rows, notes = display_rows(self)
         return html_table(headers, rows, caption, tuple(f"⚠ {n}" for n in notes))
@@ -427,9 +432,9 @@ def gpus_text(gpus: Sequence[Any]) -> str:
 def training_text(e: Any, gpu: Any = None, warnings: Sequence[str] = ()) -> str:
     """``vramlab train``: the parts of a training step per GPU, the model states per trainable
     parameter, the verdict on ``gpu`` and the warnings."""
-    per = e.model_states / max(1, e.trainable_params)
-    lines = [str(e), f"model states {format_bytes(e.model_states, 'GiB')} ({per:.1f} bytes per trainable "
-                     f"parameter); activations {format_bytes(e.activations, 'GiB')} with recomputation {e.recompute}"]
+    per = f" ({e.model_states / e.trainable_params:.1f} bytes per parameter)" if e.method == "full" else ""
+    lines = [str(e), f"model states {format_bytes(e.model_states, 'GiB')}{per}: weights, gradients, master weights, "
+                     f"optimizer states; activations {format_bytes(e.activations, 'GiB')} with recomputation {e.recompute}"]
     if gpu is not None:
         mark = "✓ fits" if e.total <= gpu.usable_bytes else "✗ does not fit"
         lines.append(f"{mark} on {gpu.name}: {format_bytes(e.total, 'GiB')} per GPU of "
@@ -440,4 +445,6 @@ def training_text(e: Any, gpu: Any = None, warnings: Sequence[str] = ()) -> str:
 def fit_text(f: Any) -> str:
     """``vramlab fit``: the verdict (:meth:`vramlab.planning.Fit.verdict`), the per-GPU table and the warnings."""
     _, headers, rows, notes = display_rows(f)
-    return "\n".join([f.verdict(), "", render_table(headers, rows, "lrrr")] + [f"warning: {n}" for n in notes])
+    caption = _plan_rows(f.per_gpu)[0] + (" (the estimate; vLLM's own budget is above)" if f.pool is not None else "")
+    return "\n".join([f.verdict(), "", caption + ":", render_table(headers, rows, "lrrr")]
+                     + [f"warning: {n}" for n in notes])
