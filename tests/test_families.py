@@ -31,6 +31,7 @@ QWEN15_MOE = {
 # Values the table deliberately gives differently from the transformers class, with the reason.
 _DELIBERATE = {
     ("qwen2_moe", "mlp_only_layers"), ("qwen3_moe", "mlp_only_layers"),  # transformers: None, read as []
+    ("qwen3_next", "mlp_only_layers"),
 }
 
 
@@ -129,7 +130,7 @@ def test_every_family_has_a_layout_and_pattern_the_code_reads():
         assert f.shared_expert in ("none", "deepseek", "gated")
         assert f.moe_layers in ("all", "sparse_step", "first_k_dense")
         assert f.layer_pattern in ("full", "all_sliding", "alternate", "every_nth_full", "max_window_layers",
-                                   "qwen2_moe")
+                                   "qwen2_moe", "linear_interval")
         assert f.moe == bool(f.experts_keys) or f is families.GENERIC
         for key in f.defaults:
             assert key in FIELDS, (f.model_type, key)

@@ -310,3 +310,51 @@ def test_mla_reduction_vs_deepseek_67b():
     both_16 = 1 - Fraction(vl.kv_bytes_per_token(v2, "bf16"), vl.kv_bytes_per_token(base, "bf16"))
     assert vl.kv_bytes_per_token(base, "bf16") == base_elements * 2 == 389_120
     assert round(float(both_16) * 100, 2) == 82.24
+
+
+# -- layers whose cache stops growing: linear attention (Gated DeltaNet) ------------------------
+STATE_CASES = {
+    "Qwen3-Next: 3 Gated DeltaNet : 1 gated attention": (
+        "Qwen/Qwen3-Next-80B-A3B-Instruct",
+        {"num_hidden_layers": 4, "hidden_size": 64, "intermediate_size": 32, "moe_intermediate_size": 16,
+         "shared_expert_intermediate_size": 16, "num_experts": 4, "num_experts_per_tok": 2,
+         "linear_num_key_heads": 2, "linear_num_value_heads": 4, "linear_key_head_dim": 8,
+         "linear_value_head_dim": 12, **SMALL},
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(STATE_CASES))
+def test_linear_attention_state_and_kv_bytes(case):
+    """K/V of the attention layers grow with the tokens; the conv and recurrent states do not."""
+    from vramlab.oracle import state_tensors
+
+    model_id, overrides = STATE_CASES[case]
+    for dtype in ("float32", "bfloat16"):
+        cfg = reduced_config(model_id, **overrides, torch_dtype=dtype)
+        spec = vl.load_model(cfg)
+        assert spec.num_attention_layers == 1 and len(spec.layers) == 4
+        model = build_model(cfg, dtype)
+        kv_dtype = TORCH_KV_DTYPES[dtype]
+        states_seen = set()
+        for tokens, batch in [(3, 1), (9, 2), (20, 2)]:
+            cache = forward_cache(model, tokens, batch=batch)
+            layers = cache_layers(cache)
+            assert len(layers) == spec.num_attention_layers
+            kv = sum(tensor_bytes(k) + tensor_bytes(v) for k, v in layers)
+            states = state_tensors(cache)
+            conv = sum(tensor_bytes(t) for t in states["conv"])
+            rec = sum(tensor_bytes(t) for t in states["recurrent"])
+            got = vl.memory.kv_cache_breakdown(spec, tokens=tokens, concurrency=batch, kv_dtype=kv_dtype)
+            assert (kv, conv, rec) == (got["kv"], got["conv_state"], got["recurrent_state"]), (case, dtype, tokens)
+            assert cache_bytes(cache) == vl.kv_cache_bytes(spec, tokens=tokens, concurrency=batch, kv_dtype=kv_dtype)
+            # from the config fields alone: (2 k + v) channels x kernel, and d_k x d_v per value head, per layer
+            c = cfg
+            conv_el = (2 * c["linear_num_key_heads"] * c["linear_key_head_dim"]
+                       + c["linear_num_value_heads"] * c["linear_value_head_dim"]) * c["linear_conv_kernel_dim"]
+            rec_el = c["linear_num_value_heads"] * c["linear_key_head_dim"] * c["linear_value_head_dim"]
+            assert [tuple(t.shape) for t in states["conv"]] == [(batch, conv_el // c["linear_conv_kernel_dim"],
+                                                                 c["linear_conv_kernel_dim"])] * 3
+            assert rec == 3 * batch * rec_el * 4  # transformers keeps the recurrent state in float32
+            states_seen.add((batch, conv // batch, rec // batch))
+        assert len({s[1:] for s in states_seen}) == 1  # the per-sequence state does not grow with the tokens

@@ -93,7 +93,8 @@ class Family:
         Layers without ``layer_types``: ``"full"``, ``"all_sliding"`` (every layer when a
         window is set), ``"alternate"`` (sliding, full, ...), ``"every_nth_full"``
         (``sliding_window_pattern``), ``"max_window_layers"`` (Qwen2/3: sliding from layer
-        ``max_window_layers`` on) or ``"qwen2_moe"`` (odd layers below ``max_window_layers``).
+        ``max_window_layers`` on), ``"qwen2_moe"`` (odd layers below ``max_window_layers``) or
+        ``"linear_interval"`` (Qwen3-Next: linear attention except every ``full_attention_interval``-th layer).
     symbolic : bool
         :func:`vramlab.formulas.layer_params` describes it (Llama-like blocks).
     defaults : mapping
@@ -124,6 +125,11 @@ class Family:
     embed_proj : str or None
         Config field of a token-embedding width other than hidden_size, with projections in
         and out (OPT ``word_embed_proj_dim``).
+    layer_kinds : mapping
+        ``layer_types`` names of the family beyond full/sliding attention, with the vramlab
+        kind (``{"linear_attention": "linear"}``: Gated DeltaNet layers, Qwen3-Next).
+    attn_gate : bool
+        The query projection also yields an output gate: H_q·d_head more outputs (Qwen3-Next).
     """
 
     model_type: str
@@ -156,6 +162,8 @@ class Family:
     lm_head_bias: bool = False
     mlp_width_default: int = 0
     embed_proj: str | None = None
+    layer_kinds: Mapping[str, str] = field(default_factory=dict)
+    attn_gate: bool = False
 
 
 def _fam(model_type: str, **kw: Any) -> Family:
@@ -277,6 +285,29 @@ FAMILIES.update({f.model_type: f for f in [
     _fam("exaone4", qk_norm=True, layer_pattern="every_nth_full", defaults={
         "tie_word_embeddings": False, "sliding_window": 4096, "sliding_window_pattern": 4,
         "max_position_embeddings": 2048}),
+]})
+
+# -- hybrid stacks: linear-attention layers between gated full-attention layers
+_GDN = {"full_attention_interval": 4, "linear_conv_kernel_dim": 4, "linear_key_head_dim": 128, "linear_value_head_dim": 128,
+        "linear_num_key_heads": 16, "linear_num_value_heads": 32}
+FAMILIES.update({f.model_type: f for f in [
+    _fam("qwen3_next", qk_norm=True, attn_gate=True, layer_kinds={"linear_attention": "linear"}, moe=True,
+         layer_pattern="linear_interval",
+         experts_keys=("num_experts",), shared_expert="gated", moe_layers="sparse_step", defaults={
+             **_GDN, "tie_word_embeddings": False, "attention_bias": False, "head_dim": 256,
+             "max_position_embeddings": 32768, "decoder_sparse_step": 1, "mlp_only_layers": [],
+             "num_experts": 512, "num_experts_per_tok": 10, "moe_intermediate_size": 512,
+             "shared_expert_intermediate_size": 512}),
+    _fam("qwen3_5_text", qk_norm=True, attn_gate=True, layer_kinds={"linear_attention": "linear"},
+         layer_pattern="linear_interval", defaults={
+        **_GDN, "tie_word_embeddings": False, "attention_bias": False, "head_dim": 256,
+        "max_position_embeddings": 32768}),
+    _fam("qwen3_5_moe_text", qk_norm=True, attn_gate=True, layer_kinds={"linear_attention": "linear"}, moe=True,
+         layer_pattern="linear_interval",
+         experts_keys=("num_experts",), shared_expert="gated", defaults={
+             **_GDN, "tie_word_embeddings": False, "attention_bias": False, "head_dim": 256,
+             "max_position_embeddings": 32768, "num_experts": 256, "num_experts_per_tok": 8,
+             "moe_intermediate_size": 512, "shared_expert_intermediate_size": 512}),
 ]})
 
 #: The generic path: any other decoder with the standard fields, counted with the Llama layout.
@@ -505,6 +536,10 @@ FIELDS: dict[str, FieldRule] = {
     "kv_lora_rank": _I("int", 1, 10**8), "qk_nope_head_dim": _I("int", 1, 100_000),
     "qk_rope_head_dim": _I("int", 1, 100_000), "v_head_dim": _I("int", 1, 100_000),
     "num_ln_in_parallel_attn": _I("int", 1, 2, null="2 LayerNorms (new decoder architecture)"),
+    # Gated DeltaNet layers (Qwen3-Next)
+    **{k: _I("int", 1, 100_000) for k in ("linear_num_key_heads", "linear_num_value_heads", "linear_key_head_dim",
+                                          "linear_value_head_dim", "linear_conv_kernel_dim")},
+    "full_attention_interval": _I("int", 1, 10_000),
     # GPT-2 / OPT spellings
     "n_inner": _I("int", 1, 10**8, null="4 x hidden_size"), "ffn_dim": _I("int", 1, 10**8),
     "n_positions": _I("int", 1, 10**9), "word_embed_proj_dim": _I("int", 1, 10**8, null="hidden_size"),

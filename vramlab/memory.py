@@ -45,6 +45,7 @@ from .units import GiB, format_bytes, to_unit
 
 __all__ = [
     "weights_bytes", "weights_breakdown", "kv_bytes_per_token", "kv_cache_bytes", "kv_bytes_per_layer",
+    "kv_cache_breakdown", "state_bytes_per_sequence",
     "activation_bytes", "activation_terms", "compute_dtype", "context_limit", "context_warnings", "resolve_weight_dtype",
     "resolve_kv_dtype", "estimate", "Estimate",
     "DEFAULT_FRAMEWORK_BYTES", "DEFAULT_PREFILL_CHUNK", "QUANTIZED_COMPONENTS",
@@ -203,10 +204,58 @@ def _ceil(x: Fraction) -> int:
     return -(-x.numerator // x.denominator)
 
 
-def kv_cache_bytes(m: Any, tokens: int, concurrency: int = 1, kv_dtype: str | DType | None = "auto") -> int:
+def state_bytes_per_sequence(m: Any, state_dtype: str | DType | None = "auto") -> dict[str, int]:
+    """Fixed cache bytes of one sequence in the linear-attention layers: conv and recurrent state.
+
+    These do not grow with the context. ``state_dtype="auto"`` stores them as transformers
+    5.24 does (``cache_utils.LinearAttentionLayer`` with Qwen3-Next's Gated DeltaNet): the conv
+    state (the last ``linear_conv_kernel_dim`` inputs of each conv channel) in the compute
+    dtype, the recurrent state (d_k x d_v per value head) in fp32. A dtype name stores both in
+    that dtype (vLLM's ``mamba_ssm_cache_dtype``, whose ``auto`` is the model dtype).
+
+    >>> import vramlab as vl
+    >>> state_bytes_per_sequence("Qwen/Qwen3-8B")
+    {'conv': 0, 'recurrent': 0}
+    """
+    m = load_model(m)
+    el = m.state_elements_per_sequence
+    if state_dtype is None or (isinstance(state_dtype, str) and state_dtype == "auto"):
+        conv, rec = compute_dtype(m), get_dtype("fp32")
+    else:
+        conv = rec = resolve_kv_dtype(m, state_dtype)
+    return {"conv": _ceil(el["conv"] * conv.bytes_per_value), "recurrent": _ceil(el["recurrent"] * rec.bytes_per_value)}
+
+
+def kv_cache_breakdown(m: Any, tokens: int, concurrency: int = 1, kv_dtype: str | DType | None = "auto",
+                       state_dtype: str | DType | None = "auto") -> dict[str, int]:
+    """The cache of ``concurrency`` sequences of ``tokens`` tokens: K/V that grows, state that does not.
+
+    ``kv``: K/V per token of the attention layers (full, sliding and chunked capped at their
+    window, MLA latents); ``conv_state`` and ``recurrent_state``: the fixed per-sequence
+    state of linear-attention layers (:func:`state_bytes_per_sequence`); ``total`` their sum.
+
+    >>> import vramlab as vl
+    >>> kv_cache_breakdown("Qwen/Qwen3-8B", tokens=1024)["kv"] == 1024 * 147456
+    True
+    """
+    m = load_model(m)
+    tokens = check_int("tokens", tokens, minimum=0, maximum=10**9)
+    concurrency = check_int("concurrency", concurrency, minimum=0, maximum=10**7)
+    per_layer = kv_bytes_per_layer(m, kv_dtype)
+    positions = sum(la.tokens_cached(tokens) for la in m.layers)
+    state = state_bytes_per_sequence(m, state_dtype)
+    out = {"kv": concurrency * _ceil(positions * per_layer), "conv_state": concurrency * state["conv"],
+           "recurrent_state": concurrency * state["recurrent"]}
+    out["total"] = sum(out.values())
+    return out
+
+
+def kv_cache_bytes(m: Any, tokens: int, concurrency: int = 1, kv_dtype: str | DType | None = "auto",
+                   state_dtype: str | DType | None = "auto") -> int:
     """KV cache of ``concurrency`` sequences of ``tokens`` tokens each (prompt + output).
 
-    Sliding-window layers hold at most ``window`` positions.
+    Sliding-window and chunked layers hold at most ``window`` positions; linear-attention
+    layers add their fixed state per sequence (:func:`kv_cache_breakdown` shows both parts).
 
     >>> import vramlab as vl
     >>> vl.kv_cache_bytes("Qwen/Qwen3-8B", tokens=4096, concurrency=8, kv_dtype="fp8") == 8 * 4096 * 73728
@@ -215,20 +264,17 @@ def kv_cache_bytes(m: Any, tokens: int, concurrency: int = 1, kv_dtype: str | DT
     >>> vl.kv_cache_bytes(mistral, 32768) == vl.kv_cache_bytes(mistral, 4096)
     True
     """
-    m = load_model(m)
-    tokens = check_int("tokens", tokens, minimum=0, maximum=10**9)
-    concurrency = check_int("concurrency", concurrency, minimum=0, maximum=10**7)
-    per_layer = kv_bytes_per_layer(m, kv_dtype)
-    positions = sum(la.tokens_cached(tokens) for la in m.layers)
-    return concurrency * _ceil(positions * per_layer)
+    return kv_cache_breakdown(m, tokens, concurrency, kv_dtype, state_dtype)["total"]
 
 
 def kv_bytes_per_token(m: Any, kv_dtype: str | DType | None = "auto", context: int | None = None) -> int:
     """Bytes of KV cache per token.
 
-    With ``context=None`` every layer counts (the cost of a token while the sequence is
-    shorter than every window). With a ``context``, sliding-window layers are capped at
-    their window and the result is the average per token over that context, rounded up.
+    With ``context=None`` every attention layer counts (the cost of a token while the
+    sequence is shorter than every window). With a ``context``, sliding-window layers are
+    capped at their window and the result is the average per token over that context,
+    rounded up. Only the per-token K/V: the fixed state of linear-attention layers is in
+    :func:`kv_cache_breakdown`.
 
     >>> import vramlab as vl
     >>> g = vl.load_model("google/gemma-2-9b")
@@ -239,9 +285,9 @@ def kv_bytes_per_token(m: Any, kv_dtype: str | DType | None = "auto", context: i
     """
     m = load_model(m)
     if context is None:
-        return _ceil(m.num_layers * kv_bytes_per_layer(m, kv_dtype))
+        return _ceil(m.num_attention_layers * kv_bytes_per_layer(m, kv_dtype))
     context = check_int("context", context, minimum=1, maximum=10**9)
-    return -(-kv_cache_bytes(m, context, 1, kv_dtype) // context)
+    return -(-kv_cache_breakdown(m, context, 1, kv_dtype)["kv"] // context)
 
 
 def activation_terms(m: Any, batched_tokens: int = DEFAULT_PREFILL_CHUNK, sequences: int = 1,

@@ -22,7 +22,7 @@ from .errors import VramlabError, check_int
 
 __all__ = [
     "oracle_available", "ORACLE_GEOMETRY", "TORCH_KV_DTYPES", "hf_config", "meta_param_count",
-    "reduced_config", "build_model", "forward_cache", "cache_layers", "tensor_bytes", "cache_bytes",
+    "reduced_config", "build_model", "forward_cache", "cache_layers", "tensor_bytes", "cache_bytes", "state_tensors",
     "transformers_kv_oracle", "causal_lm_model_types", "default_config", "default_meta_param_count",
 ]
 
@@ -125,8 +125,8 @@ def cache_layers(cache) -> list:
     transformers 5.x: ``cache.layers[i].keys`` / ``.values``; 4.4x: ``cache.key_cache`` /
     ``cache.value_cache`` lists; older: a tuple of ``(key, value)`` tuples.
     """
-    if hasattr(cache, "layers"):
-        return [(layer.keys, layer.values) for layer in cache.layers]
+    if hasattr(cache, "layers"):  # linear-attention layers hold no keys: see state_tensors
+        return [(layer.keys, layer.values) for layer in cache.layers if getattr(layer, "keys", None) is not None]
     if hasattr(cache, "key_cache"):
         return list(zip(cache.key_cache, cache.value_cache))
     return [(k, v) for k, v, *_ in cache]
@@ -137,9 +137,22 @@ def tensor_bytes(t) -> int:
     return t.numel() * t.element_size()
 
 
+def state_tensors(cache) -> dict[str, list]:
+    """The fixed per-sequence states of linear-attention layers: ``{"conv": [...], "recurrent": [...]}``.
+
+    transformers 5.x ``LinearAttentionLayer``: ``conv_states`` and ``recurrent_states`` dicts.
+    """
+    out: dict[str, list] = {"conv": [], "recurrent": []}
+    for layer in getattr(cache, "layers", []):
+        for kind in out:
+            out[kind] += [t for t in (getattr(layer, f"{kind}_states", None) or {}).values() if t is not None]
+    return out
+
+
 def cache_bytes(cache) -> int:
-    """Bytes of every key and value tensor the cache holds."""
-    return sum(tensor_bytes(k) + tensor_bytes(v) for k, v in cache_layers(cache))
+    """Bytes of every key and value tensor the cache holds, plus linear-attention states."""
+    states = sum(tensor_bytes(t) for ts in state_tensors(cache).values() for t in ts)
+    return states + sum(tensor_bytes(k) + tensor_bytes(v) for k, v in cache_layers(cache))
 
 
 def transformers_kv_oracle(model: str = "Qwen/Qwen3-8B", tokens: int = 64, batch: int = 1, seed: int = 0,

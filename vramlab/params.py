@@ -83,9 +83,26 @@ def params_per_expert(m: ModelSpec) -> tuple[int, int]:
     return 3 * h * width, 0
 
 
+def _linear_attention(m: ModelSpec, c: Counter) -> None:
+    """Gated DeltaNet layers (Qwen3-Next): in_proj_qkvz, in_proj_ba, a depthwise conv over q, k, v,
+    per-head dt_bias and A_log, a gated RMSNorm of d_v and out_proj."""
+    n = sum(la.kind == "linear" for la in m.layers)
+    if not n:
+        return
+    h = m.hidden_size
+    nk, nv = int(_c(m, "linear_num_key_heads")), int(_c(m, "linear_num_value_heads"))
+    dk, dv, kernel = int(_c(m, "linear_key_head_dim")), int(_c(m, "linear_value_head_dim")), int(
+        _c(m, "linear_conv_kernel_dim"))
+    key, value = nk * dk, nv * dv
+    c["attention"] += n * (h * (2 * key + 2 * value) + h * 2 * nv + (2 * key + value) * kernel + value * h + 2 * nv)
+    c["norms"] += n * dv
+
+
 def _attention(m: ModelSpec, c: Counter) -> None:
-    h, nq, nkv, hd, L = m.hidden_size, m.num_q_heads, m.num_kv_heads, m.head_dim, m.num_layers
+    h, nq, nkv, hd = m.hidden_size, m.num_q_heads, m.num_kv_heads, m.head_dim
+    L = m.num_attention_layers
     fam = family_of(m)
+    _linear_attention(m, c)
     if m.attention_kind == "MLA":
         rope = int(m.qk_rope_head_dim)
         nope = int(_c(m, "qk_nope_head_dim", 128))
@@ -110,7 +127,7 @@ def _attention(m: ModelSpec, c: Counter) -> None:
         if _c(m, "bias", False):
             c["biases"] += L * ((nq + 2 * nkv) * hd + h)
         return
-    c["attention"] += L * (2 * h * nq * hd + 2 * h * nkv * hd)
+    c["attention"] += L * ((2 + fam.attn_gate) * h * nq * hd + 2 * h * nkv * hd)  # q (and its gate), k, v, o
     if families.has_qkv_bias(m):
         c["biases"] += L * (nq * hd + 2 * nkv * hd)
     if families.flag(m, fam.o_bias):

@@ -29,7 +29,7 @@ from .errors import VramlabError, show
 from .families import (ALIASES, FAMILIES, Family, check_field, get_family, merge_defaults, refusal, validate_fields,
                        weight_format)
 
-__all__ = ["ModelSpec", "LayerAttention", "from_config", "EXACT_FAMILIES", "read_config_file", "parse_config_json",
+__all__ = ["ModelSpec", "LayerAttention", "ATTENTION_KINDS", "STATE_KINDS", "from_config", "EXACT_FAMILIES", "read_config_file", "parse_config_json",
            "MAX_CONFIG_BYTES"]
 
 #: model_type values whose parameter count and KV layout are exact (the family table).
@@ -48,21 +48,43 @@ _ALIASES = {
 }
 
 
+#: Layer kinds: attention caches K/V per token (``"full"``, ``"sliding"``: a window of recent
+#: tokens, ``"chunked"``: the tokens of the current chunk, at most ``window``); ``"linear"``
+#: (linear attention, Gated DeltaNet) keeps a fixed state per sequence instead.
+ATTENTION_KINDS = ("full", "sliding", "chunked")
+STATE_KINDS = ("linear",)
+
+
 @dataclass(frozen=True)
 class LayerAttention:
-    """How one decoder layer attends: ``kind`` is ``"full"`` or ``"sliding"``.
+    """How one decoder layer mixes tokens, and what it caches.
+
+    ``kind`` is one of :data:`ATTENTION_KINDS` (a K/V cache per token, capped at ``window``
+    for sliding and chunked layers) or :data:`STATE_KINDS` (no per-token cache: a fixed
+    state per sequence of ``conv_state`` + ``recurrent_state`` values).
 
     >>> LayerAttention("sliding", 4096).tokens_cached(10_000)
     4096
     >>> LayerAttention("full").tokens_cached(10_000)
     10000
+    >>> LayerAttention("linear", conv_state=40960, recurrent_state=524288).tokens_cached(10_000)
+    0
     """
 
     kind: str
     window: int | None = None
+    conv_state: int = 0
+    recurrent_state: int = 0
+
+    @property
+    def is_attention(self) -> bool:
+        """True when the layer caches K/V per token."""
+        return self.kind in ATTENTION_KINDS
 
     def tokens_cached(self, context: int) -> int:
-        """Positions this layer keeps for a sequence of ``context`` tokens."""
+        """Positions of K/V this layer keeps for a sequence of ``context`` tokens."""
+        if not self.is_attention:
+            return 0
         return context if self.window is None else min(context, self.window)
 
 
@@ -148,6 +170,22 @@ class ModelSpec:
     def num_sliding_layers(self) -> int:
         """Number of sliding-window layers."""
         return sum(la.kind == "sliding" for la in self.layers)
+
+    @property
+    def num_attention_layers(self) -> int:
+        """Layers that cache K/V per token (full, sliding, chunked); the others keep a state."""
+        return sum(la.is_attention for la in self.layers)
+
+    @property
+    def state_elements_per_sequence(self) -> dict[str, int]:
+        """Fixed cache values per sequence of the linear-attention layers: conv and recurrent.
+
+        >>> from vramlab import load_model
+        >>> load_model("Qwen/Qwen3-8B").state_elements_per_sequence
+        {'conv': 0, 'recurrent': 0}
+        """
+        return {"conv": sum(la.conv_state for la in self.layers),
+                "recurrent": sum(la.recurrent_state for la in self.layers)}
 
     @property
     def kv_group_size(self) -> int:
@@ -269,7 +307,28 @@ _FULL_TYPES = ("full_attention", "full", "global", "global_attention")
 _SLIDING_TYPES = ("sliding_attention", "sliding", "local")
 
 
-def _listed_layers(types: Any, window: int | None, n_layers: int, mt: str) -> tuple[LayerAttention, ...]:
+def _linear_layer(cfg: Mapping[str, Any], family: Family) -> LayerAttention:
+    """A Gated DeltaNet layer and its state: a depthwise conv over q, k, v and one d_k x d_v matrix per head.
+
+    transformers keeps ``linear_conv_kernel_dim`` positions of the conv input per channel and
+    the recurrent state (value heads x key dim x value dim).
+    """
+    need = {k: check_field(k, cfg.get(k)) if cfg.get(k) is not None else None for k in _LINEAR_FIELDS}
+    missing = [k for k, v in need.items() if v is None]
+    if missing:
+        raise VramlabError(f"config of model_type {family.model_type!r} has linear_attention layers but no "
+                           f"{missing[0]!r} (an integer >= 1)", field=missing[0])
+    nk, nv = need["linear_num_key_heads"], need["linear_num_value_heads"]
+    dk, dv, kernel = need["linear_key_head_dim"], need["linear_value_head_dim"], need["linear_conv_kernel_dim"]
+    return LayerAttention("linear", conv_state=(2 * nk * dk + nv * dv) * kernel, recurrent_state=nv * dk * dv)
+
+
+_LINEAR_FIELDS = ("linear_num_key_heads", "linear_num_value_heads", "linear_key_head_dim", "linear_value_head_dim",
+                  "linear_conv_kernel_dim")
+
+
+def _listed_layers(types: Any, window: int | None, n_layers: int, mt: str, cfg: Mapping[str, Any],
+                   family: Family) -> tuple[LayerAttention, ...]:
     if not isinstance(types, (list, tuple)):
         raise VramlabError(
             f"config field 'layer_types' must be a list of {n_layers} strings "
@@ -290,10 +349,12 @@ def _listed_layers(types: Any, window: int | None, n_layers: int, mt: str) -> tu
             out.append(LayerAttention("sliding", window))
         elif t in _FULL_TYPES:
             out.append(LayerAttention("full"))
+        elif family.layer_kinds.get(t) == "linear":
+            out.append(_linear_layer(cfg, family))
         else:
             raise VramlabError(
                 f"config field 'layer_types' entry {i} is {show(t)}, a layer kind vramlab does not model for "
-                f"model_type {mt!r}; valid: {', '.join(_FULL_TYPES + _SLIDING_TYPES)}",
+                f"model_type {mt!r}; valid: {', '.join(_FULL_TYPES + _SLIDING_TYPES + tuple(family.layer_kinds))}",
                 field="layer_types",
             )
     return tuple(out)
@@ -303,9 +364,13 @@ def _layer_pattern(family: Family, cfg: Mapping[str, Any], n_layers: int, mt: st
     """Full and sliding layers: ``layer_types`` when given, else the family's pattern."""
     window = cfg.get("sliding_window")
     if cfg.get("layer_types") is not None:
-        return _listed_layers(cfg["layer_types"], window, n_layers, mt)
+        return _listed_layers(cfg["layer_types"], window, n_layers, mt, cfg, family)
     full = LayerAttention("full")
     pattern = family.layer_pattern
+    if pattern == "linear_interval":  # transformers' Qwen3NextConfig without layer_types
+        every = _get(cfg, "full_attention_interval", 4)
+        linear = _linear_layer(cfg, family)
+        return tuple(full if (i + 1) % every == 0 else linear for i in range(n_layers))
     if window is None or pattern == "full":
         return (full,) * n_layers
     slide = LayerAttention("sliding", window)
