@@ -123,6 +123,8 @@ def cli_case(argv: list[str], stdin: str = "") -> Case:
     """One command line; a clean exit-2 refusal counts as ``refused``, other exits as ``value``."""
     def call() -> tuple[int, str, str]:
         r = run_cli(argv, stdin)
+        if r[0] not in (0, 1, 2) or "internal error" in r[2]:  # a crash inside, caught by main()
+            raise RuntimeError(f"exit status {r[0]}: {r[2].strip()[:300]}")
         verify_cli(r)
         if r[0] == 2:
             raise VramlabError(r[2].strip())
