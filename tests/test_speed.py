@@ -293,3 +293,15 @@ def test_to_dict_is_json_and_carries_the_bound():
     d = json.loads(json.dumps(s.to_dict()))
     assert d["bound"] == s.bound and d["bytes_per_step"] == s.bytes_per_step
     assert d["tokens_per_s"] == pytest.approx(s.tokens_per_s)
+
+
+def test_linear_attention_layers_add_state_but_no_quadratic_prefill():
+    m = vl.load_model("Qwen/Qwen3-Next-80B-A3B-Instruct")
+    full = sum(la.kind == "full" for la in m.layers)
+    assert 0 < full < m.num_layers
+    p = vl.prefill_time(m, "H200", tokens=4096)
+    per_position = 2 * m.num_q_heads * 2 * m.head_dim
+    assert p.attention_flops == per_position * 4096 * 4097 // 2 * full     # only the full-attention layers
+    s = vl.decode_speed(m, "H200", tokens=4096)
+    assert s.kv_bytes == vl.kv_cache_bytes(m, 4096, 1)                      # the fixed state included
+    assert s.attention_flops == per_position * 4096 * full

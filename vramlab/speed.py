@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from .errors import VramlabError, check_int
+from .errors import MAX_CONCURRENCY, VramlabError, check_concurrency, check_tokens
 from .gpus import GPU, get_gpu
 from .memory import kv_cache_bytes, resolve_kv_dtype, resolve_weight_dtype, weights_breakdown
 from .params import active_param_count, param_breakdown
@@ -43,13 +43,8 @@ from .spec import ModelSpec
 __all__ = [
     "DecodeSpeed", "PrefillTime", "decode_speed", "prefill_time",
     "Measurement", "load_decode_benchmarks", "BenchmarkCheck", "check_decode_benchmarks", "benchmark_report",
-    "SOURCE_NOTES",
-    "kv_cache_savings", "CacheSavings", "MAX_CONCURRENCY",
+    "SOURCE_NOTES", "kv_cache_savings", "CacheSavings",
 ]
-
-#: Largest concurrency searched for the compute crossover (and accepted as input).
-MAX_CONCURRENCY = 10**7
-_MAX_TOKENS = 10**9
 
 
 class _Roofline:
@@ -289,8 +284,7 @@ def _decode_attention(m: ModelSpec, tokens: int) -> int:
 
 
 def _check_workload(m: ModelSpec, tokens: Any, concurrency: Any, tensor_parallel: Any) -> tuple[int, int, int]:
-    return (check_int("tokens", tokens, minimum=1, maximum=_MAX_TOKENS),
-            check_int("concurrency", concurrency, minimum=1, maximum=MAX_CONCURRENCY),
+    return (check_tokens("tokens", tokens), check_concurrency("concurrency", concurrency),
             check_tensor_parallel(m, tensor_parallel))
 
 
@@ -379,8 +373,13 @@ def decode_speed(model: Any, gpu: str | GPU = "H100 80GB", tokens: int = 4096, c
 
 
 def _causal_positions(la, tokens: int) -> int:
-    """Positions attended over a prompt of ``tokens``: sum over i of min(i, window)."""
+    """Positions attended over a prompt: sum over i of min(i, window) (chunked: i within its chunk;
+    a linear-attention or SSM layer attends to none: its per-token work is in the matmuls)."""
+    if not la.is_attention:
+        return 0
     w = min(tokens, la.window or tokens)
+    if la.kind == "chunked":
+        return (tokens // w) * w * (w + 1) // 2 + (tokens % w) * (tokens % w + 1) // 2
     return w * (w + 1) // 2 + (tokens - w) * w
 
 
