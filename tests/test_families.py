@@ -63,7 +63,7 @@ def _one_layer_meta_model(config: dict):
 
     cfg = copy.deepcopy(config)
     text = cfg["text_config"] if isinstance(cfg.get("text_config"), dict) else cfg
-    text["num_hidden_layers"] = 2
+    text["num_hidden_layers"] = text.get("full_attention_interval", 2)  # the last layer attends
     for key in ("layer_types", "mlp_only_layers"):
         text.pop(key, None)
     text["first_k_dense_replace"] = min(text.get("first_k_dense_replace", 0), 1)
@@ -79,7 +79,8 @@ def test_norm_and_bias_traits_match_the_built_modules(model_id):
     model, text = _one_layer_meta_model(preset_record(model_id)["config"])
     m = vl.load_model(model_id)
     h = m.hidden_size
-    layer = [mod for name, mod in model.named_modules() if re.search(r"\.(layers|h)\.1$", name)][0]
+    last = text["num_hidden_layers"] - 1
+    layer = [mod for name, mod in model.named_modules() if re.search(rf"\.(layers|h)\.{last}$", name)][0]
     params = dict(layer.named_parameters())
     norms = [n for n, p in params.items() if p.shape == (h,) and "norm" in n.lower() and n.endswith("weight")
              and "q_norm" not in n and "k_norm" not in n and "kv_" not in n and "q_a" not in n]
@@ -128,9 +129,9 @@ def test_every_family_has_a_layout_and_pattern_the_code_reads():
         for key in (f.positions, f.embed_proj):
             assert key is None or FIELDS[key].kind == "int", (f.model_type, key)
         assert f.shared_expert in ("none", "deepseek", "gated")
-        assert f.moe_layers in ("all", "sparse_step", "first_k_dense")
+        assert f.moe_layers in ("all", "sparse_step", "first_k_dense", "period")
         assert f.layer_pattern in ("full", "all_sliding", "alternate", "every_nth_full", "max_window_layers",
-                                   "qwen2_moe", "linear_interval")
+                                   "qwen2_moe", "linear_interval", "attn_period")
         assert f.moe == bool(f.experts_keys) or f is families.GENERIC
         for key in f.defaults:
             assert key in FIELDS, (f.model_type, key)

@@ -312,35 +312,55 @@ def test_mla_reduction_vs_deepseek_67b():
     assert round(float(both_16) * 100, 2) == 82.24
 
 
-# -- layers whose cache stops growing: linear attention (Gated DeltaNet) ------------------------
-STATE_CASES = {
-    "Qwen3-Next: 3 Gated DeltaNet : 1 gated attention": (
-        "Qwen/Qwen3-Next-80B-A3B-Instruct",
-        {"num_hidden_layers": 4, "hidden_size": 64, "intermediate_size": 32, "moe_intermediate_size": 16,
-         "shared_expert_intermediate_size": 16, "num_experts": 4, "num_experts_per_tok": 2,
-         "linear_num_key_heads": 2, "linear_num_value_heads": 4, "linear_key_head_dim": 8,
-         "linear_value_head_dim": 12, **SMALL},
-    ),
+# -- layers whose cache stops growing: linear attention (Gated DeltaNet), Mamba ------------------
+def _jamba(**kw):
+    """A reduced Jamba (transformers' JambaConfig fields): attention every 2nd layer, MoE every 2nd."""
+    return {"model_type": "jamba", "num_hidden_layers": 4, "hidden_size": 64, "intermediate_size": 64,
+            "num_attention_heads": 4, "num_key_value_heads": 2, "num_experts": 4, "num_experts_per_tok": 2,
+            "attn_layer_period": 2, "attn_layer_offset": 1, "expert_layer_period": 2, "expert_layer_offset": 1,
+            "mamba_d_state": 8, "mamba_d_conv": 4, "mamba_expand": 2, "use_mamba_kernels": False,
+            "pad_token_id": 0, "bos_token_id": 0, "eos_token_id": 0, **SMALL, **kw}
+
+
+STATE_CASES = {  # name: (config for a torch dtype, attention layers, state layers)
+    "Qwen3-Next: 3 Gated DeltaNet : 1 gated attention": (lambda dtype: reduced_config(
+        "Qwen/Qwen3-Next-80B-A3B-Instruct", num_hidden_layers=4, hidden_size=64, intermediate_size=32,
+        moe_intermediate_size=16, shared_expert_intermediate_size=16, num_experts=4, num_experts_per_tok=2,
+        linear_num_key_heads=2, linear_num_value_heads=4, linear_key_head_dim=8, linear_value_head_dim=12,
+        torch_dtype=dtype, **SMALL), 1, 3),
+    "Jamba: Mamba : attention 1 : 1": (lambda dtype: _jamba(torch_dtype=dtype), 2, 2),
 }
 
 
+def _state_elements(cfg: dict) -> tuple[int, int, int]:
+    """(conv channels, kernel, recurrent values) of one state layer, from the config fields alone."""
+    if cfg["model_type"] == "jamba":  # Mamba: I = expand x hidden channels; I x d_state SSM state
+        inner = cfg["mamba_expand"] * cfg["hidden_size"]
+        return inner, cfg["mamba_d_conv"], inner * cfg["mamba_d_state"]
+    channels = 2 * cfg["linear_num_key_heads"] * cfg["linear_key_head_dim"] + (
+        cfg["linear_num_value_heads"] * cfg["linear_value_head_dim"])  # q, k, v of Gated DeltaNet
+    return channels, cfg["linear_conv_kernel_dim"], (
+        cfg["linear_num_value_heads"] * cfg["linear_key_head_dim"] * cfg["linear_value_head_dim"])
+
+
 @pytest.mark.parametrize("case", list(STATE_CASES))
-def test_linear_attention_state_and_kv_bytes(case):
+def test_state_layers_cache_bytes(case):
     """K/V of the attention layers grow with the tokens; the conv and recurrent states do not."""
     from vramlab.oracle import state_tensors
 
-    model_id, overrides = STATE_CASES[case]
+    make, n_attention, n_state = STATE_CASES[case]
     for dtype in ("float32", "bfloat16"):
-        cfg = reduced_config(model_id, **overrides, torch_dtype=dtype)
+        cfg = make(dtype)
+        text = cfg.get("text_config", cfg)
         spec = vl.load_model(cfg)
-        assert spec.num_attention_layers == 1 and len(spec.layers) == 4
+        assert (spec.num_attention_layers, len(spec.layers) - spec.num_attention_layers) == (n_attention, n_state)
         model = build_model(cfg, dtype)
         kv_dtype = TORCH_KV_DTYPES[dtype]
-        states_seen = set()
+        per_sequence = set()
         for tokens, batch in [(3, 1), (9, 2), (20, 2)]:
             cache = forward_cache(model, tokens, batch=batch)
             layers = cache_layers(cache)
-            assert len(layers) == spec.num_attention_layers
+            assert len(layers) == n_attention
             kv = sum(tensor_bytes(k) + tensor_bytes(v) for k, v in layers)
             states = state_tensors(cache)
             conv = sum(tensor_bytes(t) for t in states["conv"])
@@ -348,13 +368,10 @@ def test_linear_attention_state_and_kv_bytes(case):
             got = vl.memory.kv_cache_breakdown(spec, tokens=tokens, concurrency=batch, kv_dtype=kv_dtype)
             assert (kv, conv, rec) == (got["kv"], got["conv_state"], got["recurrent_state"]), (case, dtype, tokens)
             assert cache_bytes(cache) == vl.kv_cache_bytes(spec, tokens=tokens, concurrency=batch, kv_dtype=kv_dtype)
-            # from the config fields alone: (2 k + v) channels x kernel, and d_k x d_v per value head, per layer
-            c = cfg
-            conv_el = (2 * c["linear_num_key_heads"] * c["linear_key_head_dim"]
-                       + c["linear_num_value_heads"] * c["linear_value_head_dim"]) * c["linear_conv_kernel_dim"]
-            rec_el = c["linear_num_value_heads"] * c["linear_key_head_dim"] * c["linear_value_head_dim"]
-            assert [tuple(t.shape) for t in states["conv"]] == [(batch, conv_el // c["linear_conv_kernel_dim"],
-                                                                 c["linear_conv_kernel_dim"])] * 3
-            assert rec == 3 * batch * rec_el * 4  # transformers keeps the recurrent state in float32
-            states_seen.add((batch, conv // batch, rec // batch))
-        assert len({s[1:] for s in states_seen}) == 1  # the per-sequence state does not grow with the tokens
+            # from the config fields alone
+            channels, kernel, rec_el = _state_elements(text)
+            assert [tuple(t.shape) for t in states["conv"]] == [(batch, channels, kernel)] * n_state
+            assert all(t.dtype == getattr(torch, dtype) for t in states["conv"])
+            assert rec == n_state * batch * rec_el * 4  # transformers keeps the recurrent state in float32
+            per_sequence.add((conv // batch, rec // batch))
+        assert len(per_sequence) == 1  # the state of a sequence does not grow with its tokens

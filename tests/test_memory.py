@@ -115,12 +115,36 @@ def test_kv_per_token_all_layers_matches_reference(model_id):
 @pytest.mark.parametrize("model_id", MODELS)
 def test_kv_precisions(model_id):
     m = vl.load_model(model_id)
-    bf16 = vl.kv_cache_bytes(m, 4096, 3, "bf16")
-    assert vl.kv_cache_bytes(m, 4096, 3, "fp16") == bf16
-    assert vl.kv_cache_bytes(m, 4096, 3, "fp32") == 2 * bf16
-    assert 2 * vl.kv_cache_bytes(m, 4096, 3, "fp8") == bf16
-    assert 2 * vl.kv_cache_bytes(m, 4096, 3, "int8") == bf16
-    assert 4 * vl.kv_cache_bytes(m, 4096, 3, "int4") == bf16  # bare 4-bit KV, no group scales
+
+    def kv(dtype):  # the per-token part; linear-attention state is kept in its own dtype
+        return vl.memory.kv_cache_breakdown(m, 4096, 3, dtype)["kv"]
+
+    bf16 = kv("bf16")
+    assert kv("fp16") == bf16
+    assert kv("fp32") == 2 * bf16
+    assert 2 * kv("fp8") == bf16
+    assert 2 * kv("int8") == bf16
+    assert 4 * kv("int4") == bf16  # bare 4-bit KV, no group scales
+    b = vl.memory.kv_cache_breakdown(m, 4096, 3, "fp8")
+    assert vl.kv_cache_bytes(m, 4096, 3, "fp8") == b["kv"] + b["conv_state"] + b["recurrent_state"] == b["total"]
+
+
+def test_state_of_linear_attention_layers_does_not_grow():
+    """Qwen3-Next: 36 Gated DeltaNet layers keep a fixed state; 12 attention layers grow per token."""
+    m = vl.load_model("Qwen/Qwen3-Next-80B-A3B-Instruct")
+    c = preset_record("Qwen/Qwen3-Next-80B-A3B-Instruct")["config"]
+    linear = c["num_hidden_layers"] - c["num_hidden_layers"] // c["full_attention_interval"]
+    assert (linear, m.num_attention_layers) == (36, 12)
+    per_token = 2 * 12 * c["num_key_value_heads"] * c["head_dim"] * 2
+    assert vl.kv_bytes_per_token(m, "bf16") == per_token == 24_576
+    channels = 2 * c["linear_num_key_heads"] * c["linear_key_head_dim"] + (
+        c["linear_num_value_heads"] * c["linear_value_head_dim"])
+    conv = linear * channels * c["linear_conv_kernel_dim"] * 2  # bf16, the compute dtype
+    rec = linear * c["linear_num_value_heads"] * c["linear_key_head_dim"] * c["linear_value_head_dim"] * 4  # fp32
+    for tokens in (1, 4096, 262_144):
+        b = vl.memory.kv_cache_breakdown(m, tokens, 2, "bf16")
+        assert (b["kv"], b["conv_state"], b["recurrent_state"]) == (2 * tokens * per_token, 2 * conv, 2 * rec)
+    assert vl.memory.state_bytes_per_sequence(m, "bf16") == {"conv": conv, "recurrent": rec // 2}
 
 
 def test_qwen3_8b_kv_from_fields():

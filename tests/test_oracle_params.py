@@ -58,6 +58,16 @@ FAMILY_CASES = {
     "seed_oss out bias": {**_SMALL, "model_type": "seed_oss", "head_dim": 16, "attention_out_bias": True},
     "smollm3": {**_SMALL, "model_type": "smollm3"},
     "exaone4": {**_SMALL, "model_type": "exaone4", "sliding_window": 32},
+    "qwen3_next": {**_SMALL, "model_type": "qwen3_next", "head_dim": 16, "num_hidden_layers": 4, "num_experts": 4,
+                   "num_experts_per_tok": 2, "moe_intermediate_size": 24, "shared_expert_intermediate_size": 40,
+                   "linear_num_key_heads": 2, "linear_num_value_heads": 4, "linear_key_head_dim": 8,
+                   "linear_value_head_dim": 12, "mlp_only_layers": [1], "full_attention_interval": 2},
+    "jamba": {**_SMALL, "model_type": "jamba", "num_hidden_layers": 4, "num_experts": 4, "num_experts_per_tok": 2,
+              "attn_layer_period": 2, "attn_layer_offset": 1, "mamba_d_state": 8, "mamba_expand": 2},
+    "jamba biases, dt rank": {**_SMALL, "model_type": "jamba", "num_hidden_layers": 3, "num_experts": 4,
+                              "num_experts_per_tok": 2, "attn_layer_period": 3, "attn_layer_offset": 2,
+                              "expert_layer_period": 3, "expert_layer_offset": 0, "mamba_dt_rank": 5,
+                              "mamba_conv_bias": False, "mamba_proj_bias": True},
 }
 
 

@@ -87,14 +87,17 @@ class Family:
         ``"none"``, ``"deepseek"`` (``n_shared_experts`` experts of the routed width) or
         ``"gated"`` (Qwen2-MoE: one ``shared_expert_intermediate_size`` MLP and an h->1 gate).
     moe_layers : str
-        ``"all"``, ``"sparse_step"`` (``decoder_sparse_step``, ``mlp_only_layers``) or
-        ``"first_k_dense"`` (``first_k_dense_replace``, ``moe_layer_freq``).
+        ``"all"``, ``"sparse_step"`` (``decoder_sparse_step``, ``mlp_only_layers``),
+        ``"first_k_dense"`` (``first_k_dense_replace``, ``moe_layer_freq``) or ``"period"``
+        (Jamba: i % ``expert_layer_period`` is ``expert_layer_offset``).
     layer_pattern : str
         Layers without ``layer_types``: ``"full"``, ``"all_sliding"`` (every layer when a
         window is set), ``"alternate"`` (sliding, full, ...), ``"every_nth_full"``
         (``sliding_window_pattern``), ``"max_window_layers"`` (Qwen2/3: sliding from layer
         ``max_window_layers`` on), ``"qwen2_moe"`` (odd layers below ``max_window_layers``) or
-        ``"linear_interval"`` (Qwen3-Next: linear attention except every ``full_attention_interval``-th layer).
+        ``"linear_interval"`` (Qwen3-Next: linear attention except every ``full_attention_interval``-th layer)
+        or ``"attn_period"`` (Jamba: attention where i % ``attn_layer_period`` is ``attn_layer_offset``,
+        Mamba elsewhere).
     symbolic : bool
         :func:`vramlab.formulas.layer_params` describes it (Llama-like blocks).
     defaults : mapping
@@ -308,6 +311,16 @@ FAMILIES.update({f.model_type: f for f in [
              **_GDN, "tie_word_embeddings": False, "attention_bias": False, "head_dim": 256,
              "max_position_embeddings": 32768, "num_experts": 256, "num_experts_per_tok": 8,
              "moe_intermediate_size": 512, "shared_expert_intermediate_size": 512}),
+]})
+
+# -- hybrid stacks with Mamba (selective state-space) layers
+FAMILIES.update({f.model_type: f for f in [
+    _fam("jamba", layer_pattern="attn_period", moe=True, experts_keys=("num_experts",),
+         expert_width_key="intermediate_size", moe_layers="period", defaults={
+             "tie_word_embeddings": False, "max_position_embeddings": 262144, "num_experts": 16,
+             "num_experts_per_tok": 2, "expert_layer_period": 2, "expert_layer_offset": 1, "attn_layer_period": 8,
+             "attn_layer_offset": 4, "mamba_d_state": 16, "mamba_d_conv": 4, "mamba_expand": 2,
+             "mamba_conv_bias": True, "mamba_proj_bias": False}),
 ]})
 
 #: The generic path: any other decoder with the standard fields, counted with the Llama layout.
@@ -540,6 +553,11 @@ FIELDS: dict[str, FieldRule] = {
     **{k: _I("int", 1, 100_000) for k in ("linear_num_key_heads", "linear_num_value_heads", "linear_key_head_dim",
                                           "linear_value_head_dim", "linear_conv_kernel_dim")},
     "full_attention_interval": _I("int", 1, 10_000),
+    # Mamba layers and the Jamba layer periods
+    **{k: _I("int", 1, 100_000) for k in ("mamba_d_state", "mamba_d_conv", "mamba_expand", "attn_layer_period",
+                                          "expert_layer_period")},
+    "attn_layer_offset": _I("int", 0, 100_000), "expert_layer_offset": _I("int", 0, 100_000),
+    "mamba_conv_bias": _I("bool"), "mamba_proj_bias": _I("bool"),
     # GPT-2 / OPT spellings
     "n_inner": _I("int", 1, 10**8, null="4 x hidden_size"), "ffn_dim": _I("int", 1, 10**8),
     "n_positions": _I("int", 1, 10**9), "word_embed_proj_dim": _I("int", 1, 10**8, null="hidden_size"),

@@ -63,6 +63,9 @@ def moe_layer_indices(m: ModelSpec) -> list[int]:
         only = set(_c(m, "mlp_only_layers", []))
         step = int(_c(m, "decoder_sparse_step", 1))
         return [i for i in range(n) if i not in only and (i + 1) % step == 0]
+    if rule == "period":  # Jamba
+        per, off = int(_c(m, "expert_layer_period", 2)), int(_c(m, "expert_layer_offset", 1))
+        return [i for i in range(n) if i % per == off]
     if rule == "first_k_dense":
         k = int(_c(m, "first_k_dense_replace", 0))
         freq = int(_c(m, "moe_layer_freq", 1))
@@ -98,11 +101,29 @@ def _linear_attention(m: ModelSpec, c: Counter) -> None:
     c["norms"] += n * dv
 
 
+def _mamba(m: ModelSpec, c: Counter) -> None:
+    """Mamba-1 mixers (Jamba): in_proj h->2I, depthwise conv, x_proj I->R+2N, dt_proj R->I (+bias),
+    A_log I x N, D, out_proj I->h, and Jamba's RMSNorms over dt (R), B and C (N)."""
+    n = sum(la.kind == "mamba" for la in m.layers)
+    if not n:
+        return
+    from .spec import mamba_dims
+
+    h, d = m.hidden_size, mamba_dims(m.config, m.hidden_size)
+    inner, state, kernel, rank = d["inner"], d["state"], d["kernel"], d["rank"]
+    c["attention"] += n * (h * 2 * inner + inner * kernel + inner * (rank + 2 * state) + rank * inner
+                           + inner * state + inner + inner * h)
+    c["biases"] += n * (inner * (1 + bool(_c(m, "mamba_conv_bias", True)))
+                        + (2 * inner + h) * bool(_c(m, "mamba_proj_bias", False)))
+    c["norms"] += n * (rank + 2 * state)
+
+
 def _attention(m: ModelSpec, c: Counter) -> None:
     h, nq, nkv, hd = m.hidden_size, m.num_q_heads, m.num_kv_heads, m.head_dim
     L = m.num_attention_layers
     fam = family_of(m)
     _linear_attention(m, c)
+    _mamba(m, c)
     if m.attention_kind == "MLA":
         rope = int(m.qk_rope_head_dim)
         nope = int(_c(m, "qk_nope_head_dim", 128))

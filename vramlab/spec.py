@@ -50,9 +50,10 @@ _ALIASES = {
 
 #: Layer kinds: attention caches K/V per token (``"full"``, ``"sliding"``: a window of recent
 #: tokens, ``"chunked"``: the tokens of the current chunk, at most ``window``); ``"linear"``
-#: (linear attention, Gated DeltaNet) keeps a fixed state per sequence instead.
+#: (linear attention, Gated DeltaNet) and ``"mamba"`` (selective state space) keep a fixed
+#: state per sequence instead.
 ATTENTION_KINDS = ("full", "sliding", "chunked")
-STATE_KINDS = ("linear",)
+STATE_KINDS = ("linear", "mamba")
 
 
 @dataclass(frozen=True)
@@ -323,6 +324,27 @@ def _linear_layer(cfg: Mapping[str, Any], family: Family) -> LayerAttention:
     return LayerAttention("linear", conv_state=(2 * nk * dk + nv * dv) * kernel, recurrent_state=nv * dk * dv)
 
 
+def mamba_dims(cfg: Mapping[str, Any], hidden: int) -> dict[str, int]:
+    """Mamba-1 mixer sizes: inner width I = expand x hidden, state N, conv kernel, dt rank R.
+
+    ``mamba_dt_rank`` ``"auto"`` (or absent) is ceil(hidden / 16), as transformers' JambaConfig sets it.
+    """
+    rank = cfg.get("mamba_dt_rank")
+    if rank in (None, "auto"):
+        rank = -(-hidden // 16)
+    elif isinstance(rank, bool) or not isinstance(rank, int) or rank < 1:
+        raise VramlabError(f"config field 'mamba_dt_rank' must be \"auto\" or an integer >= 1, got {show(rank)}",
+                           field="mamba_dt_rank")
+    return {"inner": cfg["mamba_expand"] * hidden, "state": cfg["mamba_d_state"], "kernel": cfg["mamba_d_conv"],
+            "rank": rank}
+
+
+def _mamba_layer(cfg: Mapping[str, Any], hidden: int) -> LayerAttention:
+    """A Mamba layer's state: the conv input (I x kernel) and the SSM state (I x N), per sequence."""
+    d = mamba_dims(cfg, hidden)
+    return LayerAttention("mamba", conv_state=d["inner"] * d["kernel"], recurrent_state=d["inner"] * d["state"])
+
+
 _LINEAR_FIELDS = ("linear_num_key_heads", "linear_num_value_heads", "linear_key_head_dim", "linear_value_head_dim",
                   "linear_conv_kernel_dim")
 
@@ -371,6 +393,10 @@ def _layer_pattern(family: Family, cfg: Mapping[str, Any], n_layers: int, mt: st
         every = _get(cfg, "full_attention_interval", 4)
         linear = _linear_layer(cfg, family)
         return tuple(full if (i + 1) % every == 0 else linear for i in range(n_layers))
+    if pattern == "attn_period":  # Jamba: attention at offset, Mamba elsewhere
+        per, off = _get(cfg, "attn_layer_period", 8), _get(cfg, "attn_layer_offset", 4)
+        mamba = _mamba_layer(cfg, _need_int(cfg, "hidden_size", mt))
+        return tuple(full if i % per == off else mamba for i in range(n_layers))
     if window is None or pattern == "full":
         return (full,) * n_layers
     slide = LayerAttention("sliding", window)
@@ -396,7 +422,7 @@ def _has_dense_layers(family: Family, cfg: Mapping[str, Any]) -> bool:
         return _get(cfg, "first_k_dense_replace", 0) > 0 or _get(cfg, "moe_layer_freq", 1) > 1
     if family.moe_layers == "sparse_step":
         return bool(cfg.get("mlp_only_layers")) or _get(cfg, "decoder_sparse_step", 1) > 1
-    return False
+    return family.moe_layers == "period"
 
 
 def _geometry(cfg: Mapping[str, Any], family: Family, label: str) -> dict[str, int]:
