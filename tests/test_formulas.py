@@ -189,6 +189,32 @@ def test_sliding_window_cap(t, w):
     assert F.evaluate(F.sliding_window_cap(), T=t, W=w) == vl.LayerAttention("sliding", w).tokens_cached(t)
 
 
+@pytest.mark.parametrize("state_dtype", ("auto", "bf16", "fp8"))
+def test_state_bytes_equal_the_memory_module(model, state_dtype):
+    if {la.kind for la in model.layers} - {"full", "sliding", "chunked", "linear"}:
+        pytest.skip("state_bytes describes Gated DeltaNet layers")
+    for n in (1, 3):
+        want = n * sum(vl.memory.state_bytes_per_sequence(model, state_dtype).values())
+        assert F.evaluate(F.state_bytes(), **F.state_values(model, state_dtype), N=n) == want
+        assert want == vl.memory.kv_cache_breakdown(model, 4096, n, "bf16", state_dtype)["total"] - (
+            vl.memory.kv_cache_breakdown(model, 4096, n, "bf16", state_dtype)["kv"])
+
+
+def test_qwen3_next_state_from_raw_config_fields():
+    c = preset_record("Qwen/Qwen3-Next-80B-A3B-Instruct")["config"]
+    linear = sum((i + 1) % c["full_attention_interval"] != 0 for i in range(c["num_hidden_layers"]))
+    nk, nv, dk, dv = (c[f"linear_{k}"] for k in ("num_key_heads", "num_value_heads", "key_head_dim", "value_head_dim"))
+    conv = (2 * nk * dk + nv * dv) * c["linear_conv_kernel_dim"] * 2   # bf16
+    recurrent = nv * dk * dv * 4                                       # fp32
+    v = F.state_values("Qwen/Qwen3-Next-80B-A3B-Instruct")
+    assert (v["L_lin"], linear) == (36, 36)
+    assert F.evaluate(F.state_bytes(), **v, N=1) == linear * (conv + recurrent)
+    # the attention layers' part of the cache: the general KV formula with the full layers only
+    m = vl.load_model("Qwen/Qwen3-Next-80B-A3B-Instruct")
+    assert F.evaluate(F.kv_cache_bytes(), m, kv_dtype="bf16", T=32768, N=2) == (
+        vl.memory.kv_cache_breakdown(m, 32768, 2, "bf16")["kv"])
+
+
 # -- total -----------------------------------------------------------------------------
 @pytest.mark.parametrize("tokens,concurrency,margin", [(4096, 1, 0.1), (32768, 4, 0.2), (1000, 16, 0.0)])
 def test_total_memory(model, tokens, concurrency, margin):
@@ -259,7 +285,7 @@ ALL_FORMULAS = [
     *[F.model_states(s) for s in range(4)], F.korthikanti_layer(), F.training_layer_activations(),
     F.training_layer_activations(full_recompute=True), F.training_head_activations(),
     F.training_ids_activations(), F.training_activations(), F.training_activations(full_recompute=True),
-    F.lora_params(),
+    F.lora_params(), F.state_bytes(),
 ]
 
 

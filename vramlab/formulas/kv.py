@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import _eq, _factors, _over, _prod, _s, _sum
+from ..errors import VramlabError
+from . import SYMBOLS, _eq, _factors, _over, _prod, _s, _sum
 
 __all__ = [
     "kv_elements_per_layer", "kv_bytes_per_token", "sliding_window_cap", "kv_cache_bytes",
-    "kv_bytes_per_token_for", "kv_cache_bytes_for",
+    "kv_bytes_per_token_for", "kv_cache_bytes_for", "state_bytes", "state_values",
 ]
 
 
@@ -114,3 +115,66 @@ def kv_cache_bytes_for(model: Any):
 
     m = load_model(model)
     return kv_cache_bytes(mla=m.attention_kind == "MLA", sliding=m.num_sliding_layers > 0)
+
+
+# -- the fixed state of linear-attention layers (registered here, beside the formula that uses them)
+SYMBOLS.update({
+    "L_lin": "linear-attention (Gated DeltaNet) layers",
+    "H_lk": "key heads of a linear-attention layer (linear_num_key_heads)",
+    "H_lv": "value heads of a linear-attention layer (linear_num_value_heads)",
+    "d_lk": "key dimension of one linear-attention head (linear_key_head_dim)",
+    "d_lv": "value dimension of one linear-attention head (linear_value_head_dim)",
+    "K_conv": "positions the causal conv keeps per channel (linear_conv_kernel_dim)",
+    "b_conv": "bits per value of the conv state (the compute dtype in transformers)",
+    "b_rec": "bits per value of the recurrent state (fp32 in transformers)",
+    "M_state": "bytes of the fixed per-sequence state of the linear-attention layers (whole model)",
+})
+
+
+def state_bytes():
+    """Bytes of the fixed state of ``N`` sequences in the linear-attention (Gated DeltaNet) layers.
+
+    ``M_state = N L_lin ((2 H_lk d_lk + H_lv d_lv) K_conv b_conv + H_lv d_lk d_lv b_rec) / 8``: per
+    layer, the causal conv keeps the last ``K_conv`` inputs of its q, k and v channels, and each
+    value head keeps one ``d_lk x d_lv`` matrix (the recurrent state). No ``T``: the state does not
+    grow with the context. Values from :func:`state_values`.
+
+    >>> import vramlab as vl
+    >>> from vramlab.formulas import evaluate
+    >>> m = vl.load_model("Qwen/Qwen3-Next-80B-A3B-Instruct")
+    >>> evaluate(state_bytes(), **state_values(m), N=1) == sum(vl.memory.state_bytes_per_sequence(m).values())
+    True
+    """
+    N, L, Hk, Hv, dk, dv, K, bc, br = _s("N", "L_lin", "H_lk", "H_lv", "d_lk", "d_lv", "K_conv", "b_conv", "b_rec")
+    conv = _prod(_sum(_prod(2, Hk, dk), _prod(Hv, dv)), K, bc)
+    return _eq("M_state", _over(_prod(N, L, _sum(conv, _prod(Hv, dk, dv, br))), 8))
+
+
+def state_values(model: Any, state_dtype: Any = "auto") -> dict[str, Any]:
+    """The values of :func:`state_bytes`'s model symbols, by name (all 0 without linear-attention layers).
+
+    ``state_dtype`` as in :func:`vramlab.memory.state_bytes_per_sequence`: ``"auto"`` keeps the conv
+    state in the compute dtype and the recurrent state in fp32, as transformers does.
+
+    >>> v = state_values("Qwen/Qwen3-Next-80B-A3B-Instruct")
+    >>> v["L_lin"], v["H_lv"], v["d_lk"], v["b_conv"], v["b_rec"]
+    (36, 32, 128, 16, 32)
+    """
+    from ..dtypes import get_dtype
+    from ..memory import compute_dtype, resolve_kv_dtype
+    from ..presets import load_model
+
+    m = load_model(model)
+    kinds = {la.kind for la in m.layers if not la.is_attention}
+    if kinds - {"linear"}:
+        raise VramlabError(f"model {m.name!r} has {', '.join(sorted(kinds - {'linear'}))} layers; state_bytes "
+                           "describes Gated DeltaNet (linear) layers only", field="model")
+    auto = state_dtype is None or state_dtype == "auto"
+    conv = compute_dtype(m) if auto else resolve_kv_dtype(m, state_dtype)
+    rec = get_dtype("fp32") if auto else conv
+    keys = {"H_lk": "linear_num_key_heads", "H_lv": "linear_num_value_heads", "d_lk": "linear_key_head_dim",
+            "d_lv": "linear_value_head_dim", "K_conv": "linear_conv_kernel_dim"}
+    n = sum(la.kind == "linear" for la in m.layers)
+    out: dict[str, Any] = {k: (m.config[f] if n else 0) for k, f in keys.items()}
+    bits = [int(d.bits) if d.bits == int(d.bits) else d.bits for d in (conv, rec)]
+    return {"L_lin": n, **out, "b_conv": bits[0], "b_rec": bits[1]}
