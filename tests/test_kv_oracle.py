@@ -375,3 +375,25 @@ def test_state_layers_cache_bytes(case):
             assert rec == n_state * batch * rec_el * 4  # transformers keeps the recurrent state in float32
             per_sequence.add((conv // batch, rec // batch))
         assert len(per_sequence) == 1  # the state of a sequence does not grow with its tokens
+
+
+def test_chunked_attention_cache_bytes():
+    """Llama-4: RoPE layers attend within chunks of attention_chunk_size, every 4th (NoPE) layer fully.
+
+    transformers caches a chunked layer as a sliding one (``DynamicSlidingWindowLayer`` with the
+    chunk as window), so the same W vs W - 1 positions hold as for sliding windows above.
+    """
+    cfg = {"model_type": "llama4_text", "num_hidden_layers": 4, "hidden_size": 64, "intermediate_size": 16,
+           "intermediate_size_mlp": 32, "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 16,
+           "num_local_experts": 4, "num_experts_per_tok": 1, "attention_chunk_size": WINDOW,
+           "pad_token_id": 0, "bos_token_id": 0, "eos_token_id": 0, **SMALL}
+    spec = vl.load_model(cfg)
+    assert [la.kind for la in spec.layers] == ["chunked"] * 3 + ["full"]
+    model = build_model(cfg, "float32")
+    per_layer = kv_bytes_per_layer(spec, "fp32")
+    for tokens in (5, WINDOW, 3 * WINDOW):
+        cache = forward_cache(model, tokens)
+        stored = [k.shape[-2] for k, _ in cache_layers(cache)]
+        assert stored == [min(tokens, WINDOW - 1)] * 3 + [tokens]
+        at_cap = 3 if tokens >= WINDOW else 0
+        assert vl.kv_cache_bytes(spec, tokens=tokens, kv_dtype="fp32") == cache_bytes(cache) + at_cap * per_layer

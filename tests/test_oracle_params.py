@@ -68,6 +68,12 @@ FAMILY_CASES = {
                               "num_experts_per_tok": 2, "attn_layer_period": 3, "attn_layer_offset": 2,
                               "expert_layer_period": 3, "expert_layer_offset": 0, "mamba_dt_rank": 5,
                               "mamba_conv_bias": False, "mamba_proj_bias": True},
+    "llama4_text interleaved": {**_SMALL, "model_type": "llama4_text", "num_hidden_layers": 4, "head_dim": 16,
+                                "intermediate_size_mlp": 48, "num_local_experts": 4, "num_experts_per_tok": 1,
+                                "interleave_moe_layer_step": 2},
+    "llama4_text moe_layers, bias": {**_SMALL, "model_type": "llama4_text", "num_hidden_layers": 3, "head_dim": 16,
+                                     "intermediate_size_mlp": 48, "num_local_experts": 4, "num_experts_per_tok": 2,
+                                     "moe_layers": [1], "attention_bias": True, "attention_chunk_size": 16},
 }
 
 

@@ -84,12 +84,14 @@ class Family:
     expert_biases : bool
         Expert and router biases (gpt-oss).
     shared_expert : str
-        ``"none"``, ``"deepseek"`` (``n_shared_experts`` experts of the routed width) or
-        ``"gated"`` (Qwen2-MoE: one ``shared_expert_intermediate_size`` MLP and an h->1 gate).
+        ``"none"``, ``"deepseek"`` (``n_shared_experts`` experts of the routed width),
+        ``"gated"`` (Qwen2-MoE: one ``shared_expert_intermediate_size`` MLP and an h->1 gate)
+        or ``"single"`` (Llama-4: one MLP of the routed width, no gate).
     moe_layers : str
         ``"all"``, ``"sparse_step"`` (``decoder_sparse_step``, ``mlp_only_layers``),
         ``"first_k_dense"`` (``first_k_dense_replace``, ``moe_layer_freq``) or ``"period"``
-        (Jamba: i % ``expert_layer_period`` is ``expert_layer_offset``).
+        (Jamba: i % ``expert_layer_period`` is ``expert_layer_offset``) or ``"interleave"``
+        (Llama-4: the ``moe_layers`` list, else every ``interleave_moe_layer_step``-th layer).
     layer_pattern : str
         Layers without ``layer_types``: ``"full"``, ``"all_sliding"`` (every layer when a
         window is set), ``"alternate"`` (sliding, full, ...), ``"every_nth_full"``
@@ -133,6 +135,9 @@ class Family:
         kind (``{"linear_attention": "linear"}``: Gated DeltaNet layers, Qwen3-Next).
     attn_gate : bool
         The query projection also yields an output gate: H_q·d_head more outputs (Qwen3-Next).
+    mlp_width_key : str
+        Config key of the dense MLP's width (Llama-4: ``intermediate_size_mlp``; its
+        ``intermediate_size`` is the expert width).
     """
 
     model_type: str
@@ -167,6 +172,7 @@ class Family:
     embed_proj: str | None = None
     layer_kinds: Mapping[str, str] = field(default_factory=dict)
     attn_gate: bool = False
+    mlp_width_key: str = "intermediate_size"
 
 
 def _fam(model_type: str, **kw: Any) -> Family:
@@ -313,6 +319,17 @@ FAMILIES.update({f.model_type: f for f in [
              "moe_intermediate_size": 512, "shared_expert_intermediate_size": 512}),
 ]})
 
+# -- Llama-4: chunked attention on the RoPE layers, full attention on the NoPE ones, MoE + shared expert
+FAMILIES.update({f.model_type: f for f in [
+    _fam("llama4_text", layer_pattern="llama4", layer_kinds={"chunked_attention": "chunked"}, moe=True,
+         experts_keys=("num_local_experts",), expert_width_key="intermediate_size", shared_expert="single",
+         moe_layers="interleave", mlp_width_key="intermediate_size_mlp", defaults={
+             "tie_word_embeddings": False, "attention_bias": False, "head_dim": 128, "max_position_embeddings": 131072,
+             "num_local_experts": 16, "num_experts_per_tok": 1, "interleave_moe_layer_step": 1,
+             "intermediate_size": 8192, "intermediate_size_mlp": 16384, "attention_chunk_size": 8192,
+             "no_rope_layer_interval": 4, "vocab_size": 202048}),
+]})
+
 # -- hybrid stacks with Mamba (selective state-space) layers
 FAMILIES.update({f.model_type: f for f in [
     _fam("jamba", layer_pattern="attn_period", moe=True, experts_keys=("num_experts",),
@@ -328,7 +345,7 @@ GENERIC = Family("generic", exact=False, experts_keys=("num_local_experts", "num
                  layer_pattern="all_sliding")
 
 #: model_type spellings that name a family of the table.
-ALIASES = {"gemma3": "gemma3_text", "gpt-sw3": "gpt2"}
+ALIASES = {"gemma3": "gemma3_text", "gpt-sw3": "gpt2", "llama4": "llama4_text"}
 
 #: Encoder-only and encoder-decoder model_types of transformers 5.24 (masked LMs, seq2seq
 #: models and their decoders): vramlab sizes decoder-only LLMs and refuses them.
@@ -479,6 +496,8 @@ def shared_expert_width(m: Any) -> int:
         return int(_c(m, "n_shared_experts", 0)) * expert_width(m)
     if kind == "gated":
         return int(_c(m, "shared_expert_intermediate_size", 0))
+    if kind == "single":
+        return expert_width(m)
     return 0
 
 
@@ -558,6 +577,10 @@ FIELDS: dict[str, FieldRule] = {
                                           "expert_layer_period")},
     "attn_layer_offset": _I("int", 0, 100_000), "expert_layer_offset": _I("int", 0, 100_000),
     "mamba_conv_bias": _I("bool"), "mamba_proj_bias": _I("bool"),
+    # Llama-4: chunked attention, interleaved MoE
+    "attention_chunk_size": _I("int", 1, 10**9, null="no chunked attention"), "intermediate_size_mlp": _I("int", 1, 10**8),
+    "interleave_moe_layer_step": _I("int", 1, 10_000), "moe_layers": _I("int_list", 0, 10_000),
+    "no_rope_layers": _I("int_list", 0, 1), "no_rope_layer_interval": _I("int", 1, 10_000),
     # GPT-2 / OPT spellings
     "n_inner": _I("int", 1, 10**8, null="4 x hidden_size"), "ffn_dim": _I("int", 1, 10**8),
     "n_positions": _I("int", 1, 10**9), "word_embed_proj_dim": _I("int", 1, 10**8, null="hidden_size"),

@@ -63,6 +63,12 @@ def moe_layer_indices(m: ModelSpec) -> list[int]:
         only = set(_c(m, "mlp_only_layers", []))
         step = int(_c(m, "decoder_sparse_step", 1))
         return [i for i in range(n) if i not in only and (i + 1) % step == 0]
+    if rule == "interleave":  # Llama-4
+        listed = _c(m, "moe_layers")
+        if listed is not None:
+            return sorted(i for i in set(listed) if i < n)
+        step = int(_c(m, "interleave_moe_layer_step", 1))
+        return list(range(step - 1, n, step))
     if rule == "period":  # Jamba
         per, off = int(_c(m, "expert_layer_period", 2)), int(_c(m, "expert_layer_offset", 1))
         return [i for i in range(n) if i % per == off]

@@ -373,6 +373,8 @@ def _listed_layers(types: Any, window: int | None, n_layers: int, mt: str, cfg: 
             out.append(LayerAttention("full"))
         elif family.layer_kinds.get(t) == "linear":
             out.append(_linear_layer(cfg, family))
+        elif family.layer_kinds.get(t) == "chunked":
+            out.append(LayerAttention("chunked", _need_int(cfg, "attention_chunk_size", mt)))
         else:
             raise VramlabError(
                 f"config field 'layer_types' entry {i} is {show(t)}, a layer kind vramlab does not model for "
@@ -393,6 +395,13 @@ def _layer_pattern(family: Family, cfg: Mapping[str, Any], n_layers: int, mt: st
         every = _get(cfg, "full_attention_interval", 4)
         linear = _linear_layer(cfg, family)
         return tuple(full if (i + 1) % every == 0 else linear for i in range(n_layers))
+    if pattern == "llama4":  # transformers' Llama4TextConfig: chunked on the RoPE layers, full on NoPE ones
+        every, chunk = _get(cfg, "no_rope_layer_interval", 4), cfg.get("attention_chunk_size")
+        rope = cfg.get("no_rope_layers") or [int((i + 1) % every != 0) for i in range(n_layers)]
+        if len(rope) != n_layers:
+            raise VramlabError(f"config field 'no_rope_layers' must list {n_layers} layers, got {len(rope)}",
+                               field="no_rope_layers")
+        return tuple(LayerAttention("chunked", chunk) if r and chunk else full for r in rope)
     if pattern == "attn_period":  # Jamba: attention at offset, Mamba elsewhere
         per, off = _get(cfg, "attn_layer_period", 8), _get(cfg, "attn_layer_offset", 4)
         mamba = _mamba_layer(cfg, _need_int(cfg, "hidden_size", mt))
@@ -422,6 +431,8 @@ def _has_dense_layers(family: Family, cfg: Mapping[str, Any]) -> bool:
         return _get(cfg, "first_k_dense_replace", 0) > 0 or _get(cfg, "moe_layer_freq", 1) > 1
     if family.moe_layers == "sparse_step":
         return bool(cfg.get("mlp_only_layers")) or _get(cfg, "decoder_sparse_step", 1) > 1
+    if family.moe_layers == "interleave":
+        return cfg.get("moe_layers") is not None or _get(cfg, "interleave_moe_layer_step", 1) > 1
     return family.moe_layers == "period"
 
 
@@ -438,13 +449,13 @@ def _geometry(cfg: Mapping[str, Any], family: Family, label: str) -> dict[str, i
         inter = _get(cfg, "ffn_hidden_size", 4 * hidden)
     else:
         n_kv = _get(cfg, "num_key_value_heads", n_q)
-        inter = _get(cfg, "intermediate_size")
+        inter = _get(cfg, family.mlp_width_key)
         if inter is None and family.mlp_width_default:  # GPT-2, GPT-J: n_inner null is 4 x hidden
             inter = family.mlp_width_default * hidden
         if inter is None:
             width_elsewhere = family.moe and family.expert_width_key != "intermediate_size"
             if not width_elsewhere or _has_dense_layers(family, cfg):
-                inter = _need_int(cfg, "intermediate_size", label)
+                inter = _need_int(cfg, family.mlp_width_key, label)
             inter = inter or 0  # every MLP is an expert of moe_intermediate_size
     if n_kv > n_q or n_q % n_kv:
         raise VramlabError(
