@@ -247,3 +247,39 @@ def test_the_per_gpu_formula_gives_the_plan_total(tp):
     value = evaluate(per_gpu_memory(), M_w=e.weights, t=tp, M_KV=e.kv_cache, H_kv=8, M_act=e.activations,
                      M_fw=e.framework, M_comm=TP_COMM if tp > 1 else 0, m=Fraction(1, 10), rounding="nearest")
     assert value == p.total == expected_per_gpu(mid, tp, 8192, 4)
+
+
+# ---------------------------------------------------------------- where a hybrid's cache drops below
+def test_qwen3_next_crossover_from_config_fields():
+    nxt, dense = (preset_record(k)["config"] for k in ("Qwen/Qwen3-Next-80B-A3B-Instruct", "Qwen/Qwen3-32B"))
+    full = nxt["num_hidden_layers"] // nxt["full_attention_interval"]
+    linear = nxt["num_hidden_layers"] - full
+    nk, nv, dk, dv = (nxt[f"linear_{k}"] for k in ("num_key_heads", "num_value_heads", "key_head_dim", "value_head_dim"))
+    state = linear * ((2 * nk * dk + nv * dv) * nxt["linear_conv_kernel_dim"] * 2 + nv * dk * dv * 4)
+    hybrid = full * 2 * nxt["num_key_value_heads"] * nxt["head_dim"] * 2           # bf16 bytes per token
+    per_token = 2 * dense["num_hidden_layers"] * dense["num_key_value_heads"] * dense["head_dim"] * 2
+    want = state // (per_token - hybrid) + 1                                      # first T with hybrid < dense
+    assert planning.cache_crossover("Qwen/Qwen3-Next-80B-A3B-Instruct", "Qwen/Qwen3-32B", "bf16") == want
+    assert planning.cache_crossover("Qwen/Qwen3-32B", "Qwen/Qwen3-Next-80B-A3B-Instruct", "bf16") is None
+
+
+@pytest.mark.parametrize("a,b", [
+    ("Qwen/Qwen3-Next-80B-A3B-Instruct", "google/gemma-2-9b"),         # full + sliding layers
+    ("Qwen/Qwen3-Next-80B-A3B-Instruct", "mistralai/Mistral-7B-v0.1"),  # smaller only below a length
+    ("mistralai/Mistral-7B-v0.1", "Qwen/Qwen3-8B"),                     # a window: smaller from W on
+    ("Qwen/Qwen3-8B", "Qwen/Qwen3-8B"),                                  # never smaller than itself
+])
+def test_crossover_is_the_brute_force_answer(a, b):
+    top = 12000
+    smaller = [vl.kv_cache_bytes(a, t, 1, "bf16") < vl.kv_cache_bytes(b, t, 1, "bf16") for t in range(1, top + 1)]
+    if not smaller[-1]:
+        want = None
+    else:
+        last_not = max((t for t, s in enumerate(smaller, start=1) if not s), default=0)
+        want = last_not + 1
+    assert planning.cache_crossover(a, b, "bf16", max_tokens=top) == want
+
+
+def test_crossover_refuses_a_bad_length():
+    with pytest.raises(vl.VramlabError, match="max_tokens"):
+        planning.cache_crossover("Qwen/Qwen3-8B", "Qwen/Qwen3-32B", max_tokens=0)

@@ -28,6 +28,7 @@ from .units import format_bytes
 __all__ = [
     "DEFAULT_MAX_GPUS", "GPUPlan", "Fit", "FitMap", "tp_degrees", "plan_on", "min_gpus", "max_context",
     "max_concurrency", "fit", "fit_map", "MAP_CONTEXTS", "MAP_CONCURRENCIES", "kv_overtakes_weights",
+    "cache_crossover",
 ]
 
 #: Tensor parallelism usually stays inside one node of 8 GPUs.
@@ -459,3 +460,39 @@ def kv_overtakes_weights(model: Any, tokens: int, kv_dtype: str = "auto", weight
         raise VramlabError(f"{m.name} keeps no KV cache or state per sequence, so it never overtakes the weights",
                            field="model")
     return -(-weights_bytes(m, weight_dtype) // per_seq)
+
+
+def cache_crossover(model: Any, other: Any, kv_dtype: str = "auto", state_dtype: str = "auto",
+                    max_tokens: int = 10**7) -> int | None:
+    """The shortest context from which ``model``'s cache per sequence stays below ``other``'s.
+
+    The cache is :func:`vramlab.kv_cache_bytes` (K/V of the attention layers + the fixed state of
+    linear-attention layers); the answer is the smallest ``T`` with model < other at every context
+    from ``T`` to ``max_tokens``, or None when ``model`` is not smaller at ``max_tokens``. Exact: each
+    cache is linear in ``T`` between the sliding windows, so the difference is checked at every
+    window and bisected inside the last segment where it changes sign. Concurrency scales both
+    caches alike and does not move the crossover.
+
+    >>> cache_crossover("Qwen/Qwen3-Next-80B-A3B-Instruct", "Qwen/Qwen3-32B", "bf16")   # 77,856,768 / 237,568 = 327.7
+    328
+    >>> cache_crossover("Qwen/Qwen3-32B", "Qwen/Qwen3-Next-80B-A3B-Instruct", "bf16") is None
+    True
+    """
+    a, b = load_model(model), load_model(other)
+    max_tokens = check_tokens("max_tokens", max_tokens)
+
+    def diff(t: int) -> int:
+        return kv_cache_bytes(a, t, 1, kv_dtype, state_dtype) - kv_cache_bytes(b, t, 1, kv_dtype, state_dtype)
+
+    kinks = {la.window for la in a.layers + b.layers if la.is_attention and la.window}
+    points = sorted({1, max_tokens} | {w for w in kinks if w < max_tokens})
+    if diff(max_tokens) >= 0:
+        return None
+    for lo, hi in zip(points[-2::-1], points[:0:-1]):   # segments from the longest context down
+        if diff(lo) < 0:
+            continue
+        while hi - lo > 1:   # diff(lo) >= 0 > diff(hi), linear in between
+            mid = (lo + hi) // 2
+            lo, hi = (mid, hi) if diff(mid) >= 0 else (lo, mid)
+        return hi
+    return 1
