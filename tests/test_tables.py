@@ -138,3 +138,18 @@ def test_bad_input_names_the_field():
     with pytest.raises(vl.VramlabError) as err:
         tables.precision_table("Qwen/Qwen3-8B", "L4", options=[("bf16",)])
     assert "options" in str(err.value)
+
+
+def test_cache_growth_table_splits_what_grows_from_the_fixed_state():
+    c = preset_record("Qwen/Qwen3-Next-80B-A3B-Instruct")["config"]
+    full = c["num_hidden_layers"] // c["full_attention_interval"]
+    nk, nv, dk, dv = (c[f"linear_{k}"] for k in ("num_key_heads", "num_value_heads", "key_head_dim", "value_head_dim"))
+    state = (c["num_hidden_layers"] - full) * ((2 * nk * dk + nv * dv) * c["linear_conv_kernel_dim"] * 2 + nv * dk * dv * 4)
+    t = tables.cache_growth_table(contexts=[1000, 100_000])
+    assert set(t["model"]) == set(tables.CACHE_GROWTH_MODELS)
+    nxt = t[t["model"] == "Qwen/Qwen3-Next-80B-A3B-Instruct"]
+    assert nxt["state_bytes"].tolist() == [state, state]
+    assert nxt["kv_bytes"].tolist() == [full * 2 * c["num_key_value_heads"] * c["head_dim"] * 2 * n for n in (1000, 100_000)]
+    assert (t["cache_bytes"] == t["kv_bytes"] + t["state_bytes"]).all()
+    assert (t[t["model"] != "Qwen/Qwen3-Next-80B-A3B-Instruct"]["state_bytes"] == 0).all()
+    assert nxt["layers"].iloc[0] == f"GQA, {c['num_hidden_layers'] - full} linear + {full} full"

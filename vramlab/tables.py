@@ -27,7 +27,7 @@ from .units import GB, GiB, to_unit
 __all__ = [
     "ATTENTION_EXAMPLES", "WEIGHT_DTYPES", "KV_GROWTH_MODELS", "PRECISION_OPTIONS",
     "precisions_table", "weights_table", "decode_work_table", "kv_table", "kv_growth_table",
-    "kv_concurrency_table", "fit_table", "precision_table",
+    "kv_concurrency_table", "fit_table", "precision_table", "CACHE_GROWTH_MODELS", "cache_growth_table",
 ]
 
 #: Presets that show each attention layout (notebook 03).
@@ -49,6 +49,14 @@ KV_GROWTH_MODELS = (
     "tiiuae/falcon-7b",
     "deepseek-ai/DeepSeek-V2",
     "google/gemma-2-9b",
+)
+
+#: Four ways to cache a sequence (notebook 11): GQA, MLA, sliding windows, hybrid linear attention.
+CACHE_GROWTH_MODELS = (
+    "Qwen/Qwen3-32B",
+    "deepseek-ai/DeepSeek-V3",
+    "google/gemma-3-27b-it",
+    "Qwen/Qwen3-Next-80B-A3B-Instruct",
 )
 
 #: Weight / KV precision pairs compared by :func:`precision_table`.
@@ -205,6 +213,43 @@ def kv_growth_table(models: Iterable[Any] = KV_GROWTH_MODELS, contexts: Iterable
         for t in ctx:
             rows.append({"model": m.name, "attention": kind, "context": t, "kv_dtype": d.name,
                          "kv_bytes": kv_cache_bytes(m, t, 1, d)})
+    return pd.DataFrame(rows)
+
+
+def cache_growth_table(models: Iterable[Any] = CACHE_GROWTH_MODELS, contexts: Iterable[int] | None = None,
+                       kv_dtype: str = "bf16", state_dtype: str = "auto"):
+    """The cache of one sequence against its context, split into what grows and what does not.
+
+    One row per (model, context). Columns: ``model``, ``layers`` (attention kind and layer
+    counts by kind, windows in brackets: ``"GQA, 12 full + 36 linear"``), ``context``,
+    ``kv_dtype``, ``kv_bytes`` (K/V of the attention layers, windows capped), ``state_bytes``
+    (the fixed conv + recurrent state of linear-attention and SSM layers) and ``cache_bytes``
+    (their sum, :func:`vramlab.kv_cache_bytes`), from :func:`vramlab.memory.kv_cache_breakdown`.
+    Default contexts: 256 to 262,144 tokens, powers of four. What
+    :func:`vramlab.plots.plot_cache_growth` draws.
+
+    >>> t = cache_growth_table(["Qwen/Qwen3-Next-80B-A3B-Instruct"], contexts=[4096])
+    >>> t["layers"].tolist(), t["kv_bytes"].tolist()    # 12 layers x 4,096 x (2 x 2 x 256 values) x 2 bytes
+    (['GQA, 36 linear + 12 full'], [100663296])
+    """
+    import pandas as pd
+
+    from .memory import kv_cache_breakdown
+
+    ctx = check_items("contexts", contexts if contexts is not None else [4**k for k in range(4, 10)],
+                      lambda c: check_tokens("context", c))
+    rows = []
+    for m in _specs(models):
+        counts: dict[str, int] = {}
+        for la in m.layers:
+            key = la.kind + (f" ({la.window:,})" if la.is_attention and la.window else "")
+            counts[key] = counts.get(key, 0) + 1
+        label = f"{m.attention_kind}, " + " + ".join(f"{n} {k}" for k, n in counts.items())
+        d = resolve_kv_dtype(m, kv_dtype)
+        for t in ctx:
+            b = kv_cache_breakdown(m, t, 1, d, state_dtype)
+            rows.append({"model": m.name, "layers": label, "context": t, "kv_dtype": d.name, "kv_bytes": b["kv"],
+                         "state_bytes": b["conv_state"] + b["recurrent_state"], "cache_bytes": b["total"]})
     return pd.DataFrame(rows)
 
 
