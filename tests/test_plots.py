@@ -139,3 +139,20 @@ def test_qwq_budget_stacks_the_totals(ax):
     assert max(tops[-2:]) == pytest.approx(t["article_total"] / GiB)
     assert tops[-1] == pytest.approx(t["total"] / GiB)
     assert any("H200" in x.get_text() for x in ax.get_legend().get_texts())
+
+
+def test_cache_growth_lines_are_the_table_with_the_state_as_a_floor(ax):
+    from vramlab.plots import cache as pc
+
+    ctx = [256, 4096, 65536]
+    t = tables.cache_growth_table(["Qwen/Qwen3-32B", "Qwen/Qwen3-Next-80B-A3B-Instruct"], contexts=ctx)
+    pc.plot_cache_growth(t, unit="GiB", ax=ax)
+    dense, hybrid, state = ax.lines        # the dense model has no state line
+    c = preset_record("Qwen/Qwen3-32B")["config"]
+    per_token = 2 * c["num_hidden_layers"] * c["num_key_value_heads"] * c["head_dim"] * 2
+    assert list(dense.get_ydata()) == [per_token * n / GiB for n in ctx]
+    nxt = t[t["model"] == "Qwen/Qwen3-Next-80B-A3B-Instruct"]
+    assert list(hybrid.get_ydata()) == [b / GiB for b in nxt["cache_bytes"]]
+    assert list(state.get_ydata()) == [nxt["state_bytes"].iloc[0] / GiB] * 2
+    assert all(y > s for y, s in zip(hybrid.get_ydata(), state.get_ydata()))
+    assert "Qwen3-Next-80B-A3B-Instruct: fixed state" in [x.get_text() for x in ax.get_legend().get_texts()]

@@ -6,6 +6,7 @@ The functions live in one module per topic and are all re-exported here.
 """
 
 from .articles import *  # noqa: F401,F403
+from .cache import *  # noqa: F401,F403
 from .decoding import *  # noqa: F401,F403
 from .memory import *  # noqa: F401,F403
 from .overheads import *  # noqa: F401,F403
