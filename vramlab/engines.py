@@ -1,24 +1,15 @@
 """How each vLLM release line sizes its KV cache at start-up, read from vLLM's own code.
 
-Every line below was read in the Python sources of the named release (the files shipped
-in its wheel): ``vllm/worker/worker.py`` (V0) or ``vllm/v1/worker/gpu_worker.py`` (V1) for
-the budget, ``vllm/utils.py`` / ``vllm/utils/mem_utils.py`` for ``memory_profiling``,
-``vllm/engine/arg_utils.py`` and ``vllm/config.py`` for the defaults,
-``vllm/v1/core/kv_cache_utils.py`` for block groups and the logged figures,
-``vllm/platforms/cuda.py`` for forced block sizes and ``vllm/envs.py`` for defaults of
-environment switches. What the source cannot give (memory that NCCL and CUDA take outside
-PyTorch) is a named constant fitted to the shipped logs, listing its rows.
-
-The budget is the same in every line since 0.6.4 (``memory_profiling``)::
-
-    KV = total × gpu_memory_utilization − (weights + torch peak increase of the profile run
-                                           + non-torch increase [+ CUDA graphs, 0.21+])
-
-What differs is what the profile run allocates (``max_num_batched_tokens``,
-``max_num_seqs`` and their defaults), when the baseline snapshot is taken (before or after
-NCCL is initialised), whether the CUDA-graph estimate is subtracted, the dtype ``auto``
-picks for float32 checkpoints, forced block sizes for MLA, and how the hybrid allocator
-groups sliding-window and full-attention layers.
+Each rule was read in the Python sources of the named release (the files of its wheel) and
+says which file: the budget (``vllm/worker/worker.py``, ``vllm/v1/worker/gpu_worker.py``,
+``memory_profiling``), defaults (``vllm/engine/arg_utils.py``, ``vllm/config.py``,
+``vllm/envs.py``), block groups (``vllm/v1/core/kv_cache_utils.py``), the sampler and forced
+block sizes. What the source cannot give (memory NCCL and CUDA take outside PyTorch) is a
+named constant fitted to the shipped logs, listing its rows. The budget is the same in every
+line since 0.6.4: ``KV = total × gpu_memory_utilization − (weights + torch peak increase of
+the profile run + non-torch increase [+ CUDA graphs, 0.21+])``; the lines differ in what the
+profile run allocates, when the baseline snapshot is taken, the CUDA-graph subtraction,
+``--dtype auto`` for float32 checkpoints, MLA block sizes and the hybrid allocator's groups.
 
 >>> line = engine_line("0.10.1")
 >>> line.name, line.v1, line.cuda_graphs_profiled
@@ -108,22 +99,17 @@ class EngineLine:
 
     Attributes
     ----------
-    name : str
-        The line, e.g. ``"0.10"``; it covers releases ``first`` to ``last`` (inclusive).
-    read_at : str
-        The release whose source the rules were read in.
+    name, first, last, read_at : str, tuple, tuple, str
+        The line (``"0.10"``), the releases it covers (inclusive), the release read.
     v1 : bool
         V1 engine (default from 0.8.0: ``VLLM_USE_V1`` defaults to 1 in ``vllm/envs.py``).
     snapshot_after_nccl : bool
-        The baseline memory snapshot is taken after ``init_worker_distributed_environment``
-        (NCCL's set-up memory is then outside the non-torch increase).
+        The baseline snapshot is taken after NCCL's set-up (``init_worker_distributed_environment``).
     big_gpu : str
         Rule choosing the larger V1 defaults of ``max_num_batched_tokens`` / ``max_num_seqs``:
         ``"70GiB"`` (total >= 70 GiB), ``"70GiB-not-A100"``, or ``""`` (V0: none).
-    v0_chunk_tokens : int
-        V0: ``max_num_batched_tokens`` when chunked prefill is on (``max_model_len > 32768``).
-    auto_fp32 : str
-        The dtype ``--dtype auto`` runs a float32 checkpoint in.
+    v0_chunk_tokens, auto_fp32 : int, str
+        V0's chunk when chunked prefill is on (above 32768 tokens); ``--dtype auto`` of float32.
     hybrid : bool
         Sliding-window and full-attention layers get their own block groups (hybrid allocator).
     group_factor : float
@@ -135,11 +121,8 @@ class EngineLine:
         The CUDA-graph estimate is subtracted from the budget by default.
     non_torch_tp1, tp_comm : int
         Non-torch memory with one GPU and its increase with TP >= 2 (fitted constants above).
-    runtime_buffers : int
-        Buffers the V1 runner keeps from its first forward pass (:data:`RUNTIME_BUFFERS_V1`).
-    sampler_bytes_per_logit : int
-        Bytes per logit at the profile run's sampler peak (:data:`SAMPLER_BYTES_SORT` or
-        :data:`SAMPLER_BYTES_INPLACE`).
+    runtime_buffers, sampler_bytes_per_logit : int
+        :data:`RUNTIME_BUFFERS_V1` (V1), and :data:`SAMPLER_BYTES_SORT` or :data:`SAMPLER_BYTES_INPLACE`.
     rules : tuple of str
         Each rule with the file and release it was read in.
     """
@@ -171,11 +154,6 @@ class EngineLine:
     @property
     def concurrency_in_blocks(self) -> bool:
         """Max concurrency = blocks / blocks per request (0.9+), else tokens / ``max_model_len``."""
-        return self.hybrid
-
-    @property
-    def hybrid_groups(self) -> bool:
-        """Sliding-window and full layers in separate block groups (``hybrid``)."""
         return self.hybrid
 
     @property
@@ -325,10 +303,8 @@ _VERSION_RE = re.compile(r"v?(\d{1,3})\.(\d{1,3})(?:\.(\d{1,4}))?")
 def parse_version(text: str) -> tuple[int, int, int] | None:
     """``(major, minor, patch)`` of a vLLM version string, or None.
 
-    >>> parse_version("v0.10.1"), parse_version("0.7.3.dev233+gad5a35c2"), parse_version("0.19")
-    ((0, 10, 1), (0, 7, 3), (0, 19, 0))
-    >>> parse_version("main") is None
-    True
+    >>> parse_version("v0.10.1"), parse_version("0.7.3.dev233+gad5a35c2"), parse_version("0.19"), parse_version("main")
+    ((0, 10, 1), (0, 7, 3), (0, 19, 0), None)
     """
     m = _VERSION_RE.match(str(text).strip())
     if not m:
@@ -339,9 +315,8 @@ def parse_version(text: str) -> tuple[int, int, int] | None:
 def resolve_engine(engine: "str | EngineLine") -> tuple[EngineLine, str]:
     """The release line of ``engine`` and a note ("" when the version lies inside a line).
 
-    ``engine`` is a version ("0.10.1", "v0.19.0", "0.7.3.dev233+g..."), a line name, "latest",
-    or the older names "v1" / "v0". A version outside every line maps to the nearest one,
-    with a note saying so.
+    ``engine``: a version ("0.10.1", "v0.19.0", "0.7.3.dev233+g..."), a line name, "latest", or
+    "v1" / "v0"; a version outside every line maps to the nearest one, with a note.
 
     >>> resolve_engine("0.5.4")[0].name, resolve_engine("0.5.4")[1]
     ('0.6', 'vLLM 0.5.4 is older than the lines vramlab read (0.6 to latest); using line 0.6 (read at v0.6.4.post1)')
@@ -485,6 +460,12 @@ def run_dtype(line: EngineLine, m: ModelSpec, dtype: str | DType = "auto") -> DT
     return get_dtype(line_auto_dtype(line, compute_dtype(m).name))
 
 
+#: Layer kinds with a fixed state per sequence instead of K/V per token (vramlab.layers).
+_STATE = ("linear", "mamba")
+#: Config field holding the conv kernel width of each state kind.
+_KERNEL = {"linear": "linear_conv_kernel_dim", "mamba": "mamba_d_conv"}
+
+
 def _groups(line: EngineLine, m: ModelSpec) -> list[tuple[str, int | None, int]]:
     """Block groups ``(kind, window, layers per group)``, one entry per group."""
     kinds: dict[tuple[str, int | None], int] = {}
@@ -498,20 +479,52 @@ def _groups(line: EngineLine, m: ModelSpec) -> list[tuple[str, int | None, int]]
     return [(k, w, size) for (k, w), n in kinds.items() for _ in range(-(-n // size))]
 
 
+def _state_page(line: EngineLine, m: ModelSpec, state_dtype: DType, tp: int) -> int:
+    """Bytes of one state layer's page on one GPU (the largest), 0 without state layers.
+
+    vLLM keeps ``kernel − 1`` conv positions per channel (``*_state_shape``,
+    vllm/model_executor/layers/mamba/mamba_utils.py v0.19.0; transformers keeps ``kernel``)
+    and the recurrent/SSM state, split over TP, both in the model dtype (``mamba_cache_dtype
+    auto``). Needs the hybrid allocator (0.10+).
+    """
+    states = [la for la in m.layers if la.kind in _STATE]
+    if not states:
+        return 0
+    if not line.hybrid or line.first < (0, 10, 0):
+        raise VramlabError(f"engine {line.name}: vramlab models the linear-attention / Mamba layers of {m.name} "
+                           "from vLLM 0.10 on (V1's hybrid allocator); valid: engine '0.10.1' or later",
+                           field="engine")
+    if len(states) == m.num_layers:
+        raise VramlabError(f"{m.name} has no attention layer: kv_pool sizes K/V blocks of attention layers; "
+                           "valid: a model with attention layers", field="model")
+    b = state_dtype.bytes_per_value
+    pages = []
+    for la in states:
+        k = int(m.config.get(_KERNEL[la.kind]) or 4)
+        conv = Fraction(la.conv_state * (k - 1), k)
+        pages.append(-(-((conv + la.recurrent_state) * b).numerator // (((conv + la.recurrent_state) * b)
+                                                                          .denominator * tp)))
+    return max(pages)
+
+
 def kv_layout(line: EngineLine, m: ModelSpec, kv_dtype: DType, kv_bytes: int, *, tensor_parallel: int = 1,
-              block_size: int = 16, batched_tokens: int = 8192, max_model_len: int = 8192) -> dict:
+              block_size: int = 16, batched_tokens: int = 8192, max_model_len: int = 8192,
+              state_dtype: DType | None = None) -> dict:
     """Blocks, tokens and max concurrency a KV pool of ``kv_bytes`` on one GPU gives in ``line``.
 
     A page is one layer's K and V for ``block_size`` tokens on this GPU (KV heads split by
-    TP, at least one each; MLA's latent replicated). All layers have one page size in
-    vramlab's layer kinds, so vLLM's page-size unification (``unify_kv_cache_spec_page_size``)
-    leaves it as is. V0 and 0.8 size every layer as full attention in one group and report
-    ``tokens / max_model_len`` as concurrency; from 0.9 the hybrid allocator groups layers
-    by kind (:func:`hybrid_group_size`), one block holds a page of every layer of a group,
-    ``tokens = num_blocks // groups × block_size`` and concurrency is
-    ``num_blocks / Σ blocks per request`` (full: ``ceil(max_model_len / block_size)``;
-    sliding: ``ceil(min(window − 1 + batched_tokens, max_model_len) / block_size) + 1``),
-    ``vllm/v1/core/kv_cache_utils.py`` and ``vllm/v1/kv_cache_interface.py`` of the line.
+    TP, at least one each; MLA's latent replicated). V0 and 0.8 size every layer as full
+    attention in one group and report ``tokens / max_model_len`` as concurrency; from 0.9 the
+    hybrid allocator groups layers by kind (:func:`hybrid_group_size`), one block holds a page
+    of every layer of a group, ``tokens = num_blocks // groups × block_size`` and concurrency
+    is ``num_blocks / Σ blocks per request`` (full: ``ceil(max_model_len / block_size)``;
+    sliding: ``ceil(min(window − 1 + batched_tokens, max_model_len) / block_size) + 1``;
+    chunked: ``ceil(min(chunk + batched_tokens, max_model_len) / block_size)``; a state layer:
+    one page), ``vllm/v1/core/kv_cache_utils.py`` and ``vllm/v1/kv_cache_interface.py``. With
+    linear-attention or Mamba layers the attention block grows to ``16 × ceil(state page / (16 ×
+    one token's page))`` tokens and the state page is padded to it
+    (``HybridAttentionMambaModelConfig``, vllm/model_executor/models/config.py v0.10.1-v0.19.0).
+    ``block_size`` in the result is the one used.
 
     >>> import vramlab as vl
     >>> g = vl.load_model("google/gemma-2-9b")
@@ -524,22 +537,29 @@ def kv_layout(line: EngineLine, m: ModelSpec, kv_dtype: DType, kv_bytes: int, *,
     per_layer = kv_bytes_per_layer(m, kv_dtype)
     if m.attention_kind != "MLA":
         per_layer = per_layer * max(1, m.num_kv_heads // tensor_parallel) / m.num_kv_heads
+    state = _state_page(line, m, state_dtype or kv_dtype, tensor_parallel)
+    one = -(-per_layer.numerator // per_layer.denominator)
+    if state:
+        block_size = max(block_size, 16 * -(-state // (16 * one)))
     page = -(-(per_layer * block_size).numerator // (per_layer * block_size).denominator)
     groups = _groups(line, m)
-    layers_per_block = max(n for _, _, n in groups)
-    block_bytes = page * layers_per_block
+    block_bytes = page * max(n for _, _, n in groups)
     num_blocks = max(0, kv_bytes) // block_bytes
 
     def need(kind: str, window: int | None) -> int:
+        if kind in _STATE:
+            return 1
         if kind == "sliding" and window:
             return -(-min(window - 1 + batched_tokens, max_model_len) // block_size) + 1
+        if kind == "chunked" and window:
+            return -(-min(window + batched_tokens, max_model_len) // block_size)
         return -(-max_model_len // block_size)
 
     per_request = sum(need(k, w) for k, w, _ in groups)
     tokens = num_blocks // len(groups) * block_size
     conc = num_blocks / per_request if line.hybrid else tokens / max_model_len
-    return {"page_bytes": page, "block_bytes": block_bytes, "num_groups": len(groups), "num_blocks": num_blocks,
-            "tokens": tokens, "kv_bytes_per_token": -(-block_bytes * len(groups) // block_size),
+    return {"block_size": block_size, "page_bytes": page, "block_bytes": block_bytes, "num_groups": len(groups),
+            "num_blocks": num_blocks, "tokens": tokens, "kv_bytes_per_token": -(-block_bytes * len(groups) // block_size),
             "blocks_per_request": per_request, "max_concurrency": conc}
 
 
