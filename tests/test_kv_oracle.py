@@ -322,12 +322,20 @@ def _jamba(**kw):
             "pad_token_id": 0, "bos_token_id": 0, "eos_token_id": 0, **SMALL, **kw}
 
 
+from .test_memory import QWEN3_NEXT_80B  # noqa: E402  (the real config's fields)
+
+
+def _qwen3_next(**kw):
+    """A reduced Qwen3-Next: the real config's layer pattern (full attention every 4th), tiny sizes."""
+    return {**QWEN3_NEXT_80B, "num_hidden_layers": 4, "hidden_size": 64, "intermediate_size": 32,
+            "moe_intermediate_size": 16, "shared_expert_intermediate_size": 16, "num_experts": 4,
+            "num_experts_per_tok": 2, "linear_num_key_heads": 2, "linear_num_value_heads": 4,
+            "linear_key_head_dim": 8, "linear_value_head_dim": 12, "pad_token_id": 0, "bos_token_id": 0,
+            "eos_token_id": 0, **SMALL, **kw}
+
+
 STATE_CASES = {  # name: (config for a torch dtype, attention layers, state layers)
-    "Qwen3-Next: 3 Gated DeltaNet : 1 gated attention": (lambda dtype: reduced_config(
-        "Qwen/Qwen3-Next-80B-A3B-Instruct", num_hidden_layers=4, hidden_size=64, intermediate_size=32,
-        moe_intermediate_size=16, shared_expert_intermediate_size=16, num_experts=4, num_experts_per_tok=2,
-        linear_num_key_heads=2, linear_num_value_heads=4, linear_key_head_dim=8, linear_value_head_dim=12,
-        torch_dtype=dtype, **SMALL), 1, 3),
+    "Qwen3-Next: 3 Gated DeltaNet : 1 gated attention": (lambda dtype: _qwen3_next(torch_dtype=dtype), 1, 3),
     "Jamba: Mamba : attention 1 : 1": (lambda dtype: _jamba(torch_dtype=dtype), 2, 2),
 }
 

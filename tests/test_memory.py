@@ -129,10 +129,16 @@ def test_kv_precisions(model_id):
     assert vl.kv_cache_bytes(m, 4096, 3, "fp8") == b["kv"] + b["conv_state"] + b["recurrent_state"] == b["total"]
 
 
+#: Qwen/Qwen3-Next-80B-A3B-Instruct's config.json fields (huggingface.co/Qwen/Qwen3-Next-80B-A3B-Instruct,
+#: read through a stored copy of the file; the fields not in that copy are transformers 5.24's
+#: Qwen3NextConfig defaults, matching the model card: 48 layers, 512 experts, 10 routed + 1 shared).
+QWEN3_NEXT_80B = {"architectures": ["Qwen3NextForCausalLM"], "model_type": "qwen3_next", "attention_dropout": 0.0, "decoder_sparse_step": 1, "full_attention_interval": 4, "head_dim": 256, "hidden_act": "silu", "hidden_size": 2048, "intermediate_size": 5120, "linear_conv_kernel_dim": 4, "linear_key_head_dim": 128, "linear_num_key_heads": 16, "linear_num_value_heads": 32, "linear_value_head_dim": 128, "max_position_embeddings": 262144, "mlp_only_layers": [], "moe_intermediate_size": 512, "norm_topk_prob": True, "num_attention_heads": 16, "num_experts": 512, "num_experts_per_tok": 10, "num_hidden_layers": 48, "num_key_value_heads": 2, "partial_rotary_factor": 0.25, "rms_norm_eps": 1e-06, "shared_expert_intermediate_size": 512, "tie_word_embeddings": False, "torch_dtype": "bfloat16", "vocab_size": 151936}
+
+
 def test_state_of_linear_attention_layers_does_not_grow():
     """Qwen3-Next: 36 Gated DeltaNet layers keep a fixed state; 12 attention layers grow per token."""
-    m = vl.load_model("Qwen/Qwen3-Next-80B-A3B-Instruct")
-    c = preset_record("Qwen/Qwen3-Next-80B-A3B-Instruct")["config"]
+    c = QWEN3_NEXT_80B
+    m = vl.load_model(c)
     linear = c["num_hidden_layers"] - c["num_hidden_layers"] // c["full_attention_interval"]
     assert (linear, m.num_attention_layers) == (36, 12)
     per_token = 2 * 12 * c["num_key_value_heads"] * c["head_dim"] * 2

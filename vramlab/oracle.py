@@ -222,7 +222,7 @@ def default_meta_param_count(model_type: str) -> int:
 
     cfg = transformers.AutoConfig.for_model(model_type)
     text = cfg.get_text_config()
-    if text is not cfg and text.model_type in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES:
+    if text is not cfg and MODEL_FOR_CAUSAL_LM_MAPPING_NAMES.get(text.model_type):
         cfg = text
     with torch.device("meta"):
         model = transformers.AutoModelForCausalLM.from_config(cfg)

@@ -113,7 +113,7 @@ def _mamba(m: ModelSpec, c: Counter) -> None:
     n = sum(la.kind == "mamba" for la in m.layers)
     if not n:
         return
-    from .spec import mamba_dims
+    from .layers import mamba_dims
 
     h, d = m.hidden_size, mamba_dims(m.config, m.hidden_size)
     inner, state, kernel, rank = d["inner"], d["state"], d["kernel"], d["rank"]

@@ -28,6 +28,8 @@ from .dtypes import TORCH_DTYPE_NAMES
 from .errors import VramlabError, show
 from .families import (ALIASES, FAMILIES, Family, check_field, get_family, merge_defaults, refusal, validate_fields,
                        weight_format)
+from .fields import get_field, need_int
+from .layers import ATTENTION_KINDS, STATE_KINDS, LayerAttention, layer_pattern, mamba_dims  # noqa: F401
 
 __all__ = ["ModelSpec", "LayerAttention", "ATTENTION_KINDS", "STATE_KINDS", "from_config", "EXACT_FAMILIES", "read_config_file", "parse_config_json",
            "MAX_CONFIG_BYTES"]
@@ -37,57 +39,6 @@ EXACT_FAMILIES = tuple(k for k, f in FAMILIES.items() if f.exact) + tuple(ALIASE
 
 #: Largest config.json read (real ones are a few KiB; multimodal ones under 100 KiB).
 MAX_CONFIG_BYTES = 64 * 2**20
-
-_ALIASES = {
-    "num_hidden_layers": ("n_layer", "num_layers", "n_layers"),
-    "num_attention_heads": ("n_head", "num_heads", "n_heads"),
-    "hidden_size": ("n_embd", "n_embed", "d_model", "dim"),
-    "vocab_size": ("n_vocab",),
-    "intermediate_size": ("n_inner", "ffn_dim"),
-    "max_position_embeddings": ("n_positions",),
-}
-
-
-#: Layer kinds: attention caches K/V per token (``"full"``, ``"sliding"``: a window of recent
-#: tokens, ``"chunked"``: the tokens of the current chunk, at most ``window``); ``"linear"``
-#: (linear attention, Gated DeltaNet) and ``"mamba"`` (selective state space) keep a fixed
-#: state per sequence instead.
-ATTENTION_KINDS = ("full", "sliding", "chunked")
-STATE_KINDS = ("linear", "mamba")
-
-
-@dataclass(frozen=True)
-class LayerAttention:
-    """How one decoder layer mixes tokens, and what it caches.
-
-    ``kind`` is one of :data:`ATTENTION_KINDS` (a K/V cache per token, capped at ``window``
-    for sliding and chunked layers) or :data:`STATE_KINDS` (no per-token cache: a fixed
-    state per sequence of ``conv_state`` + ``recurrent_state`` values).
-
-    >>> LayerAttention("sliding", 4096).tokens_cached(10_000)
-    4096
-    >>> LayerAttention("full").tokens_cached(10_000)
-    10000
-    >>> LayerAttention("linear", conv_state=40960, recurrent_state=524288).tokens_cached(10_000)
-    0
-    """
-
-    kind: str
-    window: int | None = None
-    conv_state: int = 0
-    recurrent_state: int = 0
-
-    @property
-    def is_attention(self) -> bool:
-        """True when the layer caches K/V per token."""
-        return self.kind in ATTENTION_KINDS
-
-    def tokens_cached(self, context: int) -> int:
-        """Positions of K/V this layer keeps for a sequence of ``context`` tokens."""
-        if not self.is_attention:
-            return 0
-        return context if self.window is None else min(context, self.window)
-
 
 @dataclass(frozen=True)
 class ModelSpec:
@@ -241,22 +192,6 @@ def _counter(name: str) -> Any:
 
 
 # ---------------------------------------------------------------------------
-def _get(cfg: Mapping[str, Any], key: str, default: Any = None) -> Any:
-    if key in cfg and cfg[key] is not None:
-        return cfg[key]
-    for alt in _ALIASES.get(key, ()):
-        if alt in cfg and cfg[alt] is not None:
-            return cfg[alt]
-    return default
-
-
-def _need_int(cfg: Mapping[str, Any], key: str, name: str) -> int:
-    v = _get(cfg, key)
-    if v is None:
-        raise VramlabError(f"config of {name!r} is missing {key!r} (an integer >= 1)", field=key)
-    return check_field(key, v)
-
-
 def _text_config(raw: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
     """The language-model part of a config and its model_type."""
     mt = raw.get("model_type")
@@ -303,159 +238,36 @@ def _torch_dtype(text: Mapping[str, Any], raw: Mapping[str, Any], family: Family
     return family.defaults.get("torch_dtype")
 
 
-#: layer_types values read as full attention and as sliding-window attention.
-_FULL_TYPES = ("full_attention", "full", "global", "global_attention")
-_SLIDING_TYPES = ("sliding_attention", "sliding", "local")
-
-
-def _linear_layer(cfg: Mapping[str, Any], family: Family) -> LayerAttention:
-    """A Gated DeltaNet layer and its state: a depthwise conv over q, k, v and one d_k x d_v matrix per head.
-
-    transformers keeps ``linear_conv_kernel_dim`` positions of the conv input per channel and
-    the recurrent state (value heads x key dim x value dim).
-    """
-    need = {k: check_field(k, cfg.get(k)) if cfg.get(k) is not None else None for k in _LINEAR_FIELDS}
-    missing = [k for k, v in need.items() if v is None]
-    if missing:
-        raise VramlabError(f"config of model_type {family.model_type!r} has linear_attention layers but no "
-                           f"{missing[0]!r} (an integer >= 1)", field=missing[0])
-    nk, nv = need["linear_num_key_heads"], need["linear_num_value_heads"]
-    dk, dv, kernel = need["linear_key_head_dim"], need["linear_value_head_dim"], need["linear_conv_kernel_dim"]
-    return LayerAttention("linear", conv_state=(2 * nk * dk + nv * dv) * kernel, recurrent_state=nv * dk * dv)
-
-
-def mamba_dims(cfg: Mapping[str, Any], hidden: int) -> dict[str, int]:
-    """Mamba-1 mixer sizes: inner width I = expand x hidden, state N, conv kernel, dt rank R.
-
-    ``mamba_dt_rank`` ``"auto"`` (or absent) is ceil(hidden / 16), as transformers' JambaConfig sets it.
-    """
-    rank = cfg.get("mamba_dt_rank")
-    if rank in (None, "auto"):
-        rank = -(-hidden // 16)
-    elif isinstance(rank, bool) or not isinstance(rank, int) or rank < 1:
-        raise VramlabError(f"config field 'mamba_dt_rank' must be \"auto\" or an integer >= 1, got {show(rank)}",
-                           field="mamba_dt_rank")
-    return {"inner": cfg["mamba_expand"] * hidden, "state": cfg["mamba_d_state"], "kernel": cfg["mamba_d_conv"],
-            "rank": rank}
-
-
-def _mamba_layer(cfg: Mapping[str, Any], hidden: int) -> LayerAttention:
-    """A Mamba layer's state: the conv input (I x kernel) and the SSM state (I x N), per sequence."""
-    d = mamba_dims(cfg, hidden)
-    return LayerAttention("mamba", conv_state=d["inner"] * d["kernel"], recurrent_state=d["inner"] * d["state"])
-
-
-_LINEAR_FIELDS = ("linear_num_key_heads", "linear_num_value_heads", "linear_key_head_dim", "linear_value_head_dim",
-                  "linear_conv_kernel_dim")
-
-
-def _listed_layers(types: Any, window: int | None, n_layers: int, mt: str, cfg: Mapping[str, Any],
-                   family: Family) -> tuple[LayerAttention, ...]:
-    if not isinstance(types, (list, tuple)):
-        raise VramlabError(
-            f"config field 'layer_types' must be a list of {n_layers} strings "
-            f"('full_attention' or 'sliding_attention'), got {show(types)}",
-            field="layer_types",
-        )
-    if len(types) != n_layers:
-        raise VramlabError(
-            f"config field 'layer_types' must list {n_layers} layers (num_hidden_layers), got {len(types)}",
-            field="layer_types",
-        )
-    out = []
-    for i, t in enumerate(types):
-        if t in _SLIDING_TYPES:
-            if window is None:
-                raise VramlabError("config has sliding layers in 'layer_types' but no 'sliding_window'",
-                                   field="sliding_window")
-            out.append(LayerAttention("sliding", window))
-        elif t in _FULL_TYPES:
-            out.append(LayerAttention("full"))
-        elif family.layer_kinds.get(t) == "linear":
-            out.append(_linear_layer(cfg, family))
-        elif family.layer_kinds.get(t) == "chunked":
-            out.append(LayerAttention("chunked", _need_int(cfg, "attention_chunk_size", mt)))
-        else:
-            raise VramlabError(
-                f"config field 'layer_types' entry {i} is {show(t)}, a layer kind vramlab does not model for "
-                f"model_type {mt!r}; valid: {', '.join(_FULL_TYPES + _SLIDING_TYPES + tuple(family.layer_kinds))}",
-                field="layer_types",
-            )
-    return tuple(out)
-
-
-def _layer_pattern(family: Family, cfg: Mapping[str, Any], n_layers: int, mt: str) -> tuple[LayerAttention, ...]:
-    """Full and sliding layers: ``layer_types`` when given, else the family's pattern."""
-    window = cfg.get("sliding_window")
-    if cfg.get("layer_types") is not None:
-        return _listed_layers(cfg["layer_types"], window, n_layers, mt, cfg, family)
-    full = LayerAttention("full")
-    pattern = family.layer_pattern
-    if pattern == "linear_interval":  # transformers' Qwen3NextConfig without layer_types
-        every = _get(cfg, "full_attention_interval", 4)
-        linear = _linear_layer(cfg, family)
-        return tuple(full if (i + 1) % every == 0 else linear for i in range(n_layers))
-    if pattern == "llama4":  # transformers' Llama4TextConfig: chunked on the RoPE layers, full on NoPE ones
-        every, chunk = _get(cfg, "no_rope_layer_interval", 4), cfg.get("attention_chunk_size")
-        rope = cfg.get("no_rope_layers") or [int((i + 1) % every != 0) for i in range(n_layers)]
-        if len(rope) != n_layers:
-            raise VramlabError(f"config field 'no_rope_layers' must list {n_layers} layers, got {len(rope)}",
-                               field="no_rope_layers")
-        return tuple(LayerAttention("chunked", chunk) if r and chunk else full for r in rope)
-    if pattern == "attn_period":  # Jamba: attention at offset, Mamba elsewhere
-        per, off = _get(cfg, "attn_layer_period", 8), _get(cfg, "attn_layer_offset", 4)
-        mamba = _mamba_layer(cfg, _need_int(cfg, "hidden_size", mt))
-        return tuple(full if i % per == off else mamba for i in range(n_layers))
-    if window is None or pattern == "full":
-        return (full,) * n_layers
-    slide = LayerAttention("sliding", window)
-    if pattern == "alternate":
-        return tuple(slide if (i + 1) % 2 else full for i in range(n_layers))
-    if pattern == "every_nth_full":
-        p = _get(cfg, "sliding_window_pattern", 6)
-        return tuple(full if (i + 1) % p == 0 else slide for i in range(n_layers))
-    if pattern in ("max_window_layers", "qwen2_moe"):
-        if not cfg.get("use_sliding_window", False):
-            return (full,) * n_layers
-        mwl = _get(cfg, "max_window_layers", n_layers)
-        if pattern == "qwen2_moe":  # transformers' Qwen2MoeConfig: odd layers below max_window_layers
-            return tuple(slide if (i + 1) % 2 and i < mwl else full for i in range(n_layers))
-        return tuple(slide if i >= mwl else full for i in range(n_layers))
-    # "all_sliding": transformers builds a sliding-window cache for every layer when the
-    # config names a window and no layer_types (Mistral v0.1, Phi-3-mini's 2047).
-    return (slide,) * n_layers
-
-
 def _has_dense_layers(family: Family, cfg: Mapping[str, Any]) -> bool:
     if family.moe_layers == "first_k_dense":
-        return _get(cfg, "first_k_dense_replace", 0) > 0 or _get(cfg, "moe_layer_freq", 1) > 1
+        return get_field(cfg, "first_k_dense_replace", 0) > 0 or get_field(cfg, "moe_layer_freq", 1) > 1
     if family.moe_layers == "sparse_step":
-        return bool(cfg.get("mlp_only_layers")) or _get(cfg, "decoder_sparse_step", 1) > 1
+        return bool(cfg.get("mlp_only_layers")) or get_field(cfg, "decoder_sparse_step", 1) > 1
     if family.moe_layers == "interleave":
-        return cfg.get("moe_layers") is not None or _get(cfg, "interleave_moe_layer_step", 1) > 1
+        return cfg.get("moe_layers") is not None or get_field(cfg, "interleave_moe_layer_step", 1) > 1
     return family.moe_layers == "period"
 
 
 def _geometry(cfg: Mapping[str, Any], family: Family, label: str) -> dict[str, int]:
     """Layers, hidden size, query/KV heads, vocabulary and dense MLP width."""
-    g = {"num_layers": _need_int(cfg, "num_hidden_layers", label), "hidden_size": _need_int(cfg, "hidden_size", label),
-         "num_q_heads": _need_int(cfg, "num_attention_heads", label), "vocab_size": _need_int(cfg, "vocab_size", label)}
+    g = {"num_layers": need_int(cfg, "num_hidden_layers", label), "hidden_size": need_int(cfg, "hidden_size", label),
+         "num_q_heads": need_int(cfg, "num_attention_heads", label), "vocab_size": need_int(cfg, "vocab_size", label)}
     n_q, hidden = g["num_q_heads"], g["hidden_size"]
     if family.layout == "falcon":
         if cfg.get("new_decoder_architecture"):
-            n_kv = _get(cfg, "num_kv_heads", n_q)
+            n_kv = get_field(cfg, "num_kv_heads", n_q)
         else:
             n_kv = 1 if cfg.get("multi_query", True) else n_q
-        inter = _get(cfg, "ffn_hidden_size", 4 * hidden)
+        inter = get_field(cfg, "ffn_hidden_size", 4 * hidden)
     else:
-        n_kv = _get(cfg, "num_key_value_heads", n_q)
-        inter = _get(cfg, family.mlp_width_key)
+        n_kv = get_field(cfg, "num_key_value_heads", n_q)
+        inter = get_field(cfg, family.mlp_width_key)
         if inter is None and family.mlp_width_default:  # GPT-2, GPT-J: n_inner null is 4 x hidden
             inter = family.mlp_width_default * hidden
         if inter is None:
             width_elsewhere = family.moe and family.expert_width_key != "intermediate_size"
             if not width_elsewhere or _has_dense_layers(family, cfg):
-                inter = _need_int(cfg, family.mlp_width_key, label)
+                inter = need_int(cfg, family.mlp_width_key, label)
             inter = inter or 0  # every MLP is an expert of moe_intermediate_size
     if n_kv > n_q or n_q % n_kv:
         raise VramlabError(
@@ -474,7 +286,7 @@ def _attention(cfg: Mapping[str, Any], family: Family, g: Mapping[str, int], lab
     is_mla = family.layout == "mla" or cfg.get("kv_lora_rank") is not None
     if hd is None and is_mla:
         # MLA heads have no hidden/heads width: queries and keys are qk_nope + qk_rope wide
-        hd = _get(cfg, "qk_nope_head_dim", 128) + _get(cfg, "qk_rope_head_dim", 64)
+        hd = get_field(cfg, "qk_nope_head_dim", 128) + get_field(cfg, "qk_rope_head_dim", 64)
     if hd is None:
         if hidden % n_q:
             raise VramlabError(
@@ -485,8 +297,8 @@ def _attention(cfg: Mapping[str, Any], family: Family, g: Mapping[str, int], lab
         hd = hidden // n_q
     out: dict[str, Any] = {"head_dim": check_field("head_dim", hd), "kv_lora_rank": None, "qk_rope_head_dim": None}
     if is_mla:
-        out.update(kv_lora_rank=_need_int(cfg, "kv_lora_rank", label),
-                   qk_rope_head_dim=_need_int(cfg, "qk_rope_head_dim", label), attention_kind="MLA")
+        out.update(kv_lora_rank=need_int(cfg, "kv_lora_rank", label),
+                   qk_rope_head_dim=need_int(cfg, "qk_rope_head_dim", label), attention_kind="MLA")
         if family.layout != "mla":
             warnings.append("MLA fields found outside the DeepSeek families: KV size follows MLA, count is approximate")
     elif n_kv == 1 and n_q > 1:
@@ -509,7 +321,7 @@ def _experts(cfg: Mapping[str, Any], given: Mapping[str, Any], family: Family, l
     n = next((given[k] for k in keys if given.get(k) is not None), None)
     if n is None:
         n = next((cfg[k] for k in keys if cfg.get(k) is not None), None)
-    k = _get(cfg, "num_experts_per_tok", cfg.get("experts_per_token"))
+    k = get_field(cfg, "num_experts_per_tok", cfg.get("experts_per_token"))
     if n is None and family.moe:
         raise VramlabError(f"config of {label!r} is missing {keys[0]!r}, the number of routed experts of a "
                            f"{family.model_type} model (an integer >= 1)", field=keys[0])
@@ -607,9 +419,9 @@ def from_config(config: Mapping[str, Any], name: str | None = None, meta: Mappin
         model_type=mt,
         **g,
         **att,
-        layers=_layer_pattern(family, cfg, g["num_layers"], mt),
+        layers=layer_pattern(family, cfg, g["num_layers"], mt),
         tie_word_embeddings=bool(cfg.get("tie_word_embeddings", True)),
-        max_position_embeddings=_get(cfg, "max_position_embeddings"),
+        max_position_embeddings=get_field(cfg, "max_position_embeddings"),
         torch_dtype=torch_dtype,
         weight_format=fmt,
         num_experts=n_exp,
