@@ -49,7 +49,7 @@ from . import exercises  # noqa: E402  (light: only vramlab modules)
 # Submodules and names loaded on first use, so that `import vramlab` stays light.
 _LAZY_MODULES = (
     "articles", "formulas", "overheads", "plots", "serving", "paging", "calibration", "oracle", "decoding", "planning", "report", "tables", "training", "vllm_log", "widgets",
-    "speed",
+    "speed", "engines",
 )
 _LAZY_NAMES = {
     "decode_speed": "speed",
