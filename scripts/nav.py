@@ -56,6 +56,7 @@ PLANNED = {
     "08": ("Plan your deployment", "pick GPUs, precision and tensor parallelism for a workload"),
     "09": ("Training memory", "gradients, optimizer states, ZeRO, activations, LoRA/QLoRA"),
     "10": ("Check against reality", "vramlab against transformers and vLLM measurements"),
+    "11": ("Hybrid and linear attention", "a fixed state instead of a growing cache: Gated DeltaNet, Qwen3-Next, the crossover"),
     "12": ("Memory sets the speed", "decode speed: bytes read per step, the bandwidth bound, tokens/s"),
 }
 

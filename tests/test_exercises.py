@@ -117,3 +117,16 @@ def test_no_committed_output_prints_an_answer(path):
     for eid, i in exercise_cells(path):
         text = outputs_text(cells(path)[i])
         assert "✓" not in text and "Hint" not in text, f"{path.name} {eid}: committed with an answer or hint"
+
+
+def test_notebook_11_answers_follow_the_config_fields():
+    from vramlab.presets import preset_record
+
+    c = preset_record("Qwen/Qwen3-Next-80B-A3B-Instruct")["config"]
+    recurrent = c["linear_num_value_heads"] * c["linear_key_head_dim"] * c["linear_value_head_dim"] * 4   # fp32
+    assert ex.answer("11.1") == recurrent
+    full = c["num_hidden_layers"] // c["full_attention_interval"]
+    kv = full * 262144 * 2 * c["num_key_value_heads"] * c["head_dim"] * 2
+    state = sum(vl.memory.state_bytes_per_sequence("Qwen/Qwen3-Next-80B-A3B-Instruct").values())
+    assert ex.answer("11.2") == (kv + state) / 2**30
+    assert ex.answer("11.4") == "b"

@@ -225,7 +225,7 @@ def cache_growth_table(models: Iterable[Any] = CACHE_GROWTH_MODELS, contexts: It
     ``kv_dtype``, ``kv_bytes`` (K/V of the attention layers, windows capped), ``state_bytes``
     (the fixed conv + recurrent state of linear-attention and SSM layers) and ``cache_bytes``
     (their sum, :func:`vramlab.kv_cache_bytes`), from :func:`vramlab.memory.kv_cache_breakdown`.
-    Default contexts: 256 to 262,144 tokens, powers of four. What
+    Default contexts: 128 to 262,144 tokens, powers of two. What
     :func:`vramlab.plots.plot_cache_growth` draws.
 
     >>> t = cache_growth_table(["Qwen/Qwen3-Next-80B-A3B-Instruct"], contexts=[4096])
@@ -236,7 +236,7 @@ def cache_growth_table(models: Iterable[Any] = CACHE_GROWTH_MODELS, contexts: It
 
     from .memory import kv_cache_breakdown
 
-    ctx = check_items("contexts", contexts if contexts is not None else [4**k for k in range(4, 10)],
+    ctx = check_items("contexts", contexts if contexts is not None else [2**k for k in range(7, 19)],
                       lambda c: check_tokens("context", c))
     rows = []
     for m in _specs(models):
