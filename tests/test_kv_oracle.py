@@ -337,6 +337,11 @@ def _qwen3_next(**kw):
 STATE_CASES = {  # name: (config for a torch dtype, attention layers, state layers)
     "Qwen3-Next: 3 Gated DeltaNet : 1 gated attention": (lambda dtype: _qwen3_next(torch_dtype=dtype), 1, 3),
     "Jamba: Mamba : attention 1 : 1": (lambda dtype: _jamba(torch_dtype=dtype), 2, 2),
+    "Falcon-H1: attention and Mamba-2 in every layer": (lambda dtype: {
+        "model_type": "falcon_h1", "num_hidden_layers": 2, "hidden_size": 64, "intermediate_size": 64,
+        "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 16, "mamba_d_ssm": 32, "mamba_n_heads": 4,
+        "mamba_d_head": 8, "mamba_n_groups": 1, "mamba_d_state": 8, "mamba_d_conv": 4, "mamba_chunk_size": 4,
+        "pad_token_id": 0, "bos_token_id": 0, "eos_token_id": 0, "torch_dtype": dtype, **SMALL}, 2, 2),
 }
 
 
@@ -345,6 +350,9 @@ def _state_elements(cfg: dict) -> tuple[int, int, int]:
     if cfg["model_type"] == "jamba":  # Mamba: I = expand x hidden channels; I x d_state SSM state
         inner = cfg["mamba_expand"] * cfg["hidden_size"]
         return inner, cfg["mamba_d_conv"], inner * cfg["mamba_d_state"]
+    if cfg["model_type"] == "falcon_h1":  # Mamba-2: conv over I + 2 G N channels; heads x d_head x N state
+        channels = cfg["mamba_d_ssm"] + 2 * cfg["mamba_n_groups"] * cfg["mamba_d_state"]
+        return channels, cfg["mamba_d_conv"], cfg["mamba_n_heads"] * cfg["mamba_d_head"] * cfg["mamba_d_state"]
     channels = 2 * cfg["linear_num_key_heads"] * cfg["linear_key_head_dim"] + (
         cfg["linear_num_value_heads"] * cfg["linear_value_head_dim"])  # q, k, v of Gated DeltaNet
     return channels, cfg["linear_conv_kernel_dim"], (
@@ -361,7 +369,7 @@ def test_state_layers_cache_bytes(case):
         cfg = make(dtype)
         text = cfg.get("text_config", cfg)
         spec = vl.load_model(cfg)
-        assert (spec.num_attention_layers, len(spec.layers) - spec.num_attention_layers) == (n_attention, n_state)
+        assert (spec.num_attention_layers, sum(la.conv_state > 0 for la in spec.layers)) == (n_attention, n_state)
         model = build_model(cfg, dtype)
         kv_dtype = TORCH_KV_DTYPES[dtype]
         per_sequence = set()

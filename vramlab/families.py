@@ -137,6 +137,9 @@ class Family:
     mlp_width_key : str
         Config key of the dense MLP's width (Llama-4: ``intermediate_size_mlp``; its
         ``intermediate_size`` is the expert width).
+    parallel_ssm : bool
+        Every layer runs a Mamba-2 mixer beside its attention (Falcon-H1): K/V per token and a
+        fixed state per sequence in the same layer.
     """
 
     model_type: str
@@ -172,6 +175,7 @@ class Family:
     layer_kinds: Mapping[str, str] = field(default_factory=dict)
     attn_gate: bool = False
     mlp_width_key: str = "intermediate_size"
+    parallel_ssm: bool = False
 
 
 def _fam(model_type: str, **kw: Any) -> Family:
@@ -337,6 +341,13 @@ FAMILIES.update({f.model_type: f for f in [
              "num_experts_per_tok": 2, "expert_layer_period": 2, "expert_layer_offset": 1, "attn_layer_period": 8,
              "attn_layer_offset": 4, "mamba_d_state": 16, "mamba_d_conv": 4, "mamba_expand": 2,
              "mamba_conv_bias": True, "mamba_proj_bias": False}),
+]})
+
+FAMILIES.update({f.model_type: f for f in [
+    _fam("falcon_h1", parallel_ssm=True, defaults={
+        "tie_word_embeddings": False, "attention_bias": False, "mlp_bias": False, "max_position_embeddings": 8192,
+        "mamba_d_state": 256, "mamba_d_conv": 4, "mamba_expand": 2, "mamba_n_groups": 1, "mamba_conv_bias": True,
+        "mamba_proj_bias": False, "mamba_rms_norm": False, "projectors_bias": False}),
 ]})
 
 #: The generic path: any other decoder with the standard fields, counted with the Llama layout.

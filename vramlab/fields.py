@@ -73,7 +73,9 @@ FIELDS: dict[str, FieldRule] = {
     **{k: _I("int", 1, 100_000) for k in ("mamba_d_state", "mamba_d_conv", "mamba_expand", "attn_layer_period",
                                           "expert_layer_period")},
     "attn_layer_offset": _I("int", 0, 100_000), "expert_layer_offset": _I("int", 0, 100_000),
-    "mamba_conv_bias": _I("bool"), "mamba_proj_bias": _I("bool"),
+    "mamba_conv_bias": _I("bool"), "mamba_proj_bias": _I("bool"), "mamba_rms_norm": _I("bool"),
+    "projectors_bias": _I("bool"), "mamba_n_groups": _I("int", 1, 100_000), "mamba_n_heads": _I("int", 1, 100_000),
+    "mamba_d_head": _I("int", 1, 100_000), "mamba_d_ssm": _I("int", 1, 10**8, null="mamba_expand x hidden_size"),
     # Llama-4: chunked attention, interleaved MoE
     "attention_chunk_size": _I("int", 1, 10**9, null="no chunked attention"), "intermediate_size_mlp": _I("int", 1, 10**8),
     "interleave_moe_layer_step": _I("int", 1, 10_000), "moe_layers": _I("int_list", 0, 10_000),

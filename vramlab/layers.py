@@ -18,7 +18,7 @@ from .errors import VramlabError, show
 from .families import Family
 from .fields import check_field, get_field, need_int
 
-__all__ = ["ATTENTION_KINDS", "STATE_KINDS", "LayerAttention", "layer_pattern", "mamba_dims"]
+__all__ = ["ATTENTION_KINDS", "STATE_KINDS", "LayerAttention", "layer_pattern", "mamba_dims", "mamba2_dims"]
 
 #: Layer kinds: attention caches K/V per token (``"full"``, ``"sliding"``: a window of recent
 #: tokens, ``"chunked"``: the tokens of the current chunk, at most ``window``); ``"linear"``
@@ -97,6 +97,19 @@ def mamba_dims(cfg: Mapping[str, Any], hidden: int) -> dict[str, int]:
             "rank": rank}
 
 
+def mamba2_dims(cfg: Mapping[str, Any], hidden: int) -> dict[str, int]:
+    """Mamba-2 mixer sizes (Falcon-H1): inner width I (``mamba_d_ssm``, else expand x hidden), heads,
+    head width, groups G, state N, conv kernel; the conv runs over I + 2 G N channels."""
+    inner = cfg.get("mamba_d_ssm") or int(cfg["mamba_expand"] * hidden)
+    for key in ("mamba_n_heads", "mamba_d_head"):
+        if cfg.get(key) is None:
+            raise VramlabError(f"config has Mamba-2 layers but no {key!r} (an integer >= 1)", field=key)
+    d = {"inner": inner, "heads": cfg["mamba_n_heads"], "head_dim": cfg["mamba_d_head"],
+         "groups": cfg["mamba_n_groups"], "state": cfg["mamba_d_state"], "kernel": cfg["mamba_d_conv"]}
+    d["conv"] = inner + 2 * d["groups"] * d["state"]
+    return d
+
+
 def _mamba_layer(cfg: Mapping[str, Any], hidden: int) -> LayerAttention:
     """A Mamba layer's state: the conv input (I x kernel) and the SSM state (I x N), per sequence."""
     d = mamba_dims(cfg, hidden)
@@ -160,6 +173,11 @@ def layer_pattern(family: Family, cfg: Mapping[str, Any], n_layers: int, mt: str
             raise VramlabError(f"config field 'no_rope_layers' must list {n_layers} layers, got {len(rope)}",
                                field="no_rope_layers")
         return tuple(LayerAttention("chunked", chunk) if r and chunk else full for r in rope)
+    if family.parallel_ssm:  # Falcon-H1: attention and a Mamba-2 mixer side by side in every layer
+        d = mamba2_dims(cfg, need_int(cfg, "hidden_size", mt))
+        both = LayerAttention("full", conv_state=d["conv"] * d["kernel"],
+                              recurrent_state=d["heads"] * d["head_dim"] * d["state"])
+        return (both,) * n_layers
     if pattern == "attn_period":  # Jamba: attention at offset, Mamba elsewhere
         per, off = get_field(cfg, "attn_layer_period", 8), get_field(cfg, "attn_layer_offset", 4)
         mamba = _mamba_layer(cfg, need_int(cfg, "hidden_size", mt))

@@ -124,12 +124,28 @@ def _mamba(m: ModelSpec, c: Counter) -> None:
     c["norms"] += n * (rank + 2 * state)
 
 
+def _mamba2(m: ModelSpec, c: Counter) -> None:
+    """Mamba-2 mixers beside the attention (Falcon-H1): in_proj h -> I + conv + heads, depthwise conv,
+    dt_bias, A_log and D per head, an optional gated RMSNorm of I, out_proj I -> h."""
+    if not family_of(m).parallel_ssm:
+        return
+    from .layers import mamba2_dims
+
+    h, n, d = m.hidden_size, m.num_layers, mamba2_dims(m.config, m.hidden_size)
+    proj = d["inner"] + d["conv"] + d["heads"]
+    c["attention"] += n * (h * proj + d["conv"] * d["kernel"] + 3 * d["heads"] + d["inner"] * h)
+    c["biases"] += n * (proj * bool(_c(m, "mamba_proj_bias", False)) + d["conv"] * bool(_c(m, "mamba_conv_bias", True))
+                        + h * bool(_c(m, "projectors_bias", False)))
+    c["norms"] += n * d["inner"] * bool(_c(m, "mamba_rms_norm", False))
+
+
 def _attention(m: ModelSpec, c: Counter) -> None:
     h, nq, nkv, hd = m.hidden_size, m.num_q_heads, m.num_kv_heads, m.head_dim
     L = m.num_attention_layers
     fam = family_of(m)
     _linear_attention(m, c)
     _mamba(m, c)
+    _mamba2(m, c)
     if m.attention_kind == "MLA":
         rope = int(m.qk_rope_head_dim)
         nope = int(_c(m, "qk_nope_head_dim", 128))
