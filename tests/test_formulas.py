@@ -215,6 +215,39 @@ def test_qwen3_next_state_from_raw_config_fields():
         vl.memory.kv_cache_breakdown(m, 32768, 2, "bf16")["kv"])
 
 
+#: Jamba-v0.1's config.json fields (ai21labs/Jamba-v0.1): 32 layers, attention every 8th from layer 4.
+JAMBA = {"model_type": "jamba", "hidden_size": 4096, "num_hidden_layers": 32, "num_attention_heads": 32,
+         "num_key_value_heads": 8, "intermediate_size": 14336, "vocab_size": 65536, "num_experts": 16,
+         "num_experts_per_tok": 2, "attn_layer_period": 8, "attn_layer_offset": 4, "expert_layer_period": 2,
+         "expert_layer_offset": 1, "mamba_d_state": 16, "mamba_d_conv": 4, "mamba_expand": 2, "mamba_dt_rank": 256,
+         "torch_dtype": "bfloat16"}
+
+
+@pytest.mark.parametrize("state_dtype", ("auto", "bf16"))
+def test_mamba_state_from_raw_config_fields(state_dtype):
+    c = JAMBA
+    mamba = sum(i % c["attn_layer_period"] != c["attn_layer_offset"] for i in range(c["num_hidden_layers"]))
+    inner = c["mamba_expand"] * c["hidden_size"]
+    rec_bytes = 4 if state_dtype == "auto" else 2
+    want = mamba * (inner * c["mamba_d_conv"] * 2 + inner * c["mamba_d_state"] * rec_bytes)
+    v = F.state_values(c, state_dtype)
+    assert v["L_ssm"] == mamba == 28
+    assert F.evaluate(F.state_bytes(mamba=True), **v, N=3) == 3 * want
+    assert want == sum(vl.memory.state_bytes_per_sequence(c, state_dtype).values())
+
+
+def test_state_values_refuse_a_state_the_formula_does_not_describe():
+    import dataclasses
+
+    m = vl.load_model("Qwen/Qwen3-Next-80B-A3B-Instruct")
+    parallel = dataclasses.replace(m, layers=(vl.LayerAttention("full", conv_state=8, recurrent_state=8),) * 4)
+    with pytest.raises(vl.VramlabError, match="full"):
+        F.state_values(parallel)
+    odd = dataclasses.replace(m, layers=m.layers[:-1] + (vl.LayerAttention("linear", conv_state=1, recurrent_state=1),))
+    with pytest.raises(vl.VramlabError, match="not the formula's"):
+        F.state_values(odd)
+
+
 # -- total -----------------------------------------------------------------------------
 @pytest.mark.parametrize("tokens,concurrency,margin", [(4096, 1, 0.1), (32768, 4, 0.2), (1000, 16, 0.0)])
 def test_total_memory(model, tokens, concurrency, margin):
@@ -285,7 +318,7 @@ ALL_FORMULAS = [
     *[F.model_states(s) for s in range(4)], F.korthikanti_layer(), F.training_layer_activations(),
     F.training_layer_activations(full_recompute=True), F.training_head_activations(),
     F.training_ids_activations(), F.training_activations(), F.training_activations(full_recompute=True),
-    F.lora_params(), F.state_bytes(),
+    F.lora_params(), F.state_bytes(), F.state_bytes(mamba=True),
 ]
 
 

@@ -117,27 +117,32 @@ def kv_cache_bytes_for(model: Any):
     return kv_cache_bytes(mla=m.attention_kind == "MLA", sliding=m.num_sliding_layers > 0)
 
 
-# -- the fixed state of linear-attention layers (registered here, beside the formula that uses them)
+# -- the fixed state of linear-attention and Mamba layers (registered here, beside the formula that uses them)
 SYMBOLS.update({
     "L_lin": "linear-attention (Gated DeltaNet) layers",
+    "L_ssm": "Mamba (selective state-space) layers",
+    "d_inner": "inner width of a Mamba mixer (mamba_expand x hidden_size)",
+    "d_state": "SSM state values per inner channel of a Mamba mixer (mamba_d_state)",
     "H_lk": "key heads of a linear-attention layer (linear_num_key_heads)",
     "H_lv": "value heads of a linear-attention layer (linear_num_value_heads)",
     "d_lk": "key dimension of one linear-attention head (linear_key_head_dim)",
     "d_lv": "value dimension of one linear-attention head (linear_value_head_dim)",
-    "K_conv": "positions the causal conv keeps per channel (linear_conv_kernel_dim)",
+    "K_conv": "positions the causal conv keeps per channel (linear_conv_kernel_dim, mamba_d_conv)",
     "b_conv": "bits per value of the conv state (the compute dtype in transformers)",
     "b_rec": "bits per value of the recurrent state (fp32 in transformers)",
-    "M_state": "bytes of the fixed per-sequence state of the linear-attention layers (whole model)",
+    "M_state": "bytes of the fixed per-sequence state of the linear-attention or Mamba layers (whole model)",
 })
 
 
-def state_bytes():
+def state_bytes(mamba: bool = False):
     """Bytes of the fixed state of ``N`` sequences in the linear-attention (Gated DeltaNet) layers.
 
     ``M_state = N L_lin ((2 H_lk d_lk + H_lv d_lv) K_conv b_conv + H_lv d_lk d_lv b_rec) / 8``: per
     layer, the causal conv keeps the last ``K_conv`` inputs of its q, k and v channels, and each
-    value head keeps one ``d_lk x d_lv`` matrix (the recurrent state). No ``T``: the state does not
-    grow with the context. Values from :func:`state_values`.
+    value head keeps one ``d_lk x d_lv`` matrix (the recurrent state). ``mamba=True``: Mamba-1
+    layers (Jamba), ``M_state = N L_ssm (d_inner K_conv b_conv + d_inner d_state b_rec) / 8``: the
+    conv over the ``d_inner`` channels and a ``d_state`` vector per channel. No ``T``: the state
+    does not grow with the context. Values from :func:`state_values`.
 
     >>> import vramlab as vl
     >>> from vramlab.formulas import evaluate
@@ -145,6 +150,9 @@ def state_bytes():
     >>> evaluate(state_bytes(), **state_values(m), N=1) == sum(vl.memory.state_bytes_per_sequence(m).values())
     True
     """
+    if mamba:
+        N, L, di, ds, K, bc, br = _s("N", "L_ssm", "d_inner", "d_state", "K_conv", "b_conv", "b_rec")
+        return _eq("M_state", _over(_prod(N, L, _sum(_prod(di, K, bc), _prod(di, ds, br))), 8))
     N, L, Hk, Hv, dk, dv, K, bc, br = _s("N", "L_lin", "H_lk", "H_lv", "d_lk", "d_lv", "K_conv", "b_conv", "b_rec")
     conv = _prod(_sum(_prod(2, Hk, dk), _prod(Hv, dv)), K, bc)
     return _eq("M_state", _over(_prod(N, L, _sum(conv, _prod(Hv, dk, dv, br))), 8))
@@ -153,8 +161,11 @@ def state_bytes():
 def state_values(model: Any, state_dtype: Any = "auto") -> dict[str, Any]:
     """The values of :func:`state_bytes`'s model symbols, by name (all 0 without linear-attention layers).
 
-    ``state_dtype`` as in :func:`vramlab.memory.state_bytes_per_sequence`: ``"auto"`` keeps the conv
-    state in the compute dtype and the recurrent state in fp32, as transformers does.
+    A model whose state layers are Mamba-1 gets the values of ``state_bytes(mamba=True)``; other
+    state layers (Mamba-2, attention with a parallel SSM, one model mixing kinds) are refused, and so
+    is a layer whose state the formula's per-layer values would not give. ``state_dtype`` as in
+    :func:`vramlab.memory.state_bytes_per_sequence`: ``"auto"`` keeps the conv state in the compute
+    dtype and the recurrent state in fp32, as transformers does.
 
     >>> v = state_values("Qwen/Qwen3-Next-80B-A3B-Instruct")
     >>> v["L_lin"], v["H_lv"], v["d_lk"], v["b_conv"], v["b_rec"]
@@ -165,16 +176,27 @@ def state_values(model: Any, state_dtype: Any = "auto") -> dict[str, Any]:
     from ..presets import load_model
 
     m = load_model(model)
-    kinds = {la.kind for la in m.layers if not la.is_attention}
-    if kinds - {"linear"}:
-        raise VramlabError(f"model {m.name!r} has {', '.join(sorted(kinds - {'linear'}))} layers; state_bytes "
-                           "describes Gated DeltaNet (linear) layers only", field="model")
+    kinds = {la.kind for la in m.layers if la.conv_state or la.recurrent_state}
+    if kinds not in (set(), {"linear"}, {"mamba"}):
+        raise VramlabError(f"model {m.name!r} keeps a state in {', '.join(sorted(kinds))} layers; state_bytes "
+                           "describes models whose state layers are all Gated DeltaNet or all Mamba-1", field="model")
     auto = state_dtype is None or state_dtype == "auto"
     conv = compute_dtype(m) if auto else resolve_kv_dtype(m, state_dtype)
     rec = get_dtype("fp32") if auto else conv
-    keys = {"H_lk": "linear_num_key_heads", "H_lv": "linear_num_value_heads", "d_lk": "linear_key_head_dim",
-            "d_lv": "linear_value_head_dim", "K_conv": "linear_conv_kernel_dim"}
-    n = sum(la.kind == "linear" for la in m.layers)
-    out: dict[str, Any] = {k: (m.config[f] if n else 0) for k, f in keys.items()}
     bits = [int(d.bits) if d.bits == int(d.bits) else d.bits for d in (conv, rec)]
-    return {"L_lin": n, **out, "b_conv": bits[0], "b_rec": bits[1]}
+    n = sum(la.kind in kinds for la in m.layers)
+    if kinds == {"mamba"}:
+        from ..layers import mamba_dims
+
+        d = mamba_dims(m.config, m.hidden_size)
+        v = {"L_ssm": n, "d_inner": d["inner"], "d_state": d["state"], "K_conv": d["kernel"]}
+        per_layer = (v["d_inner"] * v["K_conv"], v["d_inner"] * v["d_state"])
+    else:
+        keys = {"H_lk": "linear_num_key_heads", "H_lv": "linear_num_value_heads", "d_lk": "linear_key_head_dim",
+                "d_lv": "linear_value_head_dim", "K_conv": "linear_conv_kernel_dim"}
+        v = {"L_lin": n, **{k: (m.config[f] if n else 0) for k, f in keys.items()}}
+        per_layer = ((2 * v["H_lk"] * v["d_lk"] + v["H_lv"] * v["d_lv"]) * v["K_conv"], v["H_lv"] * v["d_lk"] * v["d_lv"])
+    if any((la.conv_state, la.recurrent_state) != per_layer for la in m.layers if la.kind in kinds):
+        raise VramlabError(f"model {m.name!r}: the state of its {'/'.join(sorted(kinds))} layers is not the "
+                           "formula's (layers of different sizes, or another mixer)", field="model")
+    return {**v, "b_conv": bits[0], "b_rec": bits[1]}
