@@ -153,3 +153,12 @@ def test_cache_growth_table_splits_what_grows_from_the_fixed_state():
     assert (t["cache_bytes"] == t["kv_bytes"] + t["state_bytes"]).all()
     assert (t[t["model"] != "Qwen/Qwen3-Next-80B-A3B-Instruct"]["state_bytes"] == 0).all()
     assert nxt["layers"].iloc[0] == f"GQA, {c['num_hidden_layers'] - full} linear + {full} full"
+
+
+def test_cache_growth_table_names_an_attention_layer_that_also_keeps_a_state():
+    import dataclasses
+
+    m = vl.load_model("Qwen/Qwen3-Next-80B-A3B-Instruct")
+    parallel = dataclasses.replace(m, layers=(vl.LayerAttention("full", conv_state=8, recurrent_state=8),) * 4)
+    t = tables.cache_growth_table([parallel], contexts=[10])
+    assert t.loc[0, "layers"] == "GQA, 4 full with a state" and t.loc[0, "state_bytes"] > 0

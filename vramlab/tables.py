@@ -242,7 +242,8 @@ def cache_growth_table(models: Iterable[Any] = CACHE_GROWTH_MODELS, contexts: It
     for m in _specs(models):
         counts: dict[str, int] = {}
         for la in m.layers:
-            key = la.kind + (f" ({la.window:,})" if la.is_attention and la.window else "")
+            key = la.kind + (f" ({la.window:,})" if la.is_attention and la.window else "") + (
+                " with a state" if la.is_attention and (la.conv_state or la.recurrent_state) else "")
             counts[key] = counts.get(key, 0) + 1
         label = f"{m.attention_kind}, " + " + ".join(f"{n} {k}" for k, n in counts.items())
         d = resolve_kv_dtype(m, kv_dtype)
