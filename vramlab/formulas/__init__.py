@@ -96,6 +96,7 @@ SYMBOLS: dict[str, str] = {
     "d_R": "MLA decoupled RoPE key dimension (qk_rope_head_dim)",
     "L_full": "full-attention layers",
     "L_swa": "sliding-window layers",
+    "L_att": "layers that cache K and V per token (linear-attention and Mamba layers keep a fixed state instead)",
     "W": "sliding window (positions a sliding layer keeps)",
     # -- parameters
     "P": "parameters of the model",
@@ -119,7 +120,7 @@ SYMBOLS: dict[str, str] = {
     "S": "sequences sampled in one forward pass (fp32 logits each)",
     # -- serving memory
     "M_w": "bytes of the weights (whole model)",
-    "M_KV": "bytes of the KV cache (whole model)",
+    "M_KV": "bytes of the KV cache (whole model), with the fixed state of linear-attention or Mamba layers",
     "M_act": "bytes of the transient activations of one forward pass, on one GPU",
     "M_fw": "bytes of framework and CUDA context (vramlab's flat allowance)",
     "m": "safety margin as a fraction (0.1 = 10 %)",
@@ -297,7 +298,15 @@ def symbols_for(model: Any, dtype: Any = "auto", kv_dtype: Any = "auto") -> dict
         "b_w": wd.bits, "b_kv": kd.bits, "b_act": activation_terms(m, 0, 0, wd)["b_act"],
         "d_c": m.kv_lora_rank or 0, "d_R": m.qk_rope_head_dim or 0,
         "L_full": m.num_full_layers, "L_swa": m.num_sliding_layers, "W": windows.pop() if windows else 0,
+        "L_att": m.num_attention_layers,
     }
+    if m.num_attention_layers != m.num_layers:  # the fixed state of linear-attention or Mamba layers
+        from .kv import state_values
+
+        try:
+            values.update(state_values(m))
+        except VramlabError:
+            pass  # a state the formulas do not describe: a formula that needs it names the missing symbol
     return {symbol(k): sp.Rational(v.numerator, v.denominator) if isinstance(v, Fraction) else sp.Integer(v)
             for k, v in values.items()}
 

@@ -33,19 +33,20 @@ def kv_elements_per_layer(mla: bool = False):
     return _eq("e_kv", _prod(2, Hkv, d))
 
 
-def kv_bytes_per_token(mla: bool = False):
+def kv_bytes_per_token(mla: bool = False, stateful: bool = False):
     """Bytes of KV cache per token over all layers.
 
     MHA, GQA and MQA are one formula, ``KV_token = 2 L H_kv d_head b_kv / 8``, with
     ``H_kv = H_q`` (MHA), ``1 < H_kv < H_q`` (GQA) or ``H_kv = 1`` (MQA).
-    MLA: ``KV_token = (d_c + d_R) L b_kv / 8``.
+    MLA: ``KV_token = (d_c + d_R) L b_kv / 8``. ``stateful=True`` (a hybrid whose other
+    layers are linear attention or Mamba): only the ``L_att`` attention layers cache K/V.
 
     >>> import vramlab as vl
     >>> from vramlab.formulas import evaluate
     >>> evaluate(kv_bytes_per_token(mla=True), vl.load_model("deepseek-ai/DeepSeek-V2"), kv_dtype="bf16")
     69120
     """
-    L, b = _s("L", "b_kv")
+    L, b = _s("L_att" if stateful else "L", "b_kv")
     if mla:
         dc, dr = _s("d_c", "d_R")
         return _eq("KV_token", _over(_prod(_sum(dc, dr), L, b), 8))
@@ -66,12 +67,14 @@ def sliding_window_cap():
     return _eq("T_cached", sp.Min(T, W))
 
 
-def kv_cache_bytes(mla: bool = False, sliding: bool = True):
+def kv_cache_bytes(mla: bool = False, sliding: bool = True, state: str | None = None):
     """Bytes of KV cache for ``N`` sequences of ``T`` tokens.
 
     ``M_KV = N (L_full T + L_swa min(T, W)) e_kv b_kv / 8`` with ``e_kv`` from
     :func:`kv_elements_per_layer`. ``sliding=False`` gives the simpler form for models
     whose layers all attend to the full context: ``M_KV = N T KV_token``, written out.
+    ``state="linear"`` or ``"mamba"`` adds the fixed state of those layers
+    (:func:`state_bytes`), which does not grow with ``T``.
 
     >>> import vramlab as vl
     >>> from vramlab.formulas import evaluate
@@ -82,12 +85,18 @@ def kv_cache_bytes(mla: bool = False, sliding: bool = True):
     import sympy as sp
 
     N, T, W, Lf, Ls, b = _s("N", "T", "W", "L_full", "L_swa", "b_kv")
+    if state not in (None, "linear", "mamba"):
+        raise VramlabError(f"state must be None, 'linear' or 'mamba', got {state!r}", field="state")
     e = kv_elements_per_layer(mla).rhs
     if not sliding:
-        per_token = kv_bytes_per_token(mla).rhs.args[0]  # the numerator: 2 L H_kv d_head b_kv
-        return _eq("M_KV", _over(_prod(N, T, *_factors(per_token)), 8))
-    positions = _sum(_prod(Lf, T), _prod(Ls, sp.Min(T, W)))
-    return _eq("M_KV", _over(_prod(N, positions, *_factors(e), b), 8))
+        per_token = kv_bytes_per_token(mla, stateful=state is not None).rhs.args[0]  # 2 L H_kv d_head b_kv
+        kv = _over(_prod(N, T, *_factors(per_token)), 8)
+    else:
+        positions = _sum(_prod(Lf, T), _prod(Ls, sp.Min(T, W)))
+        kv = _over(_prod(N, positions, *_factors(e), b), 8)
+    if state is None:
+        return _eq("M_KV", kv)
+    return _eq("M_KV", _sum(kv, state_bytes(mamba=state == "mamba").rhs))
 
 
 def kv_bytes_per_token_for(model: Any):
@@ -100,7 +109,8 @@ def kv_bytes_per_token_for(model: Any):
     """
     from ..presets import load_model
 
-    return kv_bytes_per_token(mla=load_model(model).attention_kind == "MLA")
+    m = load_model(model)
+    return kv_bytes_per_token(mla=m.attention_kind == "MLA", stateful=m.num_attention_layers != m.num_layers)
 
 
 def kv_cache_bytes_for(model: Any):
@@ -114,7 +124,9 @@ def kv_cache_bytes_for(model: Any):
     from ..presets import load_model
 
     m = load_model(model)
-    return kv_cache_bytes(mla=m.attention_kind == "MLA", sliding=m.num_sliding_layers > 0)
+    kinds = {la.kind for la in m.layers if la.conv_state or la.recurrent_state}
+    state = None if not kinds else "mamba" if kinds == {"mamba"} else "linear"  # others: state_values refuses
+    return kv_cache_bytes(mla=m.attention_kind == "MLA", sliding=m.num_sliding_layers > 0, state=state)
 
 
 # -- the fixed state of linear-attention and Mamba layers (registered here, beside the formula that uses them)
