@@ -82,13 +82,14 @@ def test_norm_and_bias_traits_match_the_built_modules(model_id):
     last = text["num_hidden_layers"] - 1
     layer = [mod for name, mod in model.named_modules() if re.search(rf"\.(layers|h)\.{last}$", name)][0]
     params = dict(layer.named_parameters())
-    norms = [n for n, p in params.items() if p.shape == (h,) and "norm" in n.lower() and n.endswith("weight")
-             and "q_norm" not in n and "k_norm" not in n and "kv_" not in n and "q_a" not in n]
+    norms = [n for n, p in params.items() if p.shape == (h,) and ("norm" in n.lower() or n.startswith("ln_"))
+             and n.endswith("weight") and "q_norm" not in n and "k_norm" not in n and "kv_" not in n and "q_a" not in n]
     if m.attention_kind != "MLA":  # MLA's latent norms are counted with the attention
         assert len(norms) == families.norms_per_layer(m), (model_id, norms)
     assert any("q_norm" in n or "q_layernorm" in n for n in params) == families.has_qk_norm(m)
     if families.family_of(m).layout == "llama":
-        assert any(n.endswith("q_proj.bias") for n in params) == families.has_qkv_bias(m)
+        assert any(n.endswith(("q_proj.bias", "query_key_value.bias", "c_attn.bias")) for n in params) == (
+            families.has_qkv_bias(m))
 
 
 @pytest.mark.oracle
