@@ -124,13 +124,13 @@ def test_qwen2_moe_used_to_miss_its_shared_expert():
 def test_every_family_has_a_layout_and_pattern_the_code_reads():
     for f in [*FAMILIES.values(), families.GENERIC]:
         assert f.layout in ("llama", "falcon", "mla")
-        for rule in (f.qkv_bias, f.o_bias, f.mlp_bias, f.norm_affine, f.final_norm, f.qk_norm_rule):
+        for rule in (f.qkv_bias, f.o_bias, f.mlp_bias, f.norm_affine, f.final_norm, f.qk_norm_rule, f.lm_head_bias):
             assert rule in ("always", "never") or FIELDS[rule].kind == "bool", (f.model_type, rule)
         assert f.mlp in ("gated", "plain") and f.norm_size in (0, 1, 2) and f.qk_norm_kind in ("head", "full")
         for key in (f.positions, f.embed_proj):
             assert key is None or FIELDS[key].kind == "int", (f.model_type, key)
         assert f.shared_expert in ("none", "deepseek", "gated", "single")
-        assert f.moe_layers in ("all", "sparse_step", "first_k_dense", "period", "interleave")
+        assert f.moe_layers in ("all", "sparse_step", "first_k_dense", "period", "interleave", "range")
         assert f.layer_pattern in ("full", "all_sliding", "alternate", "every_nth_full", "max_window_layers",
                                    "qwen2_moe", "linear_interval", "attn_period", "llama4")
         assert f.moe == bool(f.experts_keys) or f is families.GENERIC

@@ -90,7 +90,9 @@ class Family:
         ``"all"``, ``"sparse_step"`` (``decoder_sparse_step``, ``mlp_only_layers``),
         ``"first_k_dense"`` (``first_k_dense_replace``, ``moe_layer_freq``) or ``"period"``
         (Jamba: i % ``expert_layer_period`` is ``expert_layer_offset``) or ``"interleave"``
-        (Llama-4: the ``moe_layers`` list, else every ``interleave_moe_layer_step``-th layer).
+        (Llama-4: the ``moe_layers`` list, else every ``interleave_moe_layer_step``-th layer) or
+        ``"range"`` (ERNIE-4.5: every ``moe_layer_interval``-th layer from ``moe_layer_start_index``
+        to ``moe_layer_end_index``).
     layer_pattern : str
         Layers without ``layer_types``: ``"full"``, ``"all_sliding"`` (every layer when a
         window is set), ``"alternate"`` (sliding, full, ...), ``"every_nth_full"``
@@ -122,8 +124,9 @@ class Family:
     positions : str or None
         Config field of the number of learned position embeddings (GPT-2 ``n_positions``),
         plus ``position_offset`` rows (OPT: 2).
-    lm_head_bias : bool
-        The output head has a bias of V values, kept even when its weight is tied (GPT-J, Phi).
+    lm_head_bias : str
+        Switch rule: the output head has a bias of V values, kept even when its weight is tied
+        (GPT-J, Phi: ``"always"``; ERNIE-4.5: ``use_bias``).
     mlp_width_default : int
         The MLP width as a multiple of hidden_size when the config gives none (GPT-2: 4).
     embed_proj : str or None
@@ -140,6 +143,13 @@ class Family:
     parallel_ssm : bool
         Every layer runs a Mamba-2 mixer beside its attention (Falcon-H1): K/V per token and a
         fixed state per sequence in the same layer.
+    shared_count_key : str
+        Config key of the number of ``"deepseek"`` shared experts (ERNIE-4.5: ``moe_num_shared_experts``).
+    shared_bias : bool
+        The shared-expert MLP carries biases when the MLP bias rule is on (ERNIE-4.5).
+    router_bias_param : bool
+        The router's score-correction bias is a parameter, E values per MoE layer (ERNIE-4.5;
+        DeepSeek-V3 and GLM-4-MoE register it as a buffer).
     """
 
     model_type: str
@@ -169,13 +179,16 @@ class Family:
     qk_norm_rule: str = "always"
     positions: str | None = None
     position_offset: int = 0
-    lm_head_bias: bool = False
+    lm_head_bias: str = "never"
     mlp_width_default: int = 0
     embed_proj: str | None = None
     layer_kinds: Mapping[str, str] = field(default_factory=dict)
     attn_gate: bool = False
     mlp_width_key: str = "intermediate_size"
     parallel_ssm: bool = False
+    shared_count_key: str = "n_shared_experts"
+    shared_bias: bool = False
+    router_bias_param: bool = False
 
 
 def _fam(model_type: str, **kw: Any) -> Family:
@@ -246,7 +259,7 @@ FAMILIES.update({f.model_type: f for f in [
         "tie_word_embeddings": True, "n_positions": 1024}),
     _fam("gpt_neox", **{**_BIASED, "qkv_bias": "attention_bias", "o_bias": "attention_bias"}, defaults={
         "tie_word_embeddings": False, "attention_bias": True, "max_position_embeddings": 2048}),
-    _fam("gptj", **{**_BIASED, "qkv_bias": "never", "o_bias": "never"}, norms_per_layer=1, lm_head_bias=True,
+    _fam("gptj", **{**_BIASED, "qkv_bias": "never", "o_bias": "never"}, norms_per_layer=1, lm_head_bias="always",
          mlp_width_default=4, defaults={"tie_word_embeddings": False, "n_positions": 2048}),
     _fam("opt", **{**_BIASED, "qkv_bias": "enable_bias", "o_bias": "enable_bias", "mlp_bias": "enable_bias"},
          norm_affine="layer_norm_elementwise_affine", final_norm="do_layer_norm_before",
@@ -255,7 +268,7 @@ FAMILIES.update({f.model_type: f for f in [
              "do_layer_norm_before": True, "max_position_embeddings": 2048}),
     _fam("bloom", **_BIASED, embed_norm=True, mlp_width_default=4, defaults={  # one vocabulary for all sizes
         "tie_word_embeddings": True, "vocab_size": 250880}),
-    _fam("phi", **_BIASED, norms_per_layer=1, lm_head_bias=True, qk_norm=True, qk_norm_rule="qk_layernorm",
+    _fam("phi", **_BIASED, norms_per_layer=1, lm_head_bias="always", qk_norm=True, qk_norm_rule="qk_layernorm",
          defaults={"tie_word_embeddings": False, "qk_layernorm": False, "max_position_embeddings": 2048}),
     _fam("starcoder2", **{**_BIASED, "qkv_bias": "use_bias", "o_bias": "use_bias", "mlp_bias": "use_bias"},
          layer_pattern="all_sliding", defaults={"tie_word_embeddings": True, "use_bias": True,
@@ -350,6 +363,17 @@ FAMILIES.update({f.model_type: f for f in [
         "mamba_proj_bias": False, "mamba_rms_norm": False, "projectors_bias": False}),
 ]})
 
+FAMILIES.update({f.model_type: f for f in [
+    _fam("ernie4_5", qkv_bias="use_bias", o_bias="use_bias", mlp_bias="use_bias", defaults={
+        "tie_word_embeddings": True, "use_bias": False, "head_dim": 128, "max_position_embeddings": 131072}),
+    _fam("ernie4_5_moe", qkv_bias="use_bias", o_bias="use_bias", mlp_bias="use_bias", lm_head_bias="use_bias",
+         moe=True, experts_keys=("moe_num_experts", "num_experts"), moe_layers="range", shared_expert="deepseek",
+         shared_count_key="moe_num_shared_experts", shared_bias=True, router_bias_param=True, defaults={
+             "tie_word_embeddings": True, "use_bias": False, "max_position_embeddings": 131072,
+             "moe_num_experts": 64, "moe_k": 6, "moe_num_shared_experts": 2, "moe_intermediate_size": 1536,
+             "moe_layer_start_index": 1, "moe_layer_end_index": -1, "moe_layer_interval": 1}),
+]})
+
 #: The generic path: any other decoder with the standard fields, counted with the Llama layout.
 GENERIC = Family("generic", exact=False, experts_keys=("num_local_experts", "num_experts", "n_routed_experts"),
                  layer_pattern="all_sliding")
@@ -378,7 +402,6 @@ UNMODELLED: dict[str, str] = {
     **dict.fromkeys(("apertus", "apertus1p5_text"), "xIELU MLP blocks with learned activation parameters"),
     "arcee": "ReLU² MLP blocks without a gate", "aria_text": "grouped MoE experts with shared experts",
     "doge": "dynamic-mask attention and cross-domain mixture-of-experts blocks",
-    "ernie4_5_moe": "MoE layer range (moe_layer_start_index, interval) and shared experts",
     "jetmoe": "mixture-of-attention-heads blocks", "biogpt": "learned positions, LayerNorm biases and plain MLPs",
     "gpt_bigcode": "GPT-BigCode blocks (multi-query c_attn, learned positions)",
     "gpt_neo": "GPT-Neo blocks (learned positions, local attention layers)",
@@ -503,7 +526,7 @@ def shared_expert_width(m: Any) -> int:
     """
     kind = family_of(m).shared_expert if m.is_moe else "none"
     if kind == "deepseek":
-        return int(_c(m, "n_shared_experts", 0)) * expert_width(m)
+        return int(_c(m, family_of(m).shared_count_key, 0)) * expert_width(m)
     if kind == "gated":
         return int(_c(m, "shared_expert_intermediate_size", 0))
     if kind == "single":

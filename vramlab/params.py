@@ -63,6 +63,11 @@ def moe_layer_indices(m: ModelSpec) -> list[int]:
         only = set(_c(m, "mlp_only_layers", []))
         step = int(_c(m, "decoder_sparse_step", 1))
         return [i for i in range(n) if i not in only and (i + 1) % step == 0]
+    if rule == "range":  # ERNIE-4.5
+        start, end = int(_c(m, "moe_layer_start_index", 0)), int(_c(m, "moe_layer_end_index", n - 1))
+        every = int(_c(m, "moe_layer_interval", 1))
+        end = n - 1 if end < 0 else end
+        return [i for i in range(n) if (i + 1) % every == 0 and start <= i <= end]
     if rule == "interleave":  # Llama-4
         listed = _c(m, "moe_layers")
         if listed is not None:
@@ -205,7 +210,12 @@ def _mlp(m: ModelSpec, c: Counter) -> None:
     c["router"] += len(moe) * h * E
     if fam.expert_biases:
         c["biases"] += len(moe) * E  # router bias
-    c["shared_experts"] += len(moe) * 3 * h * families.shared_expert_width(m)
+    shared = families.shared_expert_width(m)
+    c["shared_experts"] += len(moe) * 3 * h * shared
+    if fam.shared_bias and shared and families.flag(m, fam.mlp_bias):
+        c["biases"] += len(moe) * (2 * shared + h)
+    if fam.router_bias_param:
+        c["router"] += len(moe) * E  # e_score_correction_bias, a parameter here
     if fam.shared_expert == "gated":
         c["router"] += len(moe) * h  # shared_expert_gate: h -> 1
 
@@ -237,7 +247,7 @@ def _embeddings(m: ModelSpec, c: Counter) -> None:
         c["embeddings"] += 2 * e * h  # project_in and project_out
     if not m.tie_word_embeddings:
         c["lm_head"] = V * e
-    if fam.lm_head_bias:
+    if families.flag(m, fam.lm_head_bias):
         c["biases"] += V
 
 

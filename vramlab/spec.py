@@ -243,6 +243,8 @@ def _has_dense_layers(family: Family, cfg: Mapping[str, Any]) -> bool:
         return get_field(cfg, "first_k_dense_replace", 0) > 0 or get_field(cfg, "moe_layer_freq", 1) > 1
     if family.moe_layers == "sparse_step":
         return bool(cfg.get("mlp_only_layers")) or get_field(cfg, "decoder_sparse_step", 1) > 1
+    if family.moe_layers == "range":
+        return True  # ERNIE-4.5: layers outside the range are dense
     if family.moe_layers == "interleave":
         return cfg.get("moe_layers") is not None or get_field(cfg, "interleave_moe_layer_step", 1) > 1
     return family.moe_layers == "period"
