@@ -85,7 +85,8 @@ class Family:
     shared_expert : str
         ``"none"``, ``"deepseek"`` (``n_shared_experts`` experts of the routed width),
         ``"gated"`` (Qwen2-MoE: one ``shared_expert_intermediate_size`` MLP and an h->1 gate)
-        or ``"single"`` (Llama-4: one MLP of the routed width, no gate).
+        ``"single"`` (Llama-4: one MLP of the routed width, no gate) or ``"sized"``
+        (Granite-MoE-shared: one MLP of ``shared_intermediate_size``, no gate).
     moe_layers : str
         ``"all"``, ``"sparse_step"`` (``decoder_sparse_step``, ``mlp_only_layers``),
         ``"first_k_dense"`` (``first_k_dense_replace``, ``moe_layer_freq``) or ``"period"``
@@ -374,6 +375,23 @@ FAMILIES.update({f.model_type: f for f in [
              "moe_layer_start_index": 1, "moe_layer_end_index": -1, "moe_layer_interval": 1}),
 ]})
 
+# -- more Llama-layout decoders, read in their transformers 5.24 modeling files
+FAMILIES.update({f.model_type: f for f in [
+    _fam("granite", defaults={"tie_word_embeddings": False, "attention_bias": False, "mlp_bias": False,
+                              "max_position_embeddings": 2048}),
+    _fam("granitemoe", moe=True, experts_keys=("num_local_experts",), expert_width_key="intermediate_size",
+         defaults={"tie_word_embeddings": False, "attention_bias": False, "max_position_embeddings": 2048,
+                   "num_local_experts": 8, "num_experts_per_tok": 2}),
+    _fam("granitemoeshared", moe=True, experts_keys=("num_local_experts",), expert_width_key="intermediate_size",
+         shared_expert="sized", defaults={"tie_word_embeddings": False, "attention_bias": False,
+                                          "max_position_embeddings": 2048, "num_local_experts": 8,
+                                          "num_experts_per_tok": 2, "shared_intermediate_size": 0}),
+    _fam("ministral3", layer_pattern="all_sliding", defaults={
+        "tie_word_embeddings": False, "head_dim": 128, "max_position_embeddings": 262144}),
+    _fam("vaultgemma", layer_pattern="alternate", defaults={
+        "tie_word_embeddings": True, "attention_bias": False, "head_dim": 256, "max_position_embeddings": 8192}),
+]})
+
 #: The generic path: any other decoder with the standard fields, counted with the Llama layout.
 GENERIC = Family("generic", exact=False, experts_keys=("num_local_experts", "num_experts", "n_routed_experts"),
                  layer_pattern="all_sliding")
@@ -531,6 +549,8 @@ def shared_expert_width(m: Any) -> int:
         return int(_c(m, "shared_expert_intermediate_size", 0))
     if kind == "single":
         return expert_width(m)
+    if kind == "sized":  # Granite-MoE-shared: one MLP of shared_intermediate_size, no gate
+        return int(_c(m, "shared_intermediate_size", 0))
     return 0
 
 
