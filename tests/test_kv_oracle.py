@@ -413,3 +413,21 @@ def test_chunked_attention_cache_bytes():
         assert stored == [min(tokens, WINDOW - 1)] * 3 + [tokens]
         at_cap = 3 if tokens >= WINDOW else 0
         assert vl.kv_cache_bytes(spec, tokens=tokens, kv_dtype="fp32") == cache_bytes(cache) + at_cap * per_layer
+
+
+def test_indexed_attention_caches_the_indexer_key_per_token():
+    """DeepSeek-V3.2: MLA's latent (d_c + d_rope) plus the DSA indexer's key (index_head_dim) per token and layer."""
+    from vramlab.oracle import indexer_bytes
+
+    cfg = reduced_config("deepseek-ai/DeepSeek-V3", **MLA_CASES["DeepSeek-V3"][1])
+    cfg.update(model_type="deepseek_v32", architectures=["DeepseekV32ForCausalLM"], index_n_heads=4,
+               index_head_dim=96, index_topk=4, layer_types=["indexed_attention"] * cfg["num_hidden_layers"])
+    spec = vl.load_model(cfg)
+    assert spec.exact and all(la.index_keys == 96 for la in spec.layers)
+    model = build_model(cfg, "bfloat16")
+    for tokens in (3, 6):
+        cache = forward_cache(model, tokens)
+        index = indexer_bytes(cache)
+        assert index == cfg["num_hidden_layers"] * tokens * cfg["index_head_dim"] * 2  # bf16, from the config fields
+        assert cache_bytes(cache) == vl.kv_cache_bytes(spec, tokens=tokens, kv_dtype="bf16")
+        assert cache_bytes(cache) - index == (cfg["kv_lora_rank"] + cfg["qk_rope_head_dim"]) * 2 * tokens * 2

@@ -192,11 +192,13 @@ class Family:
     router_bias_param: bool = False
 
 
-def _fam(model_type: str, **kw: Any) -> Family:
-    return Family(model_type, **kw)
+_fam = Family  # the table below reads as _fam("llama", ...)
 
 
 # Defaults: transformers 5.24 configuration_<family>.py signatures (see the module docstring).
+_V3 = {"tie_word_embeddings": False, "attention_bias": False, "moe_layer_freq": 1, "first_k_dense_replace": 3,
+       "n_shared_experts": 1, "n_routed_experts": 256, "num_experts_per_tok": 8, "moe_intermediate_size": 2048,
+       "kv_lora_rank": 512, "q_lora_rank": 1536, "qk_rope_head_dim": 64, "qk_nope_head_dim": 128, "v_head_dim": 128}
 _QWEN = {"tie_word_embeddings": False, "use_sliding_window": False, "max_window_layers": 28}
 FAMILIES: dict[str, Family] = {f.model_type: f for f in [
     _fam("llama", symbolic=True, defaults={
@@ -241,11 +243,10 @@ FAMILIES: dict[str, Family] = {f.model_type: f for f in [
              "moe_intermediate_size": 1407, "kv_lora_rank": 512, "q_lora_rank": 1536, "qk_rope_head_dim": 64,
              "qk_nope_head_dim": 128, "v_head_dim": 128, "max_position_embeddings": 2048}),
     _fam("deepseek_v3", layout="mla", moe=True, experts_keys=("n_routed_experts",), moe_layers="first_k_dense",
-         shared_expert="deepseek", defaults={
-             "tie_word_embeddings": False, "attention_bias": False, "moe_layer_freq": 1, "first_k_dense_replace": 3,
-             "n_shared_experts": 1, "n_routed_experts": 256, "num_experts_per_tok": 8,
-             "moe_intermediate_size": 2048, "kv_lora_rank": 512, "q_lora_rank": 1536, "qk_rope_head_dim": 64,
-             "qk_nope_head_dim": 128, "v_head_dim": 128, "max_position_embeddings": 4096}),
+         shared_expert="deepseek", defaults={**_V3, "max_position_embeddings": 4096}),
+    _fam("deepseek_v32", layout="mla", moe=True, experts_keys=("n_routed_experts",), moe_layers="first_k_dense",
+         shared_expert="deepseek", layer_kinds={"indexed_attention": "indexed"}, defaults={  # + the DSA indexer
+             **_V3, "max_position_embeddings": 163840, "index_n_heads": 64, "index_head_dim": 128, "index_topk": 2048}),
     _fam("gpt_oss", attention_sinks=True, moe=True, experts_keys=("num_local_experts", "num_experts"),
          expert_width_key="intermediate_size", expert_biases=True, layer_pattern="alternate", defaults={
              "tie_word_embeddings": False, "attention_bias": True, "sliding_window": 128, "head_dim": 64,
@@ -410,8 +411,8 @@ NOT_DECODERS = frozenset(
 #: with what is unknown to vramlab. The generic Llama-like path would miscount them (by more
 #: than 2 % on transformers' default configs), so they are refused rather than guessed.
 UNMODELLED: dict[str, str] = {
-    **dict.fromkeys(("bamba", "falcon_h1", "falcon_mamba", "granitemoehybrid", "jamba", "mamba", "mamba2",
-                     "nemotron_h", "zamba", "zamba2"), "Mamba (state-space) layers"),
+    **dict.fromkeys(("bamba", "falcon_mamba", "granitemoehybrid", "mamba", "mamba2", "nemotron_h", "zamba",
+                     "zamba2"), "Mamba (state-space) layers"),
     **dict.fromkeys(("lfm2", "lfm2_moe", "lfm3"), "short-convolution layers"),
     **dict.fromkeys(("rwkv", "xlstm", "recurrent_gemma", "hrm_text"), "recurrent (non-attention) layers"),
     **dict.fromkeys(("gemma3n", "gemma3n_text", "gemma4", "gemma4_text", "gemma4_unified", "gemma4_unified_text",
@@ -426,15 +427,14 @@ UNMODELLED: dict[str, str] = {
     "gpt_neox_japanese": "GPT-NeoX-Japanese blocks", "codegen": "CodeGen blocks (fused QKV, plain MLP)",
     "openai-gpt": "GPT-1 blocks (learned positions, plain MLP)", "ctrl": "CTRL blocks",
     "cpmant": "CPM-Ant blocks (segment embeddings, position bias)", "xglm": "XGLM blocks (sinusoidal positions)",
-    "mpt": "MPT blocks (ALiBi, fused QKV)",
+    "mpt": "MPT blocks (ALiBi, fused QKV)", "jais2": "Jais-2 blocks (plain MLP, LayerNorm biases)",
     "persimmon": "Persimmon blocks (q/k LayerNorms, ReLU² MLP)", "fuyu": "a vision patch projection over Persimmon blocks",
-    "jais2": "Jais-2 blocks (plain MLP, LayerNorm biases)",
     "nanochat": "nanochat blocks (ReLU² MLP without a gate, unparametrised norms)",
     "git": "a vision encoder inside the causal LM", "phi4_multimodal": "vision and audio encoders inside the causal LM",
     "moshi": "audio depth-decoder blocks", "musicgen": "audio codebook decoders", "musicgen_melody": "audio codebook decoders",
     "blt": "byte-patch encoder and decoder", "reformer": "LSH and chunked attention layers",
-    "kolibri1": "its block layout", "longcat_flash": "zero-computation experts and dual-attention blocks",
-    "solar_open": "its MoE block layout", "beam": "its MoE block layout", "flint": "its block layout",
+    **dict.fromkeys(("kolibri1", "flint"), "its block layout"), **dict.fromkeys(("solar_open", "beam"), "its MoE block layout"),
+    "longcat_flash": "zero-computation experts and dual-attention blocks",
     "mimo_v2_flash": "hybrid sliding-window attention with different head widths per layer kind",
     "sarvam_mla": "its MLA and MoE block layout", "sarvam_moe": "its MoE block layout (shared experts, dense layers)",
 }

@@ -77,6 +77,7 @@ FIELDS: dict[str, FieldRule] = {
     "projectors_bias": _I("bool"), "mamba_n_groups": _I("int", 1, 100_000), "mamba_n_heads": _I("int", 1, 100_000),
     "mamba_d_head": _I("int", 1, 100_000), "mamba_d_ssm": _I("int", 1, 10**8, null="mamba_expand x hidden_size"),
     # Llama-4: chunked attention, interleaved MoE
+    "index_n_heads": _I("int", 1, 100_000), "index_head_dim": _I("int", 1, 100_000), "index_topk": _I("int", 1, 10**9),
     "shared_intermediate_size": _I("int", 0, 10**8), "moe_num_experts": _I("int", 0, 100_000), "moe_k": _I("int", 0, 100_000),
     "moe_num_shared_experts": _I("int", 0, 100_000), "moe_layer_start_index": _I("int", 0, 10_000),
     "moe_layer_end_index": _I("int", -1, 10_000), "moe_layer_interval": _I("int", 1, 10_000),

@@ -34,7 +34,9 @@ class LayerAttention:
 
     ``kind`` is one of :data:`ATTENTION_KINDS` (a K/V cache per token, capped at ``window``
     for sliding and chunked layers) or :data:`STATE_KINDS` (no per-token cache: a fixed
-    state per sequence of ``conv_state`` + ``recurrent_state`` values).
+    state per sequence of ``conv_state`` + ``recurrent_state`` values). ``index_keys``: values
+    per token an attention layer caches beside its K/V for a sparse-attention indexer
+    (DeepSeek-V3.2's DSA: one ``index_head_dim`` key per token).
 
     >>> LayerAttention("sliding", 4096).tokens_cached(10_000)
     4096
@@ -48,6 +50,7 @@ class LayerAttention:
     window: int | None = None
     conv_state: int = 0
     recurrent_state: int = 0
+    index_keys: int = 0
 
     @property
     def is_attention(self) -> bool:
@@ -144,6 +147,8 @@ def _listed_layers(types: Any, window: int | None, n_layers: int, mt: str, cfg: 
             out.append(LayerAttention("full"))
         elif family.layer_kinds.get(t) == "linear":
             out.append(_linear_layer(cfg, family))
+        elif family.layer_kinds.get(t) == "indexed":  # MLA plus the DSA indexer's key per token
+            out.append(LayerAttention("full", index_keys=need_int(cfg, "index_head_dim", mt)))
         elif family.layer_kinds.get(t) == "chunked":
             out.append(LayerAttention("chunked", need_int(cfg, "attention_chunk_size", mt)))
         else:

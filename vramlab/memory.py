@@ -243,8 +243,10 @@ def kv_cache_breakdown(m: Any, tokens: int, concurrency: int = 1, kv_dtype: str 
     concurrency = check_int("concurrency", concurrency, minimum=0, maximum=10**7)
     per_layer = kv_bytes_per_layer(m, kv_dtype)
     positions = sum(la.tokens_cached(tokens) for la in m.layers)
+    index = sum(la.tokens_cached(tokens) * la.index_keys for la in m.layers)  # DSA indexer keys, same dtype
     state = state_bytes_per_sequence(m, state_dtype)
-    out = {"kv": concurrency * _ceil(positions * per_layer), "conv_state": concurrency * state["conv"],
+    kv = positions * per_layer + index * resolve_kv_dtype(m, kv_dtype).bytes_per_value
+    out = {"kv": concurrency * _ceil(kv), "conv_state": concurrency * state["conv"],
            "recurrent_state": concurrency * state["recurrent"]}
     out["total"] = sum(out.values())
     return out
@@ -285,7 +287,8 @@ def kv_bytes_per_token(m: Any, kv_dtype: str | DType | None = "auto", context: i
     """
     m = load_model(m)
     if context is None:
-        return _ceil(m.num_attention_layers * kv_bytes_per_layer(m, kv_dtype))
+        index = sum(la.index_keys for la in m.layers) * resolve_kv_dtype(m, kv_dtype).bytes_per_value
+        return _ceil(m.num_attention_layers * kv_bytes_per_layer(m, kv_dtype) + index)
     context = check_int("context", context, minimum=1, maximum=10**9)
     return -(-kv_cache_breakdown(m, context, 1, kv_dtype)["kv"] // context)
 

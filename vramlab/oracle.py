@@ -23,6 +23,7 @@ from .errors import VramlabError, check_int
 __all__ = [
     "oracle_available", "ORACLE_GEOMETRY", "TORCH_KV_DTYPES", "hf_config", "meta_param_count",
     "reduced_config", "build_model", "forward_cache", "cache_layers", "tensor_bytes", "cache_bytes", "state_tensors",
+    "indexer_bytes",
     "transformers_kv_oracle", "causal_lm_model_types", "default_config", "default_meta_param_count",
 ]
 
@@ -149,10 +150,16 @@ def state_tensors(cache) -> dict[str, list]:
     return out
 
 
+def indexer_bytes(cache) -> int:
+    """Bytes of the sparse-attention indexer keys (DeepSeek-V3.2's ``DynamicIndexedLayer.indexer_keys``)."""
+    keys = (getattr(layer, "indexer_keys", None) for layer in getattr(cache, "layers", []))
+    return sum(tensor_bytes(t) for t in keys if t is not None)
+
+
 def cache_bytes(cache) -> int:
-    """Bytes of every key and value tensor the cache holds, plus linear-attention states."""
+    """Bytes of every key and value tensor the cache holds, plus linear-attention states and indexer keys."""
     states = sum(tensor_bytes(t) for ts in state_tensors(cache).values() for t in ts)
-    return states + sum(tensor_bytes(k) + tensor_bytes(v) for k, v in cache_layers(cache))
+    return states + indexer_bytes(cache) + sum(tensor_bytes(k) + tensor_bytes(v) for k, v in cache_layers(cache))
 
 
 def transformers_kv_oracle(model: str = "Qwen/Qwen3-8B", tokens: int = 64, batch: int = 1, seed: int = 0,

@@ -166,6 +166,16 @@ def _attention(m: ModelSpec, c: Counter) -> None:
             qnorm = int(r_q)
         attn = q + h * (r_kv + rope) + r_kv * nq * (nope + vdim) + nq * vdim * h
         c["attention"] += L * attn
+        indexed = sum(la.index_keys > 0 for la in m.layers)
+        if indexed:  # DeepSeek-V3.2's DSA indexer: wq_b, wk, a LayerNorm of the key, weights_proj
+            if r_q is None:
+                from .errors import VramlabError
+
+                raise VramlabError("config has indexed_attention layers but 'q_lora_rank' is null; the DSA "
+                                   "indexer reads the compressed query (valid: an integer >= 1)", field="q_lora_rank")
+            n_i, d_i = int(_c(m, "index_n_heads")), int(_c(m, "index_head_dim"))
+            c["attention"] += indexed * (int(r_q) * n_i * d_i + h * d_i + h * n_i)
+            c["norms"] += indexed * 2 * d_i
         c["norms"] += L * (qnorm + r_kv)
         if _c(m, "attention_bias", False):
             c["biases"] += L * ((int(r_q) if r_q is not None else 0) + r_kv + rope + h)
