@@ -342,11 +342,18 @@ STATE_CASES = {  # name: (config for a torch dtype, attention layers, state laye
         "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 16, "mamba_d_ssm": 32, "mamba_n_heads": 4,
         "mamba_d_head": 8, "mamba_n_groups": 1, "mamba_d_state": 8, "mamba_d_conv": 4, "mamba_chunk_size": 4,
         "pad_token_id": 0, "bos_token_id": 0, "eos_token_id": 0, "torch_dtype": dtype, **SMALL}, 2, 2),
+    "MiniMax: Lightning attention : softmax attention 1 : 1": (lambda dtype: {
+        "model_type": "minimax", "num_hidden_layers": 4, "hidden_size": 64, "intermediate_size": 32,
+        "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 16, "num_local_experts": 4,
+        "num_experts_per_tok": 2, "layer_types": ["linear_attention", "full_attention"] * 2, "block_size": 4,
+        "pad_token_id": 0, "bos_token_id": 0, "eos_token_id": 0, "torch_dtype": dtype, **SMALL}, 2, 2),
 }
 
 
 def _state_elements(cfg: dict) -> tuple[int, int, int]:
     """(conv channels, kernel, recurrent values) of one state layer, from the config fields alone."""
+    if cfg["model_type"] == "minimax":  # Lightning attention: no conv, one d_head x d_head state per head
+        return 0, 0, cfg["num_attention_heads"] * cfg["head_dim"] ** 2
     if cfg["model_type"] == "jamba":  # Mamba: I = expand x hidden channels; I x d_state SSM state
         inner = cfg["mamba_expand"] * cfg["hidden_size"]
         return inner, cfg["mamba_d_conv"], inner * cfg["mamba_d_state"]
@@ -369,7 +376,8 @@ def test_state_layers_cache_bytes(case):
         cfg = make(dtype)
         text = cfg.get("text_config", cfg)
         spec = vl.load_model(cfg)
-        assert (spec.num_attention_layers, sum(la.conv_state > 0 for la in spec.layers)) == (n_attention, n_state)
+        n_with_state = sum(la.conv_state + la.recurrent_state > 0 for la in spec.layers)
+        assert (spec.num_attention_layers, n_with_state) == (n_attention, n_state)
         model = build_model(cfg, dtype)
         kv_dtype = TORCH_KV_DTYPES[dtype]
         per_sequence = set()
@@ -386,9 +394,11 @@ def test_state_layers_cache_bytes(case):
             assert cache_bytes(cache) == vl.kv_cache_bytes(spec, tokens=tokens, concurrency=batch, kv_dtype=kv_dtype)
             # from the config fields alone
             channels, kernel, rec_el = _state_elements(text)
-            assert [tuple(t.shape) for t in states["conv"]] == [(batch, channels, kernel)] * n_state
+            assert [tuple(t.shape) for t in states["conv"]] == [(batch, channels, kernel)] * (n_state if channels else 0)
             assert all(t.dtype == getattr(torch, dtype) for t in states["conv"])
-            assert rec == n_state * batch * rec_el * 4  # transformers keeps the recurrent state in float32
+            # transformers keeps the recurrent state in float32, MiniMax's Lightning state in the model dtype
+            rec_bytes = tensor_bytes(torch.zeros((), dtype=getattr(torch, dtype))) if "minimax" in case.lower() else 4
+            assert rec == n_state * batch * rec_el * rec_bytes
             per_sequence.add((conv // batch, rec // batch))
         assert len(per_sequence) == 1  # the state of a sequence does not grow with its tokens
 

@@ -94,6 +94,8 @@ FAMILY_CASES = {
                      "topk_group": 1, "first_k_dense_replace": 1, "kv_lora_rank": 32, "q_lora_rank": 48,
                      "qk_rope_head_dim": 16, "qk_nope_head_dim": 16, "v_head_dim": 16, "index_n_heads": 2,
                      "index_head_dim": 32, "index_topk": 4, "layer_types": ["indexed_attention"] * 3},
+    "minimax": {**_SMALL, "model_type": "minimax", "num_hidden_layers": 4, "head_dim": 16, "num_local_experts": 4,
+                "num_experts_per_tok": 2, "layer_types": ["linear_attention", "full_attention"] * 2},
     "llama4_text interleaved": {**_SMALL, "model_type": "llama4_text", "num_hidden_layers": 4, "head_dim": 16,
                                 "intermediate_size_mlp": 48, "num_local_experts": 4, "num_experts_per_tok": 1,
                                 "interleave_moe_layer_step": 2},

@@ -7,16 +7,13 @@ weight-only format quantizes, and the defaults of its transformers config class.
 else in vramlab looks at ``model_type``: the parameter counts (:mod:`vramlab.params`), the
 memory formulas, training and serving ask this module through the trait functions below.
 
-Beside the family table, :data:`FIELDS` lists every config field vramlab reads, with its
-type, valid range and what a JSON ``null`` means (what transformers means by it).
+The config fields vramlab reads are in :mod:`vramlab.fields` (``FIELDS``, re-exported here).
 
-The defaults were read from the config classes of transformers 5.24 (``LlamaConfig``,
-``MistralConfig``, ... ``GptOssConfig``); vramlab does not import transformers at run time.
-Sizes that differ between members of one family (hidden size, layers, heads, vocabulary,
-MLP width) are not defaulted: transformers' values describe one arbitrary member
-(``LlamaConfig()`` is Llama-7B), so a config without them is refused. Family constants
-that real configs omit (Gemma-3's 262,208-token vocabulary, gpt-oss's 2,880-wide experts,
-Falcon-7B's original field set) are defaulted.
+The defaults were read from the config classes of transformers 5.24 (``LlamaConfig``, ...);
+vramlab does not import transformers at run time. Sizes that differ between members of one
+family (hidden size, layers, heads, vocabulary, MLP width) are not defaulted (``LlamaConfig()``
+is Llama-7B), so a config without them is refused. Family constants that real configs omit
+(Gemma-3's 262,208-token vocabulary, gpt-oss's 2,880-wide experts) are defaulted.
 
 >>> from vramlab.families import get_family
 >>> f = get_family("gemma2")
@@ -314,10 +311,13 @@ FAMILIES.update({f.model_type: f for f in [
         "max_position_embeddings": 2048}),
 ]})
 
-# -- hybrid stacks: linear-attention layers between gated full-attention layers
+# -- hybrid stacks: linear-attention layers between full-attention layers (MiniMax: Lightning attention)
 _GDN = {"full_attention_interval": 4, "linear_conv_kernel_dim": 4, "linear_key_head_dim": 128, "linear_value_head_dim": 128,
         "linear_num_key_heads": 16, "linear_num_value_heads": 32}
 FAMILIES.update({f.model_type: f for f in [
+    _fam("minimax", layer_kinds={"linear_attention": "lightning"}, moe=True, experts_keys=("num_local_experts",),
+         expert_width_key="intermediate_size", defaults={"tie_word_embeddings": False, "num_local_experts": 8,
+                                                          "num_experts_per_tok": 2, "max_position_embeddings": 131072}),
     _fam("qwen3_next", qk_norm=True, attn_gate=True, layer_kinds={"linear_attention": "linear"}, moe=True,
          layer_pattern="linear_interval",
          experts_keys=("num_experts",), shared_expert="gated", moe_layers="sparse_step", defaults={

@@ -36,7 +36,8 @@ class LayerAttention:
     for sliding and chunked layers) or :data:`STATE_KINDS` (no per-token cache: a fixed
     state per sequence of ``conv_state`` + ``recurrent_state`` values). ``index_keys``: values
     per token an attention layer caches beside its K/V for a sparse-attention indexer
-    (DeepSeek-V3.2's DSA: one ``index_head_dim`` key per token).
+    (DeepSeek-V3.2's DSA: one ``index_head_dim`` key per token). ``state_in_compute_dtype``: the
+    recurrent state is kept in the compute dtype (MiniMax's Lightning attention) rather than fp32.
 
     >>> LayerAttention("sliding", 4096).tokens_cached(10_000)
     4096
@@ -51,6 +52,7 @@ class LayerAttention:
     conv_state: int = 0
     recurrent_state: int = 0
     index_keys: int = 0
+    state_in_compute_dtype: bool = False
 
     @property
     def is_attention(self) -> bool:
@@ -147,6 +149,10 @@ def _listed_layers(types: Any, window: int | None, n_layers: int, mt: str, cfg: 
             out.append(LayerAttention("full"))
         elif family.layer_kinds.get(t) == "linear":
             out.append(_linear_layer(cfg, family))
+        elif family.layer_kinds.get(t) == "lightning":  # MiniMax: one d_head x d_head state per head
+            hd = cfg.get("head_dim") or need_int(cfg, "hidden_size", mt) // need_int(cfg, "num_attention_heads", mt)
+            out.append(LayerAttention("linear", recurrent_state=need_int(cfg, "num_attention_heads", mt) * hd * hd,
+                                      state_in_compute_dtype=True))
         elif family.layer_kinds.get(t) == "indexed":  # MLA plus the DSA indexer's key per token
             out.append(LayerAttention("full", index_keys=need_int(cfg, "index_head_dim", mt)))
         elif family.layer_kinds.get(t) == "chunked":

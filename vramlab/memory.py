@@ -210,20 +210,22 @@ def state_bytes_per_sequence(m: Any, state_dtype: str | DType | None = "auto") -
     These do not grow with the context. ``state_dtype="auto"`` stores them as transformers
     5.24 does (``cache_utils.LinearAttentionLayer`` with Qwen3-Next's Gated DeltaNet): the conv
     state (the last ``linear_conv_kernel_dim`` inputs of each conv channel) in the compute
-    dtype, the recurrent state (d_k x d_v per value head) in fp32. A dtype name stores both in
-    that dtype (vLLM's ``mamba_ssm_cache_dtype``, whose ``auto`` is the model dtype).
+    dtype, the recurrent state (d_k x d_v per value head) in fp32 (Mamba's SSM state likewise;
+    MiniMax's Lightning-attention state, d_head x d_head per head, in the compute dtype). A dtype
+    name stores both in that dtype (vLLM's ``mamba_ssm_cache_dtype``, whose ``auto`` is the model dtype).
 
     >>> import vramlab as vl
     >>> state_bytes_per_sequence("Qwen/Qwen3-8B")
     {'conv': 0, 'recurrent': 0}
     """
     m = load_model(m)
-    el = m.state_elements_per_sequence
     if state_dtype is None or (isinstance(state_dtype, str) and state_dtype == "auto"):
         conv, rec = compute_dtype(m), get_dtype("fp32")
     else:
         conv = rec = resolve_kv_dtype(m, state_dtype)
-    return {"conv": _ceil(el["conv"] * conv.bytes_per_value), "recurrent": _ceil(el["recurrent"] * rec.bytes_per_value)}
+    recurrent = sum(la.recurrent_state * (conv if la.state_in_compute_dtype else rec).bytes_per_value
+                    for la in m.layers)  # MiniMax's Lightning state stays in the compute dtype
+    return {"conv": _ceil(m.state_elements_per_sequence["conv"] * conv.bytes_per_value), "recurrent": _ceil(recurrent)}
 
 
 def kv_cache_breakdown(m: Any, tokens: int, concurrency: int = 1, kv_dtype: str | DType | None = "auto",

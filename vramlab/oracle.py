@@ -141,12 +141,15 @@ def tensor_bytes(t) -> int:
 def state_tensors(cache) -> dict[str, list]:
     """The fixed per-sequence states of linear-attention layers: ``{"conv": [...], "recurrent": [...]}``.
 
-    transformers 5.x ``LinearAttentionLayer``: ``conv_states`` and ``recurrent_states`` dicts.
+    transformers 5.x ``LinearAttentionLayer``: ``conv_states`` and ``recurrent_states`` dicts;
+    MiniMax: ``MiniMaxCache.linear_cache``.
     """
     out: dict[str, list] = {"conv": [], "recurrent": []}
     for layer in getattr(cache, "layers", []):
         for kind in out:
             out[kind] += [t for t in (getattr(layer, f"{kind}_states", None) or {}).values() if t is not None]
+    # MiniMax's MiniMaxCache keeps the Lightning-attention state in a list of its own
+    out["recurrent"] += [t for t in getattr(cache, "linear_cache", []) if hasattr(t, "numel")]
     return out
 
 

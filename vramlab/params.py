@@ -104,6 +104,11 @@ def _linear_attention(m: ModelSpec, c: Counter) -> None:
     if not n:
         return
     h = m.hidden_size
+    if "lightning" in family_of(m).layer_kinds.values():  # MiniMax: qkv_proj, output_gate, out_proj, a norm
+        inner = m.num_q_heads * m.head_dim
+        c["attention"] += n * 5 * h * inner
+        c["norms"] += n * inner
+        return
     nk, nv = int(_c(m, "linear_num_key_heads")), int(_c(m, "linear_num_value_heads"))
     dk, dv, kernel = int(_c(m, "linear_key_head_dim")), int(_c(m, "linear_value_head_dim")), int(
         _c(m, "linear_conv_kernel_dim"))
