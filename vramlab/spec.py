@@ -1,9 +1,10 @@
 """ModelSpec: the architecture facts vramlab needs, read from a Hugging Face config.json.
 
-Families read exactly are those of :mod:`vramlab.families` (llama, mistral, mixtral, qwen2,
-qwen2_moe, qwen3, qwen3_moe, gemma2, gemma3 / gemma3_text, phi3, falcon, deepseek_v2,
-deepseek_v3, gpt_oss). Any other decoder that
-carries the standard fields (hidden_size, num_hidden_layers, num_attention_heads,
+Families read exactly are those of :mod:`vramlab.families` (``EXACT_FAMILIES``: Llama, Qwen,
+Gemma, GPT-2/NeoX/J, OPT, BLOOM, Phi, OLMo, GLM, DeepSeek, gpt-oss, Llama-4, hybrids with
+linear attention or Mamba layers, ...; README "Model coverage" lists them all). Encoders and
+decoders whose blocks the table does not describe are refused by name. Any other decoder
+that carries the standard fields (hidden_size, num_hidden_layers, num_attention_heads,
 intermediate_size, vocab_size) loads through a generic Llama-like path and says so in
 ``ModelSpec.exact`` and ``ModelSpec.warnings``.
 
