@@ -7,6 +7,7 @@ params      parameter breakdown of one model (preset id or config.json)
 estimate    memory to serve a model: weights, KV cache, activations, framework, margin
 pool        vLLM's KV-cache pool per GPU: blocks, tokens, max concurrency
 explain-log every memory figure of a vLLM start-up log beside vramlab's
+speed       roofline bound of decoding: bytes and FLOPs per step, tokens/s, the crossover
 
 Every subcommand is one :class:`Subcommand` in :data:`SUBCOMMANDS`: a name, a help line,
 a function that adds its arguments to its parser, and a function that runs it and returns
@@ -420,6 +421,45 @@ def _run_explain_log(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------------
+# vramlab speed MODEL
+def _speed_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("model", metavar="MODEL_OR_CONFIG_JSON",
+                   help="preset id (see `vramlab models`) or path to a config.json")
+    p.add_argument("--gpu", default="H100 80GB", metavar="NAME",
+                   help="catalog GPU with its bandwidth and peak FLOP/s (see `vramlab gpus`; default: %(default)s)")
+    p.add_argument("--tokens", type=_count("tokens"), default=4096, metavar="N",
+                   help="context of every sequence: prompt + tokens generated so far, e.g. 32k (default: %(default)s)")
+    p.add_argument("--concurrency", type=_count("concurrency", maximum=MAX_CONCURRENCY), default=1, metavar="N",
+                   help="sequences decoded together in one step (default: %(default)s)")
+    p.add_argument("--weight-dtype", default=None, metavar="D",
+                   help="weight format, e.g. bf16, fp8, int4 (default: what the checkpoint stores)")
+    p.add_argument("--kv-dtype", default="auto", metavar="D",
+                   help="KV-cache format, e.g. bf16, fp8 (default: %(default)s = the model's compute dtype)")
+    p.add_argument("--tensor-parallel", "--tp", type=_count("tensor_parallel", maximum=1024), default=1,
+                   metavar="N", help="GPUs sharing each step; bytes and FLOPs split evenly (default: 1)")
+    _add_json(p)
+
+
+def _run_speed(args: argparse.Namespace) -> int:
+    from .gpus import get_gpu
+    from .speed import decode_speed
+
+    m = load_model(args.model)
+    g = _for_option("--gpu", get_gpu, args.gpu)
+    wd = _for_option("--weight-dtype", resolve_weight_dtype, m, args.weight_dtype)
+    kd = _for_option("--kv-dtype", resolve_kv_dtype, m, args.kv_dtype)
+    s = _for_option("--tensor-parallel", decode_speed, m, g, args.tokens, args.concurrency, wd, kd,
+                    args.tensor_parallel)
+    if args.json:
+        _print_json(s.to_dict())
+        return 0
+    print(s.summary())
+    print("A roofline bound, not a prediction: published runs beside their bounds are in notebook 12 and "
+          "vramlab.speed.benchmark_report().")
+    return 0
+
+
+# ---------------------------------------------------------------------------
 #: Every subcommand, in the order ``vramlab --help`` lists them. Append new ones here.
 SUBCOMMANDS: list[Subcommand] = [
     Subcommand(
@@ -446,6 +486,13 @@ SUBCOMMANDS: list[Subcommand] = [
     Subcommand(
         "explain-log", "explain every memory figure of a vLLM start-up log", _explain_log_arguments,
         _run_explain_log, epilog="examples:\n  vramlab explain-log server.log\n  vramlab explain-log - < server.log",
+    ),
+    Subcommand(
+        "speed", "roofline bound of decoding: bytes and FLOPs per step, tokens/s, the crossover",
+        _speed_arguments, _run_speed,
+        epilog="examples:\n  vramlab speed Qwen/Qwen3-8B --gpu H100 --tokens 4096\n"
+               "  vramlab speed Qwen/Qwen3-30B-A3B --gpu \"A100 80GB\" --tokens 32k --concurrency 64 --kv-dtype fp8\n"
+               "  vramlab speed deepseek-ai/DeepSeek-V3 --gpu H200 --tp 8 --json",
     ),
 ]
 
