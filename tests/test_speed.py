@@ -305,3 +305,38 @@ def test_linear_attention_layers_add_state_but_no_quadratic_prefill():
     s = vl.decode_speed(m, "H200", tokens=4096)
     assert s.kv_bytes == vl.kv_cache_bytes(m, 4096, 1)                      # the fixed state included
     assert s.attention_flops == per_position * 4096 * full
+
+
+# ---------------------------------------------------------------- the command line
+def test_cli_speed_json_is_decode_speed(capsys):
+    import json
+
+    from vramlab.cli import main
+
+    assert main(["speed", QWEN3, "--gpu", "H100", "--tokens", "4k", "--concurrency", "8", "--kv-dtype", "fp8",
+                 "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    s = vl.decode_speed(QWEN3, "H100 80GB", tokens=4096, concurrency=8, kv_dtype="fp8")
+    assert out["bytes_per_step"] == s.bytes_per_step and out["bound"] == s.bound
+    assert out["tokens_per_s"] == pytest.approx(s.tokens_per_s) and out["kv_dtype"] == "fp8"
+
+
+def test_cli_speed_text_names_the_bound(capsys):
+    from vramlab.cli import main
+
+    assert main(["speed", "Qwen/Qwen3-30B-A3B", "--gpu", "A100 80GB", "--tokens", "1024"]) == 0
+    text = capsys.readouterr().out
+    s = vl.decode_speed("Qwen/Qwen3-30B-A3B", "A100 80GB", tokens=1024)
+    assert f"<= {s.tokens_per_s:,.0f} tokens/s" in text and "memory-bound" in text
+
+
+@pytest.mark.parametrize("argv, option", [
+    (["--tp", "3"], "--tensor-parallel"), (["--gpu", "H800"], "--gpu"), (["--tokens", "0"], "--tokens"),
+    (["--kv-dtype", "Q4_K_M"], "--kv-dtype"), (["--concurrency", "-1"], "--concurrency"),
+])
+def test_cli_speed_bad_input_is_one_line_and_status_2(capsys, argv, option):
+    from vramlab.cli import main
+
+    assert main(["speed", QWEN3, *argv]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("vramlab: error:") and option in err and "\n" not in err
