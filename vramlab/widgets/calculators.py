@@ -195,6 +195,7 @@ class Calculator(_Widget):
         self.upload.observe(self._on_upload, names="value")
         self.controls["config"].observe(self._on_config, names="value")
         self.verdict = w.HTML().add_class("vramlab-verdict")
+        self.speed = w.HTML().add_class("vramlab-decode-speed")
         self.figure = w.Image(format="png", layout=w.Layout(width="480px")).add_class("vramlab-figure")
         self.breakdown = w.HTML(layout=w.Layout(min_width="420px")).add_class("vramlab-breakdown")
         self.output: CalcOutput | None = None
@@ -202,7 +203,7 @@ class Calculator(_Widget):
         self._wire("vramlab")
         left = w.VBox([self.controls["model"], self.controls["config"], self.upload])
         right = w.VBox([self.controls[k] for k in ("tokens", "concurrency", "weight_dtype", "kv_dtype", "margin", "gpu")])
-        self.ui = w.VBox([w.HBox([left, right]), self.verdict, w.HBox([self.breakdown, self.figure])])
+        self.ui = w.VBox([w.HBox([left, right]), self.verdict, self.speed, w.HBox([self.breakdown, self.figure])])
         self.ui.add_class("vramlab-calculator")
         self._first()
 
@@ -211,6 +212,9 @@ class Calculator(_Widget):
         self.output = out
         self.result = out.estimate
         self.verdict.value = _html_lines(out.verdict, error=out.error is not None or not out.fit.fits)
+        from .compute import decode_line
+
+        self.speed.value = _html_lines(decode_line(out, **values)) if out.error is None else ""
         if self.plot:
             self.figure.value = render_breakdown_png(out)
         self.breakdown.value = _html_lines(out.text, error=out.error is not None)

@@ -26,7 +26,7 @@ from ..spec import ModelSpec, parse_config_json
 __all__ = [
     "CUSTOM", "DEFAULTS", "TOKENS_LOG2_RANGE", "LOG_COLUMNS", "CalcOutput", "MapOutput", "PoolOutput", "LogOutput",
     "read_config", "resolve_model", "calculate", "explore_fit_map", "weights_text", "kv_text", "pool_summary",
-    "explain_log", "size_text", "rules_text", "speed_text", "render_breakdown_png", "render_fit_map_png",
+    "explain_log", "size_text", "rules_text", "speed_text", "decode_line", "render_breakdown_png", "render_fit_map_png",
 ]
 
 #: Model-dropdown entry that reads the pasted / uploaded config.json instead of a preset.
@@ -265,6 +265,31 @@ def speed_text(model: Any, gpu: Any = "H100 80GB", tokens: int = 4096, concurren
     from ..speed import decode_speed
 
     return decode_speed(load_model(model), gpu, tokens, concurrency, weight_dtype, kv_dtype).summary()
+
+
+def decode_line(out: CalcOutput, model: str, config: str = "", gpu: Any = "H100 80GB", **_: Any) -> str:
+    """The decode-speed bound of the calculator's workload, shown beside its memory (notebook 12).
+
+    Uses the estimate's resolved tokens, sequences and formats, on the GPUs of the fit's plan
+    (one when none fits); empty for an output with an error.
+
+    >>> out = calculate("Qwen/Qwen3-8B", "", 4096, 1, "bf16", "auto", 0.1, "H100 80GB")
+    >>> decode_line(out, "Qwen/Qwen3-8B", gpu="H100 80GB").split(":")[0]
+    'Decode speed bound on 1 x H100 80GB'
+    """
+    from ..speed import decode_speed
+
+    if out.error is not None or out.estimate is None:
+        return ""
+    e = out.estimate
+    tp = out.fit.plan.tensor_parallel if out.fit is not None and out.fit.plan is not None else 1
+    try:
+        s = decode_speed(resolve_model(model, config), gpu, e.tokens, e.concurrency, e.weight_dtype, e.kv_dtype, tp)
+    except VramlabError as exc:
+        return f"Decode speed bound: ✗ {exc}"
+    return (f"Decode speed bound on {tp} x {s.gpu}: <= {s.tokens_per_s:,.0f} tokens/s "
+            f"({s.tokens_per_s_per_sequence:,.1f} per sequence), {s.bound}-bound, "
+            f"{s.bytes_per_step / 1e9:,.2f} GB read per step (a roofline bound; notebook 12)")
 
 
 def _png(fig) -> bytes:
