@@ -340,3 +340,30 @@ def test_cli_speed_bad_input_is_one_line_and_status_2(capsys, argv, option):
     assert main(["speed", QWEN3, *argv]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("vramlab: error:") and option in err and "\n" not in err
+
+
+# ---------------------------------------------------------------- the calculator shows tokens/s beside memory
+def test_calculator_decode_line_is_the_bound_on_the_plans_gpus():
+    from vramlab.widgets.compute import calculate, decode_line
+
+    out = calculate(QWEN3, "", 4096, 8, "bf16", "fp8", 0.1, "H100 80GB")
+    s = vl.decode_speed(QWEN3, "H100 80GB", tokens=4096, concurrency=8, weight_dtype="bf16", kv_dtype="fp8")
+    line = decode_line(out, QWEN3, gpu="H100 80GB")
+    assert f"<= {s.tokens_per_s:,.0f} tokens/s" in line and "1 x H100 80GB" in line
+    big = "meta-llama/Llama-3.1-70B-Instruct"
+    out = calculate(big, "", 8192, 1, "bf16", "auto", 0.1, "H100 80GB")
+    tp = out.fit.plan.tensor_parallel
+    assert tp > 1 and f"{tp} x H100 80GB" in decode_line(out, big, gpu="H100 80GB")
+    bad = calculate(QWEN3, "", 0, 1, "bf16", "auto", 0.1, "H100 80GB")
+    assert bad.error and decode_line(bad, QWEN3, gpu="H100 80GB") == ""
+
+
+def test_calculator_widget_shows_the_decode_line():
+    pytest.importorskip("ipywidgets")
+    from vramlab.widgets.calculators import Calculator
+
+    c = Calculator(plot=False, model=QWEN3, gpu="H100 80GB", tokens=4096)
+    assert "Decode speed bound on 1 x H100 80GB" in c.speed.value
+    c.controls["concurrency"].value = 64
+    s = vl.decode_speed(QWEN3, "H100 80GB", tokens=4096, concurrency=64)
+    assert f"{s.tokens_per_s:,.0f} tokens/s" in c.speed.value
