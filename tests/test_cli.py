@@ -7,6 +7,7 @@ Expected figures are computed in this file from the raw config.json fields of th
 from __future__ import annotations
 
 import json
+import math
 import re
 import subprocess
 import sys
@@ -49,6 +50,10 @@ def raw_config(model_id: str) -> dict:
 def kv_bytes_per_token_16bit(cfg: dict) -> int:
     """KV-cache bytes per token at 2 bytes per value, straight from config fields."""
     layers = cfg["num_hidden_layers"]
+    if cfg.get("layer_types"):          # linear-attention layers keep a fixed state, no KV per token
+        layers = sum(t != "linear_attention" for t in cfg["layer_types"])
+    elif cfg.get("full_attention_interval"):   # Qwen3-Next: layer i is full attention when (i + 1) % k == 0
+        layers = sum((i + 1) % cfg["full_attention_interval"] == 0 for i in range(layers))
     if cfg.get("kv_lora_rank"):  # MLA: one latent plus the decoupled RoPE key, no factor 2
         return layers * (cfg["kv_lora_rank"] + cfg["qk_rope_head_dim"]) * 2
     heads = cfg["num_attention_heads"]
@@ -443,7 +448,7 @@ def test_explain_log_refuses_a_fifo_without_blocking(capsys, tmp_path):
 def test_explain_log_refuses_a_file_over_the_limit(capsys, tmp_path, monkeypatch):
     big = tmp_path / "big.log"
     big.write_bytes(b"x" * 1001)
-    monkeypatch.setattr(cli, "MAX_LOG_BYTES", 1000)
+    monkeypatch.setattr(cli.engines, "MAX_LOG_BYTES", 1000)
     _one_line_error(capsys, "explain-log", str(big), needle="1,001 bytes")
 
 
@@ -456,7 +461,7 @@ def test_explain_log_dev_zero_subprocess_exits_2():
 def test_explain_log_stdin_over_the_limit(capsys, monkeypatch):
     import io
 
-    monkeypatch.setattr(cli, "MAX_LOG_BYTES", 100)
+    monkeypatch.setattr(cli.engines, "MAX_LOG_BYTES", 100)
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"x" * 101)))
     _one_line_error(capsys, "explain-log", "-", needle="more than 100 bytes")
 
@@ -475,3 +480,185 @@ def test_typed_values_read_as_written(capsys):
                      "--total-memory-gib", "79.19")
     d = json.loads(out)
     assert rc == 0 and d["gpu_memory_utilization"] == 0.9 and d["total_memory"] == round(79.19 * 2**30)
+
+
+# ---------------------------------------------------------------------------
+# vramlab fit / gpus / train: verdicts and exit codes (0 fits, 1 does not fit, 2 bad input)
+LLAMA_70B = "meta-llama/Llama-3.1-70B-Instruct"
+
+
+def params_from_config(model_id: str) -> int:
+    """A dense Llama-style count from config fields (untied lm_head, no biases)."""
+    c = raw_config(model_id)
+    h, L, V, inter = c["hidden_size"], c["num_hidden_layers"], c["vocab_size"], c["intermediate_size"]
+    q, kv = c["num_attention_heads"], c["num_key_value_heads"]
+    d = c.get("head_dim") or h // q
+    return 2 * V * h + L * (2 * h * q * d + 2 * h * kv * d + 3 * h * inter + 2 * h) + h
+
+
+def fit_json(capsys, *args: str) -> tuple[int, dict]:
+    rc, out, err = run(capsys, "fit", *args, "--json")
+    assert err == "", err
+    return rc, json.loads(out)
+
+
+def test_fit_llama_70b_int4_on_rtx_4090_does_not_fit(capsys):
+    rc, out, err = run(capsys, "fit", LLAMA_70B, "--gpu", "RTX 4090", "--weight-dtype", "int4", "--tokens", "32768")
+    assert rc == 1 and err == ""
+    assert out.startswith("✗ Does not fit on one RTX 4090")
+    # int4 stores at least half a byte per parameter: the weights alone exceed one card
+    usable = 24 * 2**30 * 0.985
+    lower_bound = params_from_config(LLAMA_70B) // 2
+    assert lower_bound > usable
+    _, d = fit_json(capsys, LLAMA_70B, "--gpu", "RTX 4090", "--weight-dtype", "int4", "--tokens", "32768")
+    n = d["min_gpus"]
+    assert d["fits"] is False and n >= math.ceil(lower_bound / usable)
+    assert f"Needs {n} x RTX 4090 with tensor parallelism" in out
+    assert d["headroom"] == d["usable"] - d["per_gpu"]["total"] < 0
+    # the fewest GPUs fit, and every smaller tensor-parallel size the model allows does not
+    rc_n, at_n = fit_json(capsys, LLAMA_70B, "--gpu", "RTX 4090", "--weight-dtype", "int4", "--tokens", "32k",
+                          "--tp", str(n))
+    assert rc_n == 0 and at_n["fits"] and at_n["per_gpu"]["total"] <= at_n["usable"]
+    for t in (t for t in range(2, n) if 64 % t == 0 and (8 % t == 0 or t % 8 == 0)):
+        assert fit_json(capsys, LLAMA_70B, "--gpu", "RTX 4090", "--weight-dtype", "int4", "--tp", str(t))[0] == 1
+
+
+def test_fit_qwen3_8b_on_h100_at_8k(capsys):
+    rc, d = fit_json(capsys, "Qwen/Qwen3-8B", "--gpu", "H100", "--tokens", "8192")
+    c = raw_config("Qwen/Qwen3-8B")
+    kv = 2 * c["num_hidden_layers"] * c["num_key_value_heads"] * c["head_dim"] * 2 * 8192
+    assert rc == 0 and d["fits"] is True and d["min_gpus"] == 1
+    assert d["usable"] == round(79.19 * 2**30)            # the vLLM logs' total for an H100 80GB
+    assert d["estimate"]["weights"] == 2 * QWEN3_8B_PARAMS and d["estimate"]["kv_cache"] == kv
+    assert d["per_gpu"]["total"] == d["estimate"]["total"] and d["headroom"] == d["usable"] - d["estimate"]["total"]
+    assert d["max_context"] == c["max_position_embeddings"] and d["max_concurrency"] > 1
+    assert d["warnings"] == [] and "✓ Fits on one H100 80GB" in d["verdict"]
+
+
+def test_fit_custom_gpu_memory(capsys):
+    _, a = fit_json(capsys, "Qwen/Qwen3-8B", "--gpu-memory", "16GiB", "--weight-dtype", "int4")
+    _, b = fit_json(capsys, "Qwen/Qwen3-8B", "--gpu-memory", "16", "--weight-dtype", "int4")   # bare number: GiB
+    assert a["usable"] == b["usable"] == int(16 * 2**30 * 0.985)
+    assert a["gpu"] == "custom GPU (16.00 GiB)" and a["fits"]
+    _, c = fit_json(capsys, "Qwen/Qwen3-8B", "--gpu", "RTX 4090", "--gpu-memory", "80GB")
+    assert c["usable"] == int(80 * 10**9 * 0.985) and c["gpu"].startswith("RTX 4090 with")
+
+
+def test_fit_under_vllm_accounting(capsys):
+    rc, d = fit_json(capsys, LLAMA_70B, "--gpu", "RTX 4090", "--weight-dtype", "int4", "--engine", "vllm")
+    assert rc == 1 and d["pool"]["kv_bytes"] == 0 and any("refuses to start" in w for w in d["warnings"])
+    rc, d = fit_json(capsys, "Qwen/Qwen3-8B", "--gpu", "H100", "--tokens", "8k", "--engine", "vllm")
+    p = d["pool"]
+    assert rc == 0 and p["max_model_len"] == 8192 and p["max_concurrency"] >= 1 and d["fits"]
+    assert d["max_concurrency"] == int(p["num_blocks"] / (8192 // 16))
+
+
+@pytest.mark.parametrize("argv,needles", [
+    (["fit", "Qwen/Qwen3-8B"], ["--gpu NAME", "--gpu-memory"]),
+    (["fit", "Qwen/Qwen3-8B", "--gpu", "H800"], ["--gpu", "H800", "closest"]),
+    (["fit", "Qwen/Qwen3-8B", "--gpu", "24"], ["--gpu", "GPU.custom", "--gpu-memory 24GiB"]),
+    (["fit", "Qwen/Qwen3-8B", "--gpu", "H100", "--tp", "3"], ["tensor_parallel", "3"]),
+    (["fit", "Qwen/Qwen3-8B", "--gpu-memory", "lots"], ["--gpu-memory", "'lots'"]),
+    (["fit", "Qwen/Qwen3-8B", "--gpu", "H100", "--engine", "sglang"], ["--engine", "sglang", "plain"]),
+    (["estimate", "Qwen/Qwen3-8B", "--margin", "10"], ["--margin", "did you mean 10%?"]),
+    (["estimate", "Qwen/Qwen3-8B", "--tp", "2"], ["--tensor-parallel", "--gpu"]),
+    (["train", "Qwen/Qwen3-8B", "--zero-stage", "4"], ["--zero-stage", "4"]),
+    (["train", "Qwen/Qwen3-8B", "--seq-len", "0"], ["--seq-len", "0"]),
+    (["train", "Qwen/Qwen3-8B", "--method", "dpo"], ["--method", "dpo", "qlora"]),
+])
+def test_new_commands_refuse_bad_input_in_one_line(capsys, argv, needles):
+    assert_one_line_error(*run(capsys, *argv), *needles)
+
+
+def test_margin_takes_a_fraction_or_a_percentage(capsys):
+    as_pct = json.loads(run(capsys, "estimate", "Qwen/Qwen3-8B", "--margin", "10%", "--json")[1])
+    as_fraction = json.loads(run(capsys, "estimate", "Qwen/Qwen3-8B", "--margin", "0.1", "--json")[1])
+    assert as_pct == as_fraction and as_pct["margin_fraction"] == 0.1
+
+
+def test_tokens_32k_is_32768_everywhere(capsys):
+    for cmd in (["estimate"], ["fit", "--gpu", "L40S"]):
+        a = run(capsys, cmd[0], "Qwen/Qwen3-8B", *cmd[1:], "--tokens", "32k", "--json")
+        b = run(capsys, cmd[0], "Qwen/Qwen3-8B", *cmd[1:], "--tokens", "32768", "--json")
+        assert a == b and json.loads(a[1])
+
+
+def test_context_past_max_position_embeddings_warns(capsys, tmp_path):
+    limit = raw_config("Qwen/Qwen3-8B")["max_position_embeddings"]
+    rc, out, _ = run(capsys, "estimate", "Qwen/Qwen3-8B", "--tokens", "131072")
+    assert rc == 0 and f"warning: tokens 131,072 exceed the {limit:,} positions" in out and "YaRN" in out
+    d = json.loads(run(capsys, "estimate", "Qwen/Qwen3-8B", "--tokens", "131072", "--json")[1])
+    assert any(f"{limit:,}" in w for w in d["warnings"])
+    assert json.loads(run(capsys, "estimate", "Qwen/Qwen3-8B", "--tokens", "32768", "--json")[1])["warnings"] == []
+    _, f = fit_json(capsys, "Qwen/Qwen3-8B", "--gpu", "H200", "--tokens", "131072")
+    assert any(f"{limit:,}" in w for w in f["warnings"])
+    # the model card's YaRN (factor 4 over 32,768 positions) covers 131,072 tokens
+    cfg = dict(preset_record("Qwen/Qwen3-8B")["config"])
+    cfg["rope_scaling"] = {"rope_type": "yarn", "factor": 4.0, "original_max_position_embeddings": 32768}
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(cfg))
+    rc, out, _ = run(capsys, "estimate", str(path), "--tokens", "131072")
+    assert rc == 0 and "extends it to 131,072, which covers them" in out
+    rc, out, _ = run(capsys, "pool", "Qwen/Qwen3-8B", "--max-model-len", "131072")
+    assert f"exceed the {limit:,} positions" in out
+
+
+def test_estimate_per_gpu_share(capsys):
+    d = json.loads(run(capsys, "estimate", LLAMA_70B, "--gpu", "H100", "--tp", "2", "--json")[1])
+    p = d["per_gpu"]
+    assert p["tensor_parallel"] == 2 and p["weights"] == -(-d["weights"] // 2)
+    assert p["total"] == p["weights"] + p["kv_cache"] + p["overhead"] + p["margin"]
+    rc, out, _ = run(capsys, "estimate", LLAMA_70B, "--gpu", "H100", "--tp", "2")
+    assert rc == 0 and "on 2 x H100 80GB:" in out
+
+
+def test_pool_that_cannot_start_exits_1(capsys):
+    rc, out, err = run(capsys, "pool", LLAMA_70B, "--gpu", "RTX 4090")
+    assert rc == 1 and err == "" and "KV cache    0.00 GiB = 0 blocks" in out
+    assert "warning:" in out and "refuses to start" in out
+    d = json.loads(run(capsys, "pool", LLAMA_70B, "--gpu", "RTX 4090", "--json")[1])
+    assert d["kv_bytes"] == 0 and d["warnings"]
+    # a pool smaller than one request of max_model_len: vLLM refuses that too
+    rc, out, _ = run(capsys, "pool", LLAMA_70B, "--gpu", "H100", "--tp", "2", "--max-model-len", "131072",
+                     "--gpu-memory-utilization", "0.85")
+    d = json.loads(run(capsys, "pool", LLAMA_70B, "--gpu", "H100", "--tp", "2", "--max-model-len", "131072",
+                       "--gpu-memory-utilization", "0.85", "--json")[1])
+    assert rc == (0 if d["max_concurrency"] >= 1 else 1)
+    assert run(capsys, "pool", "Qwen/Qwen3-8B", "--gpu", "H100")[0] == 0
+
+
+def test_gpus_lists_the_catalog_with_sources(capsys):
+    rc, out, _ = run(capsys, "gpus")
+    d = json.loads(run(capsys, "gpus", "--json")[1])
+    assert rc == 0 and len(d) >= 20 and f"{len(d)} GPUs." in out
+    for g in d:
+        assert g["source"] and 0 < g["usable_bytes"] <= g["physical_bytes"]
+        assert g["usable_is_measured"] == (g["measured_usable_bytes"] is not None)
+        assert g["name"] in out
+    rows = table_rows(out)
+    assert rows["H100 80GB"][2:4] == ["79.19 GiB", "measured"] and rows["RTX 4090"][3] == "estimated"
+    assert {g["vendor"] for g in d} >= {"NVIDIA", "AMD", "Intel"}
+
+
+def test_train_runs_with_zero_lora_and_a_verdict(capsys):
+    rc, out, _ = run(capsys, "train", "Qwen/Qwen3-8B")
+    assert rc == 0 and "model states" in out and "16.0 bytes per parameter" in out
+    d = json.loads(run(capsys, "train", "Qwen/Qwen3-8B", "--json")[1])
+    assert d["weights"] + d["gradients"] + d["master_weights"] + d["optimizer_states"] == 16 * QWEN3_8B_PARAMS
+    z3 = json.loads(run(capsys, "train", "Qwen/Qwen3-8B", "--zero-stage", "3", "--gpus", "8", "--json")[1])
+    assert z3["model_states"] == 16 * QWEN3_8B_PARAMS // 8
+    full = json.loads(run(capsys, "train", "Qwen/Qwen3-8B", "--recompute", "full", "--json")[1])
+    assert full["activations"] < d["activations"]
+    rc, out, _ = run(capsys, "train", "Qwen/Qwen3-8B", "--gpu", "RTX 4090")
+    assert rc == 1 and "✗ does not fit on RTX 4090" in out
+    rc, out, _ = run(capsys, "train", "Qwen/Qwen3-8B", "--method", "qlora", "--seq-len", "2k", "--gpu-memory", "48GiB")
+    assert rc == 0 and "✓ fits" in out
+    rc, out, _ = run(capsys, "train", "Qwen/Qwen3-8B", "--seq-len", "64k")
+    assert "warning: tokens 65,536 exceed the 40,960 positions" in out
+
+
+def test_help_lists_exit_codes(capsys):
+    out = run(capsys, "--help")[1]
+    assert "1 does not fit" in out and "2 bad input" in out
+    for name in ("fit", "gpus", "train"):
+        assert name in out
