@@ -283,3 +283,92 @@ def test_crossover_is_the_brute_force_answer(a, b):
 def test_crossover_refuses_a_bad_length():
     with pytest.raises(vl.VramlabError, match="max_tokens"):
         planning.cache_crossover("Qwen/Qwen3-8B", "Qwen/Qwen3-32B", max_tokens=0)
+
+
+# ---------------------------------------------------------------- fit on N GPUs, vLLM's rule, display
+LLAMA_70B = "meta-llama/Llama-3.1-70B-Instruct"
+
+
+def test_fit_on_tensor_parallel_gpus_is_each_gpus_plan():
+    f = vl.fit(LLAMA_70B, "H100 80GB", tokens=8192, weight_dtype="bf16", tensor_parallel=2)
+    usable = vl.get_gpu("H100 80GB").usable_bytes
+    assert f.tensor_parallel == 2 and f.fits and f.min_gpus == 2
+    assert f.per_gpu.total == expected_per_gpu(LLAMA_70B, 2, 8192, 1)
+    assert f.headroom == usable - f.per_gpu.total
+    assert f.verdict().startswith("✓ Fits on 2 x H100 80GB")
+    # the longest context and the most sequences are on those two GPUs
+    ok = lambda t, c: planning.plan_on(LLAMA_70B, "H100 80GB", 2, t, c, "bf16").fits  # noqa: E731
+    assert ok(f.max_context, 1) and (f.max_context == f.context_limit or not ok(f.max_context + 1, 1))
+    assert ok(8192, f.max_concurrency) and not ok(8192, f.max_concurrency + 1)
+    one = vl.fit(LLAMA_70B, "H100 80GB", tokens=8192, weight_dtype="bf16")
+    assert one.tensor_parallel == 1 and one.per_gpu.total == one.estimate.total and not one.fits
+
+
+def test_fit_says_when_fewer_gpus_would_do():
+    f = vl.fit("Qwen/Qwen3-8B", "H100 80GB", tokens=8192, tensor_parallel=4)
+    assert f.fits and f.min_gpus == 1 and "1 x H100 80GB would do" in f.verdict()
+
+
+def test_fit_under_vllm_accounting_follows_the_pool():
+    f = vl.fit("Qwen/Qwen3-8B", "H100 80GB", tokens=32768, concurrency=4, engine="vllm")
+    p = vl.kv_pool("Qwen/Qwen3-8B", gpu="H100 80GB", max_model_len=32768)
+    assert f.pool == p and f.fits == (p.max_concurrency >= 4) and f.max_concurrency == int(p.max_concurrency)
+    n = f.max_context
+    holds = lambda L: vl.kv_pool("Qwen/Qwen3-8B", gpu="H100 80GB", max_model_len=L).max_concurrency >= 4  # noqa: E731
+    assert holds(n) and (n == f.context_limit or not holds(n + 1))
+    dead = vl.fit(LLAMA_70B, "RTX 4090", weight_dtype="int4", engine="vllm")
+    assert not dead.fits and dead.pool.kv_bytes == 0 and "vLLM would not start" in dead.verdict()
+    assert any("refuses to start" in w for w in dead.warnings)
+
+
+def test_fit_warnings_and_json():
+    import json
+
+    f = vl.fit("Qwen/Qwen3-8B", "RTX 4090", tokens=65536, concurrency=8)
+    assert not f.fits and any("40,960" in w for w in f.warnings)
+    assert any(w.startswith("the workload does not fit on one RTX 4090") for w in f.warnings)
+    d = json.loads(json.dumps(f.to_dict()))
+    assert d["fits"] is False and d["headroom"] == f.headroom and d["per_gpu"]["total"] == f.per_gpu.total
+    assert d["estimate"]["warnings"] == list(f.estimate.warnings) and d["verdict"] == f.verdict()
+
+
+def test_a_custom_gpu_fits_like_a_catalog_one():
+    g = vl.GPU.custom("my 24 GiB card", memory="24GiB")
+    assert g.physical_bytes == 24 * GiB and not g.usable_is_measured
+    assert g.usable_bytes == vl.get_gpu("RTX 4090").usable_bytes          # same memory, same estimate
+    a = vl.fit("Qwen/Qwen3-8B", g, tokens=8192)
+    b = vl.fit("Qwen/Qwen3-8B", "RTX 4090", tokens=8192)
+    assert a.headroom == b.headroom and a.gpu == "my 24 GiB card"
+    measured = vl.GPU.custom("measured", memory="24GiB", usable="23.5GiB")
+    assert measured.usable_bytes == round(23.5 * GiB) and measured.usable_is_measured
+    assert vl.GPU.custom(memory=80 * 10**9).physical_bytes == 80 * 10**9     # bytes as an int
+
+
+@pytest.mark.parametrize("kwargs,needle", [
+    ({"memory": 24}, "at least 1 MiB"), ({"memory": "24"}, "unit"), ({"memory": "lots"}, "memory"),
+    ({"memory": "24GiB", "usable": "30GiB"}, "usable"), ({"memory": "24GiB", "bandwidth": "fast"}, "bandwidth"),
+])
+def test_a_bad_custom_gpu_is_refused(kwargs, needle):
+    with pytest.raises(vl.VramlabError, match=needle):
+        vl.GPU.custom("x", **kwargs)
+
+
+def test_a_bare_number_for_a_gpu_says_how_to_pass_a_custom_memory():
+    with pytest.raises(vl.VramlabError, match=r"GPU\.custom\('my GPU', memory='24GiB'\)") as err:
+        vl.fit("Qwen/Qwen3-8B", 24)
+    assert err.value.field == "gpu" and "closest" not in str(err.value)
+
+
+def test_fit_gpu_and_plan_render_as_html_tables():
+    f = vl.fit(LLAMA_70B, "H100 80GB", tokens=8192, weight_dtype="bf16", tensor_parallel=2)
+    h = f._repr_html_()
+    assert h.startswith("<table><caption>✓ Fits on 2 x H100 80GB") and f"<td>{f.per_gpu.total:,}</td>" in h
+    assert "<td>usable</td>" in h and "<td>headroom</td>" in h
+    g = vl.get_gpu("H100 80GB")._repr_html_()
+    assert "<td>usable</td><td>79.19 GiB (measured)</td>" in g and "3.35 TB/s" in g
+    assert "<table>" in f.per_gpu._repr_html_()
+
+
+def test_fit_refuses_an_unknown_engine():
+    with pytest.raises(vl.VramlabError, match="engine"):
+        vl.fit("Qwen/Qwen3-8B", "H100", engine="sglang")

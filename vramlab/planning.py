@@ -13,21 +13,22 @@ parallelism adds are vLLM's, and live in :mod:`vramlab.serving`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from fractions import Fraction
 from typing import Any
 
-from .errors import VramlabError, check_concurrency, check_int, check_items, check_tokens
+from .errors import VramlabError, check_choice, check_concurrency, check_int, check_items, check_tokens
 from .gpus import GPU, get_gpu
 from .memory import DEFAULT_FRAMEWORK_BYTES, Estimate, estimate, kv_cache_bytes, weights_bytes
 from .presets import load_model
-from .serving import TP_COMM_BYTES, check_tensor_parallel
+from .report import RichDisplay
+from .serving import TP_COMM_BYTES, check_tensor_parallel, kv_pool
 from .spec import ModelSpec
 from .units import format_bytes
 
 __all__ = [
     "DEFAULT_MAX_GPUS", "GPUPlan", "Fit", "FitMap", "tp_degrees", "plan_on", "min_gpus", "max_context",
-    "max_concurrency", "fit", "fit_map", "MAP_CONTEXTS", "MAP_CONCURRENCIES", "kv_overtakes_weights",
+    "max_concurrency", "fit", "fit_map", "MAP_CONTEXTS", "MAP_CONCURRENCIES", "kv_overtakes_weights", "FIT_ENGINES",
     "cache_crossover",
 ]
 
@@ -36,7 +37,7 @@ DEFAULT_MAX_GPUS = 8
 
 
 @dataclass(frozen=True)
-class GPUPlan:
+class GPUPlan(RichDisplay):
     """Memory on each GPU when a model is served with ``tensor_parallel`` GPUs.
 
     Weights are split evenly; each GPU caches ``max(1, kv_heads // tensor_parallel)`` KV
@@ -85,6 +86,11 @@ class GPUPlan:
         """Weights, KV cache, overhead and margin per GPU (they sum to ``total``)."""
         return {"weights": self.weights, "kv_cache": self.kv_cache, "overhead": self.overhead,
                 "margin": self.margin}
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every field plus ``overhead``, ``total``, ``headroom`` and ``fits``, JSON-ready (bytes)."""
+        return {**asdict(self), "overhead": self.overhead, "total": self.total, "headroom": self.headroom,
+                "fits": self.fits}
 
 
 def _kv_heads(m: ModelSpec) -> int:
@@ -276,30 +282,41 @@ def max_concurrency(model: Any, gpu: str | GPU, tokens: int = 4096, weight_dtype
     return _max_concurrency(w, tokens, check_int("limit", limit, minimum=1, maximum=10**7))
 
 
+#: How a fit is judged: ``plain``, the estimate against usable memory; ``vllm``, whether vLLM's
+#: KV pool (:func:`vramlab.serving.kv_pool`, gpu_memory_utilization 0.9) holds the requests.
+FIT_ENGINES = ("plain", "vllm")
+
+
 @dataclass(frozen=True)
-class Fit:
-    """Does a workload fit on a GPU, by how much, and on how many GPUs.
+class Fit(RichDisplay):
+    """Does a workload fit on ``tensor_parallel`` GPUs, by how much, and on how many GPUs.
 
     Attributes
     ----------
     estimate : Estimate
         The single-GPU estimate (:func:`vramlab.estimate`).
-    gpu : str
-    usable : int
-        Usable bytes of one GPU.
+    gpu, usable : str, int
+        The GPU's name and the usable bytes of one.
     headroom : int
-        ``usable - estimate.total``: spare bytes on one GPU, negative when short.
+        Spare bytes on each of the ``tensor_parallel`` GPUs (``usable - per_gpu.total``; on
+        one GPU ``usable - estimate.total``), negative when short.
     plan : GPUPlan or None
         Per-GPU memory on the fewest GPUs that fit (tensor parallelism), None when even
         ``max_gpus`` GPUs are not enough.
     max_gpus : int
         The largest tensor-parallel size tried.
     max_context : int
-        Longest context at this concurrency on one GPU (capped at ``context_limit``).
+        Longest context at this concurrency on ``tensor_parallel`` GPUs (capped at ``context_limit``).
     context_limit : int
         The model's ``max_position_embeddings`` (the search cap of ``max_context``).
     max_concurrency : int
-        Most sequences at this context on one GPU.
+        Most sequences at this context on ``tensor_parallel`` GPUs.
+    tensor_parallel, per_gpu : int, GPUPlan
+        The GPUs asked about (1 by default) and the memory on each.
+    engine : str
+        ``"plain"`` or ``"vllm"`` (:data:`FIT_ENGINES`).
+    pool : Pool or None
+        vLLM's KV pool on each GPU (engine ``"vllm"``), with ``max_model_len = tokens``.
     """
 
     estimate: Estimate
@@ -311,10 +328,17 @@ class Fit:
     max_context: int
     context_limit: int
     max_concurrency: int
+    tensor_parallel: int = 1
+    per_gpu: GPUPlan | None = None
+    engine: str = "plain"
+    pool: Any = None
 
     @property
     def fits(self) -> bool:
-        """True when the workload fits on one GPU."""
+        """True when the workload fits on ``tensor_parallel`` GPUs (under vLLM: its pool holds
+        ``concurrency`` requests of ``tokens`` tokens)."""
+        if self.pool is not None:
+            return _vllm_holds(self.pool, self.estimate.concurrency)
         return self.headroom >= 0
 
     @property
@@ -322,46 +346,110 @@ class Fit:
         """Fewest GPUs with tensor parallelism (None: more than ``max_gpus``)."""
         return None if self.plan is None else self.plan.tensor_parallel
 
+    def _where(self) -> str:
+        return f"one {self.gpu}" if self.tensor_parallel == 1 else f"{self.tensor_parallel} x {self.gpu}"
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """The estimate's warnings (context, approximate family), vLLM's and the verdict when it does not fit."""
+        out = list(self.estimate.warnings) + list(getattr(self.pool, "warnings", ()))
+        if not self.fits:
+            need = (f"it needs {self.min_gpus} x {self.gpu}" if self.plan is not None
+                    else f"not even {self.max_gpus} x {self.gpu} hold it")
+            out.append(f"the workload does not fit on {self._where()}: {need}")
+        return tuple(out)
+
+    def _first_line(self) -> str:
+        each = "" if self.tensor_parallel == 1 else " each"
+        usable = f"{format_bytes(self.usable, 'GiB')} usable{each}"
+        p = self.pool
+        if p is None and self.fits:
+            return f"✓ Fits on {self._where()} ({usable}): {format_bytes(self.headroom, 'GiB')} to spare{each}."
+        if p is None:
+            return f"✗ Does not fit on {self._where()} ({usable}): short by {format_bytes(-self.headroom, 'GiB')}{each}."
+        if p.kv_bytes <= 0:
+            return (f"✗ vLLM would not start on {self._where()}: weights and overhead need "
+                    f"{format_bytes(p.non_kv, 'GiB')} of the {format_bytes(p.requested, 'GiB')} it may use "
+                    f"(gpu_memory_utilization {p.gpu_memory_utilization:.2f}).")
+        held = (f"its KV pool of {format_bytes(p.kv_bytes, 'GiB')} holds {p.tokens:,} tokens, "
+                f"{p.max_concurrency:.2f} requests of {p.max_model_len:,} tokens")
+        mark = "✓ vLLM starts" if self.fits else "✗ vLLM is short"
+        return f"{mark} on {self._where()}: {held} ({self.estimate.concurrency:,} wanted)."
+
     def verdict(self) -> str:
-        """One or two lines saying whether it fits, by how much, and how many GPUs it needs."""
-        usable = format_bytes(self.usable, "GiB")
-        if self.fits:
-            first = f"✓ Fits on one {self.gpu} ({usable} usable): {format_bytes(self.headroom, 'GiB')} to spare."
-        else:
-            first = f"✗ Does not fit on one {self.gpu} ({usable} usable): short by {format_bytes(-self.headroom, 'GiB')}."
-        if self.plan is None:
+        """One to three lines: whether it fits, by how much, how many GPUs it needs, how far it grows."""
+        p, where = self.plan, self._where()
+        if p is None:
             more = f"Not even {self.max_gpus} x {self.gpu} with tensor parallelism hold it."
-        elif self.plan.tensor_parallel > 1:
-            p = self.plan
-            more = (f"Needs {p.tensor_parallel} x {self.gpu} with tensor parallelism: "
-                    f"{format_bytes(p.total, 'GiB')} per GPU, {format_bytes(p.headroom, 'GiB')} to spare.")
+        elif p.tensor_parallel > self.tensor_parallel:
+            more = f"Needs {p.tensor_parallel} x {self.gpu} with tensor parallelism" + (
+                " (vLLM's pool then holds the requests)." if self.pool is not None else
+                f": {format_bytes(p.total, 'GiB')} per GPU, {format_bytes(p.headroom, 'GiB')} to spare.")
+        elif p.tensor_parallel < self.tensor_parallel:
+            more = f"{p.tensor_parallel} x {self.gpu} would do" + (
+                "." if self.pool is not None else f": {format_bytes(p.total, 'GiB')} per GPU.")
         else:
             more = ""
         if self.max_context == 0:
-            room = f"On one {self.gpu} not even one token fits: weights and overhead alone are too big."
+            room = f"On {where} not even one token fits: weights and overhead alone are too big."
         else:
             ctx = f"{self.max_context:,} tokens" + (" (model limit)" if self.max_context >= self.context_limit else "")
-            room = (f"On one {self.gpu}: longest context at {self.estimate.concurrency} sequence(s) {ctx}; "
+            room = (f"On {where}: longest context at {self.estimate.concurrency} sequence(s) {ctx}; "
                     f"most sequences at {self.estimate.tokens:,} tokens: {self.max_concurrency:,}.")
-        return "\n".join(x for x in (first, more, room) if x)
+        return "\n".join(x for x in (self._first_line(), more, room) if x)
 
     def __str__(self) -> str:
         return self.verdict()
 
+    def to_dict(self) -> dict[str, Any]:
+        """The verdict and every figure as plain JSON-ready values (bytes)."""
+        return {"model": self.estimate.model, "gpu": self.gpu, "tensor_parallel": self.tensor_parallel,
+                "engine": self.engine, "fits": self.fits, "usable": self.usable, "headroom": self.headroom,
+                "min_gpus": self.min_gpus, "max_gpus": self.max_gpus, "max_context": self.max_context,
+                "context_limit": self.context_limit, "max_concurrency": self.max_concurrency,
+                "per_gpu": None if self.per_gpu is None else self.per_gpu.to_dict(),
+                "fewest_gpus": None if self.plan is None else self.plan.to_dict(),
+                "estimate": self.estimate.to_dict(), "pool": None if self.pool is None else self.pool.to_dict(),
+                "verdict": self.verdict(), "warnings": list(self.warnings)}
+
+
+def _vllm_holds(pool: Any, concurrency: int) -> bool:
+    return pool.kv_bytes > 0 and pool.max_concurrency >= concurrency
+
+
+def _vllm_pool(m: ModelSpec, g: GPU, t: int, est: Estimate, max_model_len: int) -> Any:
+    return kv_pool(m, gpu=g, tensor_parallel=t, weight_dtype=est.weight_dtype, kv_dtype=est.kv_dtype,
+                   max_model_len=max_model_len)
+
+
+def _vllm_fit(m: ModelSpec, g: GPU, t: int, est: Estimate, max_gpus: int, comm_bytes: int, cap: int):
+    """(pool, fewest plan, longest context, most sequences) under vLLM's accounting on ``t`` GPUs."""
+    pool = _vllm_pool(m, g, t, est, est.tokens)
+    fewest = next((_plan(m, est, g, k, comm_bytes) for k in _tp_degrees(m, max_gpus)
+                   if _vllm_holds(_vllm_pool(m, g, k, est, est.tokens), est.concurrency)), None)
+    longest = _largest(lambda n: _vllm_holds(_vllm_pool(m, g, t, est, n), est.concurrency), 1, cap)
+    return pool, fewest, longest, int(pool.max_concurrency) if pool.kv_bytes > 0 else 0
+
 
 def fit(model: Any, gpu: str | GPU = "H100 80GB", tokens: int = 4096, concurrency: int = 1,
         weight_dtype: str | None = "auto", kv_dtype: str | None = "auto", margin: float = 0.1, *,
-        max_gpus: int = DEFAULT_MAX_GPUS, framework_bytes: int = DEFAULT_FRAMEWORK_BYTES,
-        comm_bytes: int = TP_COMM_BYTES) -> Fit:
+        tensor_parallel: int = 1, engine: str = "plain", max_gpus: int = DEFAULT_MAX_GPUS,
+        framework_bytes: int = DEFAULT_FRAMEWORK_BYTES, comm_bytes: int = TP_COMM_BYTES) -> Fit:
     """Check whether serving ``concurrency`` sequences of ``tokens`` tokens fits on ``gpu``.
 
     Parameters
     ----------
     model : ModelSpec, preset id, path or dict
     gpu : str or GPU
-        A catalog name or alias (:func:`vramlab.list_gpus`).
+        A catalog name or alias (:func:`vramlab.list_gpus`), or ``vl.GPU.custom(...)`` for
+        any other GPU (a bare number of GiB is refused with that advice).
     tokens, concurrency, weight_dtype, kv_dtype, margin
         As in :func:`vramlab.estimate`.
+    tensor_parallel : int
+        GPUs the model is split over (default 1).
+    engine : {"plain", "vllm"}
+        ``"plain"``: the estimate against usable memory; ``"vllm"``: vLLM's start-up
+        accounting (:data:`FIT_ENGINES`).
     max_gpus : int
         Largest tensor-parallel size to try (default 8, one node).
     framework_bytes : int
@@ -383,20 +471,31 @@ def fit(model: Any, gpu: str | GPU = "H100 80GB", tokens: int = 4096, concurrenc
     >>> f = fit("meta-llama/Llama-3.1-70B-Instruct", "H100 80GB", tokens=8192, weight_dtype="bf16")
     >>> f.fits, f.min_gpus
     (False, 2)
+    >>> fit("meta-llama/Llama-3.1-70B-Instruct", "H100", tokens=8192, weight_dtype="bf16", tensor_parallel=2).fits
+    True
+    >>> fit("Qwen/Qwen3-8B", 24)
+    Traceback (most recent call last):
+    ...
+    vramlab.errors.VramlabError: gpu 24 is a number, not a GPU name; for a GPU outside the catalog pass vl.GPU.custom('my GPU', memory='24GiB') (command line: --gpu-memory 24GiB). Valid names: ...
     """
     m = load_model(model)
     g = get_gpu(gpu)
+    engine = check_choice("engine", engine, FIT_ENGINES)
+    t = check_tensor_parallel(m, tensor_parallel)
     max_gpus = check_int("max_gpus", max_gpus, minimum=1, maximum=4096)
     comm_bytes = check_int("comm_bytes", comm_bytes, minimum=0, maximum=10**15)
     est = estimate(m, tokens, concurrency, weight_dtype, kv_dtype, margin, framework_bytes=framework_bytes)
-    one = _Workload(m, g, 1, est.weight_dtype, est.kv_dtype, margin, framework_bytes, comm_bytes)
+    per_gpu = _plan(m, est, g, t, comm_bytes)
     cap = _context_cap(m, None)
-    return Fit(
-        estimate=est, gpu=g.name, usable=g.usable_bytes, headroom=g.usable_bytes - est.total,
-        plan=_fewest(m, est, g, max_gpus, comm_bytes), max_gpus=max_gpus,
-        max_context=_max_context(one, est.concurrency, cap), context_limit=cap,
-        max_concurrency=_max_concurrency(one, est.tokens, 10**6),
-    )
+    if engine == "vllm":
+        pool, fewest, longest, most = _vllm_fit(m, g, t, est, max_gpus, comm_bytes, cap)
+    else:
+        w = _Workload(m, g, t, est.weight_dtype, est.kv_dtype, margin, framework_bytes, comm_bytes)
+        pool, fewest = None, _fewest(m, est, g, max_gpus, comm_bytes)
+        longest, most = _max_context(w, est.concurrency, cap), _max_concurrency(w, est.tokens, 10**6)
+    return Fit(estimate=est, gpu=g.name, usable=g.usable_bytes, headroom=per_gpu.headroom, plan=fewest,
+               max_gpus=max_gpus, max_context=longest, context_limit=cap, max_concurrency=most,
+               tensor_parallel=t, per_gpu=per_gpu, engine=engine, pool=pool)
 
 
 @dataclass(frozen=True)
