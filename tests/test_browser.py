@@ -144,3 +144,43 @@ def test_calculator_in_voila_updates_the_total(voila_url):
             page.screenshot(path=str(ARTIFACTS / f"{name}-voila.png"), full_page=False)
         finally:
             browser.close()
+
+
+BAD_CONFIG = '{"model_type": "llama", "hidden_size": 4096'
+
+
+def test_export_button_and_bad_config_message(voila_url):
+    """The CSV export downloads the table shown; a bad pasted config.json shows one message
+    and no broken image."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+            page.goto(voila_url, timeout=TIMEOUT_MS)
+            page.locator(".vramlab-breakdown pre").wait_for(timeout=TIMEOUT_MS)
+            button = page.locator(".vramlab-export-csv")
+            button.wait_for(timeout=60_000)
+            with page.expect_download(timeout=60_000) as download:
+                button.click()
+            assert download.value.suggested_filename == "vramlab-estimate.csv"
+            rows = [line.split(",") for line in Path(download.value.path()).read_text().splitlines()]
+            total = vl.estimate(MODEL, TOKENS, CONCURRENCY, "bf16", "bf16", 0.1).total
+            assert rows[0] == ["part", "bytes", "GB", "GiB"] and rows[-1][:2] == ["total", str(total)]
+
+            box = page.locator(".vramlab-config textarea")
+            box.fill(BAD_CONFIG)
+            box.evaluate("e => e.blur()")              # continuous_update=False: commit on blur
+            message = "config.json is not valid JSON"
+            page.wait_for_function("want => document.body.innerText.includes(want)", arg=message, timeout=60_000)
+            assert page.evaluate("want => document.body.innerText.split(want).length - 1", message) == 1
+            assert page.locator(".vramlab-figure").is_hidden()
+            broken = page.evaluate("[...document.images].filter(i => i.offsetParent !== null"
+                                   " && (!i.getAttribute('src') || (i.complete && i.naturalWidth === 0))).length")
+            assert broken == 0
+            assert page.locator(".vramlab-export").count() == 0
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "calculator-bad-config.png"), full_page=False)
+        finally:
+            browser.close()

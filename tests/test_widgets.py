@@ -40,7 +40,8 @@ def calc():
 
 
 def test_controls_ui_and_first_result(calc):
-    assert set(calc.controls) == {"model", "config", "tokens", "concurrency", "weight_dtype", "kv_dtype", "margin", "gpu"}
+    assert set(calc.controls) == {"model", "config", "tokens", "concurrency", "weight_dtype", "kv_dtype", "margin", "gpu",
+                                  "gpu_memory"}
     assert isinstance(calc.ui, ipywidgets.Widget)
     for name in ("tokens", "concurrency", "margin", "config"):
         assert calc.controls[name].continuous_update is False
@@ -118,8 +119,12 @@ def test_upload_fills_the_config(calc):
 def test_figure_is_drawn_when_plotting():
     c = vw.Calculator(plot=True, model="meta-llama/Llama-3.1-70B-Instruct", gpu="H100 80GB")
     assert c.figure.value[:8] == b"\x89PNG\r\n\x1a\n"
-    c.controls["model"].value = vw.CUSTOM                          # empty config: error, figure cleared
-    assert c.figure.value == b"" and "config.json is empty" in c.output.error
+    assert c.figure.layout.display != "none"
+    c.controls["model"].value = vw.CUSTOM                          # empty config: error, figure hidden
+    assert "config.json is empty" in c.output.error
+    assert c.figure.layout.display == "none" and c.figure.value != b""   # never an empty (broken) image
+    c.controls["model"].value = "Qwen/Qwen3-8B"
+    assert c.figure.layout.display != "none" and c.figure.value[:4] == b"\x89PNG"
 
 
 def test_unknown_setting_is_refused():
@@ -198,10 +203,11 @@ def test_pool_calculator_is_kv_pool():
     pc.controls["kv_dtype"].value = "fp8"
     want = vl.kv_pool("Qwen/Qwen3-8B", gpu="H100 80GB", gpu_memory_utilization=0.9, max_model_len=32768,
                       kv_dtype="fp8")
-    assert pc.result == want and pc.output == str(want)
+    assert pc.result == want and pc.output == str(want) and want.warnings == ()
     pc.controls["model"].value = "Qwen/QwQ-32B"
     pc.controls["gpu"].value = "RTX 4090"                        # 65 GB of bf16 weights on 24 GiB
     assert pc.result is None or pc.result.kv_bytes == 0
+    assert "⚠" in pc.output and "refuses to start" in pc.output
 
 
 def test_pool_summary_reports_bad_input():
@@ -270,3 +276,57 @@ def test_every_calculator_draws_at_creation_and_waits_for_release(name):
     for ctl in w.controls.values():
         if hasattr(ctl, "continuous_update"):
             assert ctl.continuous_update is False
+
+
+# ---------------------------------------------------------------------------
+# one error message, the context warning, a custom GPU memory, exports
+BAD_JSON = '{"model_type": "llama", "hidden_size": 4096'
+
+
+def test_a_bad_config_is_shown_once(calc):
+    calc.controls["config"].value = BAD_JSON
+    shown = calc.verdict.value + calc.breakdown.value + calc.exports.value
+    assert calc.output.error and shown.count("config.json is not valid JSON") == 1
+    assert calc.breakdown.value == "" and calc.exports.value == ""
+
+
+def test_a_context_past_the_trained_positions_is_warned(calc):
+    limit = preset_record("Qwen/Qwen3-8B")["config"]["max_position_embeddings"]
+    calc.controls["tokens"].value = 65536
+    assert calc.output.warnings and f"{limit:,} positions" in calc.output.warnings[0]
+    assert "⚠ tokens 65,536 exceed" in calc.verdict.value
+    calc.controls["tokens"].value = 4096
+    assert calc.output.warnings == () and "⚠" not in calc.verdict.value
+
+
+def test_custom_gpu_memory(calc):
+    calc.controls["gpu_memory"].value = "48GiB"
+    assert calc.output.fit.usable == int(48 * GiB * 0.985) and calc.output.fit.gpu.endswith("48.00 GiB")
+    calc.controls["gpu_memory"].value = "48"                       # a bare number is GiB
+    assert calc.output.fit.usable == int(48 * GiB * 0.985)
+    calc.controls["gpu_memory"].value = "lots"
+    assert "custom GPU memory" in calc.output.error and calc.result is None
+    calc.controls["gpu_memory"].value = ""
+    assert calc.output.fit.gpu == vw.DEFAULTS["gpu"]
+
+
+def _decoded(links_html: str) -> dict[str, bytes]:
+    import base64
+    import re
+
+    return {name: base64.b64decode(data) for name, data in
+            re.findall(r'download="([^"]+)" href="data:[^;]+;base64,([^"]+)"', links_html)}
+
+
+def test_exports_hold_the_table_the_fit_and_the_figure():
+    c = vw.Calculator(plot=True, concurrency=4)
+    files = _decoded(c.exports.value)
+    assert sorted(files) == ["vramlab-breakdown.png", "vramlab-estimate.csv", "vramlab-fit.json"]
+    rows = [line.split(",") for line in files["vramlab-estimate.csv"].decode().splitlines()]
+    e = c.result
+    assert rows[0] == ["part", "bytes", "GB", "GiB"]
+    assert {r[0]: int(r[1]) for r in rows[1:]} == {**e.parts(), "total": e.total}
+    assert sum(int(r[1]) for r in rows[1:-1]) == int(rows[-1][1])
+    fit = json.loads(files["vramlab-fit.json"])
+    assert fit["fits"] == c.output.fit.fits and fit["estimate"]["total"] == e.total
+    assert files["vramlab-breakdown.png"] == bytes(c.figure.value)

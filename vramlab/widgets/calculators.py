@@ -18,8 +18,9 @@ from ..memory import Estimate
 from ..planning import FitMap
 from ..presets import list_models
 from .compute import (
-    CUSTOM, DEFAULTS, TOKENS_LOG2_RANGE, CalcOutput, MapOutput, calculate, explain_log, explore_fit_map, kv_text,
-    pool_summary, render_breakdown_png, render_fit_map_png, rules_text, size_text, speed_text, weights_text,
+    CUSTOM, DEFAULTS, TOKENS_LOG2_RANGE, CalcOutput, MapOutput, calculate, explain_log, explore_fit_map, export_files,
+    export_html, kv_text, pool_summary, render_breakdown_png, render_fit_map_png, rules_text, size_text, speed_text,
+    weights_text,
 )
 
 __all__ = [
@@ -37,6 +38,14 @@ def _html_lines(text: str, error: bool = False) -> str:
 
 
 _STYLE = {"description_width": "130px"}
+
+
+def _show_png(image: Any, png: bytes) -> None:
+    """Put ``png`` in an Image widget, or hide the widget when there is none (an empty image
+    would show the browser's broken-image icon)."""
+    if png:
+        image.value = png
+    image.layout.display = "" if png else "none"
 
 
 def _wide(width: str = "420px"):
@@ -145,7 +154,7 @@ class Calculator(_Widget):
     ----------
     controls : dict of str to widget
         The input widgets: ``model``, ``config``, ``tokens``, ``concurrency``,
-        ``weight_dtype``, ``kv_dtype``, ``margin``, ``gpu``.
+        ``weight_dtype``, ``kv_dtype``, ``margin``, ``gpu``, ``gpu_memory`` (a custom memory).
     result : Estimate or None
         The latest estimate (None while the inputs are bad).
     output : CalcOutput
@@ -190,6 +199,9 @@ class Calculator(_Widget):
             "margin": w.FloatSlider(value=v["margin"], min=0.0, max=0.5, step=0.05, description="Margin",
                                     readout_format=".0%", continuous_update=False, style=_STYLE, layout=_wide()),
             "gpu": _gpu_dropdown(v["gpu"]),
+            "gpu_memory": w.Text(value=v["gpu_memory"], description="custom memory", continuous_update=False,
+                                 placeholder="custom GPU memory, e.g. 24GiB; blank: the GPU's", style=_STYLE,
+                                 layout=_wide()),
         }
         self.upload = w.FileUpload(accept=".json", multiple=False, description="Upload config.json")
         self.upload.observe(self._on_upload, names="value")
@@ -198,12 +210,14 @@ class Calculator(_Widget):
         self.speed = w.HTML().add_class("vramlab-decode-speed")
         self.figure = w.Image(format="png", layout=w.Layout(width="480px")).add_class("vramlab-figure")
         self.breakdown = w.HTML(layout=w.Layout(min_width="420px")).add_class("vramlab-breakdown")
+        self.exports = w.HTML().add_class("vramlab-exports")
         self.output: CalcOutput | None = None
         self.result: Estimate | None = None
         self._wire("vramlab")
         left = w.VBox([self.controls["model"], self.controls["config"], self.upload])
-        right = w.VBox([self.controls[k] for k in ("tokens", "concurrency", "weight_dtype", "kv_dtype", "margin", "gpu")])
-        self.ui = w.VBox([w.HBox([left, right]), self.verdict, self.speed, w.HBox([self.breakdown, self.figure])])
+        right = w.VBox([self.controls[k] for k in ("tokens", "concurrency", "weight_dtype", "kv_dtype", "margin", "gpu",
+                                                   "gpu_memory")])
+        self.ui = w.VBox([w.HBox([left, right]), self.verdict, self.speed, w.HBox([self.breakdown, self.figure]), self.exports])
         self.ui.add_class("vramlab-calculator")
         self._first()
 
@@ -215,9 +229,10 @@ class Calculator(_Widget):
         from .compute import decode_line
 
         self.speed.value = _html_lines(decode_line(out, **values)) if out.error is None else ""
-        if self.plot:
-            self.figure.value = render_breakdown_png(out)
-        self.breakdown.value = _html_lines(out.text, error=out.error is not None)
+        png = render_breakdown_png(out) if self.plot else b""
+        _show_png(self.figure, png)
+        self.breakdown.value = _html_lines(out.text) if out.text else ""   # an error is shown once, above
+        self.exports.value = export_html(export_files(out, png))
 
     def _on_config(self, change: dict) -> None:
         if str(change["new"]).strip() and self.controls["model"].value != CUSTOM:
@@ -290,8 +305,7 @@ class FitMapExplorer(_Widget):
         out = explore_fit_map(**values)
         self.output = out
         self.result = out.fit_map
-        if self.plot:
-            self.figure.value = render_fit_map_png(out)
+        _show_png(self.figure, render_fit_map_png(out) if self.plot else b"")
         self.summary.value = _html_lines(out.summary, error=out.error is not None)
 
 

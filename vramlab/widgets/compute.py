@@ -17,16 +17,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import MAX_TOKENS, VramlabError, check_number
+from ..gpus import GPU, get_gpu
 from ..memory import Estimate, kv_bytes_per_token, kv_cache_bytes, resolve_kv_dtype, resolve_weight_dtype, weights_bytes
 from ..planning import MAP_CONCURRENCIES, MAP_CONTEXTS, Fit, FitMap, fit, fit_map
 from ..presets import load_model
-from ..report import kv_line, weights_line
+from ..report import kv_line, pool_warnings, weights_line
+from ..units import parse_size
 from ..spec import ModelSpec, parse_config_json
 
 __all__ = [
     "CUSTOM", "DEFAULTS", "TOKENS_LOG2_RANGE", "LOG_COLUMNS", "CalcOutput", "MapOutput", "PoolOutput", "LogOutput",
     "read_config", "resolve_model", "calculate", "explore_fit_map", "weights_text", "kv_text", "pool_summary",
     "explain_log", "size_text", "rules_text", "speed_text", "decode_line", "render_breakdown_png", "render_fit_map_png",
+    "custom_gpu", "export_files", "export_html",
 ]
 
 #: Model-dropdown entry that reads the pasted / uploaded config.json instead of a preset.
@@ -42,6 +45,7 @@ DEFAULTS: dict[str, Any] = {
     "kv_dtype": "auto",
     "margin": 0.1,
     "gpu": "RTX 4090",
+    "gpu_memory": "",
 }
 
 #: The tokens slider runs over powers of two from 2**7 to 2**20 (128 to 1,048,576 tokens).
@@ -75,11 +79,29 @@ def resolve_model(model: str, config: str = "") -> ModelSpec:
     return read_config(config) if isinstance(model, str) and model == CUSTOM else load_model(model)
 
 
+def custom_gpu(gpu: Any, gpu_memory: str = "") -> GPU:
+    """The GPU of the dropdown, or, when ``gpu_memory`` is typed (``"24GiB"``, ``"80 GB"``; a
+    bare number is GiB), that GPU with this memory (:meth:`vramlab.GPU.custom`).
+
+    >>> custom_gpu("RTX 4090", "48").name
+    'RTX 4090 with 48.00 GiB'
+    >>> custom_gpu("RTX 4090").name
+    'RTX 4090'
+    """
+    text = str(gpu_memory or "").strip()
+    if not text:
+        return get_gpu(gpu)
+    return GPU.custom(memory=parse_size(text, field="custom GPU memory", default_unit="GiB"), like=get_gpu(gpu))
+
+
 @dataclass(frozen=True)
 class CalcOutput:
     """What the calculator shows for one set of inputs.
 
-    ``estimate`` and ``fit`` are None and ``error`` holds the message when the inputs are bad.
+    ``estimate`` and ``fit`` are None and ``error`` holds the message when the inputs are bad
+    (shown once, in ``verdict``; ``text`` is then empty). ``warnings`` are the estimate's
+    (a context past the model's trained positions, an approximate family), also at the end of
+    ``verdict``.
     """
 
     estimate: Estimate | None
@@ -87,10 +109,11 @@ class CalcOutput:
     text: str
     verdict: str
     error: str | None
+    warnings: tuple[str, ...] = ()
 
 
 def calculate(model: str, config: str, tokens: float, concurrency: int, weight_dtype: str, kv_dtype: str,
-              margin: float, gpu: str) -> CalcOutput:
+              margin: float, gpu: str, gpu_memory: str = "") -> CalcOutput:
     """Estimate and fit check for the calculator's control values (a pure function).
 
     Bad input gives a :class:`CalcOutput` with ``error`` set instead of raising, so the
@@ -102,15 +125,65 @@ def calculate(model: str, config: str, tokens: float, concurrency: int, weight_d
     True
     >>> out.fit.fits
     False
+    >>> calculate("Qwen/Qwen3-8B", "", 65536, 1, "auto", "auto", 0.1, "H100").warnings[0][:48]
+    'tokens 65,536 exceed the 40,960 positions the mo'
     """
     try:
         m = resolve_model(model, config)
         tokens = round(check_number("tokens", tokens, minimum=1, maximum=MAX_TOKENS))  # a slider's float
-        f = fit(m, gpu, tokens, concurrency, weight_dtype, kv_dtype, margin)
+        f = fit(m, custom_gpu(gpu, gpu_memory), tokens, concurrency, weight_dtype, kv_dtype, margin)
     except VramlabError as exc:
         msg = str(exc)
-        return CalcOutput(None, None, f"✗ {msg}", f"✗ {msg}", msg)
-    return CalcOutput(f.estimate, f, str(f.estimate), f.verdict(), None)
+        return CalcOutput(None, None, "", f"✗ {msg}", msg)
+    warnings = f.estimate.warnings
+    verdict = "\n".join([f.verdict(), *(f"⚠ {w}" for w in warnings)])
+    return CalcOutput(f.estimate, f, str(f.estimate), verdict, None, warnings)
+
+
+def export_files(out: CalcOutput, png: bytes = b"") -> dict[str, tuple[str, bytes]]:
+    """What the calculator's export buttons download: file name -> (MIME type, content).
+
+    The table as CSV (bytes, GB, GiB per part), the whole fit as JSON
+    (:meth:`vramlab.planning.Fit.to_dict`) and, when drawn, the figure as PNG; nothing for an error.
+
+    >>> files = export_files(calculate("Qwen/Qwen3-8B", "", 4096, 1, "bf16", "auto", 0.1, "RTX 4090"))
+    >>> sorted(files), files["vramlab-estimate.csv"][1].splitlines()[0]
+    (['vramlab-estimate.csv', 'vramlab-fit.json'], b'part,bytes,GB,GiB')
+    """
+    import csv
+    import io
+    import json
+
+    if out.estimate is None or out.fit is None:
+        return {}
+    e = out.estimate
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["part", "bytes", "GB", "GiB"])
+    for k, v in [*e.parts().items(), ("total", e.total)]:
+        writer.writerow([k, v, f"{v / 10**9:.3f}", f"{v / 2**30:.3f}"])
+    files = {"vramlab-estimate.csv": ("text/csv", buf.getvalue().encode()),
+             "vramlab-fit.json": ("application/json", json.dumps(out.fit.to_dict(), indent=2).encode())}
+    if png:
+        files["vramlab-breakdown.png"] = ("image/png", png)
+    return files
+
+
+def export_html(files: dict[str, tuple[str, bytes]]) -> str:
+    """Download buttons (links with the content inline, so no server is needed) for ``files``.
+
+    >>> export_html({"a.csv": ("text/csv", b"x")})[:61]
+    '<a class="vramlab-export vramlab-export-csv" download="a.csv"'
+    """
+    import base64
+    import html
+
+    style = ("display:inline-block;margin:4px 8px 4px 0;padding:3px 10px;border:1px solid #888;"
+             "border-radius:3px;text-decoration:none;color:inherit;font-family:sans-serif;font-size:12px")
+    return "".join(
+        f'<a class="vramlab-export vramlab-export-{name.rsplit(".", 1)[-1]}" download="{html.escape(name)}" '
+        f'href="data:{mime};base64,{base64.b64encode(data).decode()}" style="{style}">'
+        f'⬇ {name.rsplit(".", 1)[-1].upper()}</a>' for name, (mime, data) in files.items())
 
 
 @dataclass(frozen=True)
@@ -197,7 +270,7 @@ def pool_summary(model: Any, gpu: Any = "H100 80GB", gpu_memory_utilization: flo
                     kv_dtype=kv_dtype)
     except VramlabError as exc:
         return PoolOutput(None, f"✗ {exc}", str(exc))
-    return PoolOutput(p, str(p), None)
+    return PoolOutput(p, "\n".join([str(p), *(f"⚠ {w}" for w in pool_warnings(p))]), None)
 
 
 @dataclass(frozen=True)
