@@ -130,7 +130,7 @@ def test_every_family_has_a_layout_and_pattern_the_code_reads():
         for key in (f.positions, f.embed_proj):
             assert key is None or FIELDS[key].kind == "int", (f.model_type, key)
         assert f.shared_expert in ("none", "deepseek", "gated", "single", "sized")
-        assert f.moe_layers in ("all", "sparse_step", "first_k_dense", "period", "interleave", "range")
+        assert f.moe_layers in ("all", "sparse_step", "first_k_dense", "period", "interleave", "range", "blocks")
         assert f.layer_pattern in ("full", "all_sliding", "alternate", "every_nth_full", "max_window_layers",
                                    "qwen2_moe", "linear_interval", "attn_period", "llama4")
         assert f.moe == bool(f.experts_keys) or f is families.GENERIC

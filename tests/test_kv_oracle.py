@@ -342,6 +342,13 @@ STATE_CASES = {  # name: (config for a torch dtype, attention layers, state laye
         "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 16, "mamba_d_ssm": 32, "mamba_n_heads": 4,
         "mamba_d_head": 8, "mamba_n_groups": 1, "mamba_d_state": 8, "mamba_d_conv": 4, "mamba_chunk_size": 4,
         "pad_token_id": 0, "bos_token_id": 0, "eos_token_id": 0, "torch_dtype": dtype, **SMALL}, 2, 2),
+    "Nemotron-H: Mamba-2, MoE, attention and MLP blocks": (lambda dtype: {
+        "model_type": "nemotron_h", "hybrid_override_pattern": "ME*-M*", "hidden_size": 64, "intermediate_size": 32,
+        "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 16, "mamba_num_heads": 4, "mamba_head_dim": 8,
+        "n_groups": 2, "ssm_state_size": 8, "conv_kernel": 4, "chunk_size": 4, "n_routed_experts": 4,
+        "num_experts_per_tok": 2, "moe_intermediate_size": 16, "moe_shared_expert_intermediate_size": 16,
+        "use_mamba_kernels": False, "pad_token_id": 0, "bos_token_id": 0, "eos_token_id": 0, "torch_dtype": dtype,
+        **SMALL}, 2, 2),
     "MiniMax: Lightning attention : softmax attention 1 : 1": (lambda dtype: {
         "model_type": "minimax", "num_hidden_layers": 4, "hidden_size": 64, "intermediate_size": 32,
         "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 16, "num_local_experts": 4,
@@ -352,6 +359,9 @@ STATE_CASES = {  # name: (config for a torch dtype, attention layers, state laye
 
 def _state_elements(cfg: dict) -> tuple[int, int, int]:
     """(conv channels, kernel, recurrent values) of one state layer, from the config fields alone."""
+    if cfg["model_type"] == "nemotron_h":  # Mamba-2: conv over heads x head_dim + 2 G N channels
+        inner = cfg["mamba_num_heads"] * cfg["mamba_head_dim"]
+        return inner + 2 * cfg["n_groups"] * cfg["ssm_state_size"], cfg["conv_kernel"], inner * cfg["ssm_state_size"]
     if cfg["model_type"] == "minimax":  # Lightning attention: no conv, one d_head x d_head state per head
         return 0, 0, cfg["num_attention_heads"] * cfg["head_dim"] ** 2
     if cfg["model_type"] == "jamba":  # Mamba: I = expand x hidden channels; I x d_state SSM state

@@ -69,10 +69,8 @@ class Family:
         ``"always"`` (Qwen2: q/k/v bias built in), ``"qkv_bias"`` (Qwen2-MoE: q/k/v bias
         when the ``qkv_bias`` field is true), ``"attention_bias"`` (q/k/v/o bias when
         ``attention_bias`` is true).
-    attention_sinks : bool
-        One learned logit per head and layer (gpt-oss).
-    moe : bool
-        A mixture-of-experts family.
+    attention_sinks, moe : bool
+        One learned logit per head and layer (gpt-oss); a mixture-of-experts family.
     experts_keys : tuple of str
         Config keys holding the number of routed experts (transformers' attribute_map aliases).
     expert_width_key : str
@@ -81,34 +79,29 @@ class Family:
         Expert and router biases (gpt-oss).
     shared_expert : str
         ``"none"``, ``"deepseek"`` (``n_shared_experts`` experts of the routed width),
-        ``"gated"`` (Qwen2-MoE: one ``shared_expert_intermediate_size`` MLP and an h->1 gate)
-        ``"single"`` (Llama-4: one MLP of the routed width, no gate) or ``"sized"``
-        (Granite-MoE-shared: one MLP of ``shared_intermediate_size``, no gate).
+        ``"gated"`` (Qwen2-MoE: one ``shared_expert_intermediate_size`` MLP and an h->1 gate), ``"single"``
+        (Llama-4: one MLP of the routed width, no gate) or ``"sized"`` (one MLP of ``shared_width_key``, no gate).
     moe_layers : str
-        ``"all"``, ``"sparse_step"`` (``decoder_sparse_step``, ``mlp_only_layers``),
-        ``"first_k_dense"`` (``first_k_dense_replace``, ``moe_layer_freq``) or ``"period"``
-        (Jamba: i % ``expert_layer_period`` is ``expert_layer_offset``) or ``"interleave"``
-        (Llama-4: the ``moe_layers`` list, else every ``interleave_moe_layer_step``-th layer) or
-        ``"range"`` (ERNIE-4.5: every ``moe_layer_interval``-th layer from ``moe_layer_start_index``
-        to ``moe_layer_end_index``).
+        ``"all"``, ``"sparse_step"`` (``decoder_sparse_step``, ``mlp_only_layers``), ``"first_k_dense"``
+        (``first_k_dense_replace``, ``moe_layer_freq``), ``"period"`` (Jamba: ``expert_layer_period``, offset),
+        ``"interleave"`` (Llama-4: ``moe_layers``, else every ``interleave_moe_layer_step``-th) or ``"range"``
+        (ERNIE-4.5: every ``moe_layer_interval``-th from ``moe_layer_start_index`` to ``moe_layer_end_index``).
     layer_pattern : str
         Layers without ``layer_types``: ``"full"``, ``"all_sliding"`` (every layer when a
         window is set), ``"alternate"`` (sliding, full, ...), ``"every_nth_full"``
         (``sliding_window_pattern``), ``"max_window_layers"`` (Qwen2/3: sliding from layer
-        ``max_window_layers`` on), ``"qwen2_moe"`` (odd layers below ``max_window_layers``) or
-        ``"linear_interval"`` (Qwen3-Next: linear attention except every ``full_attention_interval``-th layer)
-        or ``"attn_period"`` (Jamba: attention where i % ``attn_layer_period`` is ``attn_layer_offset``,
-        Mamba elsewhere).
+        ``max_window_layers`` on), ``"qwen2_moe"`` (odd layers below ``max_window_layers``), ``"linear_interval"``
+        (Qwen3-Next: full attention every ``full_attention_interval``-th layer, linear elsewhere), ``"attn_period"``
+        (Jamba: attention where i % ``attn_layer_period`` is ``attn_layer_offset``, Mamba elsewhere) or ``"llama4"``.
     symbolic : bool
         :func:`vramlab.formulas.layer_params` describes it (Llama-like blocks).
     defaults : mapping
         Values of transformers' config class for fields a config may omit.
     o_bias, mlp_bias, norm_affine, final_norm, qk_norm_rule : str
-        Switch rules read by :func:`flag`: ``"always"``, ``"never"`` or the name of a boolean
-        config field (``qkv_bias`` is such a rule too): the output projection's bias (GPT-NeoX
-        ``attention_bias``, Starcoder2 ``use_bias``), the MLP biases, whether norms carry
-        weights (OPT ``layer_norm_elementwise_affine``), the final norm (OPT
-        ``do_layer_norm_before``), the q/k norms (Cohere ``use_qk_norm``).
+        Switch rules read by :func:`flag`: ``"always"``, ``"never"`` or the name of a boolean config field
+        (``qkv_bias`` is such a rule too): the output projection's bias (GPT-NeoX ``attention_bias``,
+        Starcoder2 ``use_bias``), the MLP biases, whether norms carry weights (OPT
+        ``layer_norm_elementwise_affine``), the final norm (OPT ``do_layer_norm_before``), the q/k norms.
     mlp : str
         ``"gated"`` (gate, up, down: 3·h·I) or ``"plain"`` (up, down: 2·h·I; GPT-2, GPT-NeoX).
     norm_size : int
@@ -139,10 +132,12 @@ class Family:
         Config key of the dense MLP's width (Llama-4: ``intermediate_size_mlp``; its
         ``intermediate_size`` is the expert width).
     parallel_ssm : bool
-        Every layer runs a Mamba-2 mixer beside its attention (Falcon-H1): K/V per token and a
-        fixed state per sequence in the same layer.
-    shared_count_key : str
-        Config key of the number of ``"deepseek"`` shared experts (ERNIE-4.5: ``moe_num_shared_experts``).
+        Every layer runs a Mamba-2 mixer beside its attention (Falcon-H1): K/V and a fixed state per layer.
+    shared_count_key, shared_width_key : str
+        Config keys of the number of ``"deepseek"`` shared experts (ERNIE-4.5: ``moe_num_shared_experts``)
+        and of the ``"sized"`` shared MLP's width.
+    blocks : bool
+        Each layer is one block of ``layers_block_type`` (Nemotron-H): Mamba-2, attention, MLP or MoE.
     shared_bias : bool
         The shared-expert MLP carries biases when the MLP bias rule is on (ERNIE-4.5).
     router_bias_param : bool
@@ -185,6 +180,8 @@ class Family:
     mlp_width_key: str = "intermediate_size"
     parallel_ssm: bool = False
     shared_count_key: str = "n_shared_experts"
+    shared_width_key: str = "shared_intermediate_size"
+    blocks: bool = False
     shared_bias: bool = False
     router_bias_param: bool = False
 
@@ -359,6 +356,12 @@ FAMILIES.update({f.model_type: f for f in [
 ]})
 
 FAMILIES.update({f.model_type: f for f in [
+    _fam("nemotron_h", blocks=True, layer_kinds={"linear_attention": "mamba2", "moe": "none", "mlp": "none"},
+         moe=True, moe_layers="blocks", experts_keys=("n_routed_experts", "num_local_experts"), shared_expert="sized", mlp="plain",
+         shared_width_key="moe_shared_expert_intermediate_size", defaults={
+             "tie_word_embeddings": False, "attention_bias": False, "mlp_bias": False, "use_bias": False,
+             "use_conv_bias": True, "max_position_embeddings": 4096, "n_routed_experts": 8, "num_experts_per_tok": 2,
+             "ssm_state_size": 128, "n_groups": 8, "conv_kernel": 4}),
     _fam("falcon_h1", parallel_ssm=True, defaults={
         "tie_word_embeddings": False, "attention_bias": False, "mlp_bias": False, "max_position_embeddings": 8192,
         "mamba_d_state": 256, "mamba_d_conv": 4, "mamba_expand": 2, "mamba_n_groups": 1, "mamba_conv_bias": True,
@@ -374,10 +377,6 @@ FAMILIES.update({f.model_type: f for f in [
              "tie_word_embeddings": True, "use_bias": False, "max_position_embeddings": 131072,
              "moe_num_experts": 64, "moe_k": 6, "moe_num_shared_experts": 2, "moe_intermediate_size": 1536,
              "moe_layer_start_index": 1, "moe_layer_end_index": -1, "moe_layer_interval": 1}),
-]})
-
-# -- more Llama-layout decoders, read in their transformers 5.24 modeling files
-FAMILIES.update({f.model_type: f for f in [
     _fam("granite", defaults={"tie_word_embeddings": False, "attention_bias": False, "mlp_bias": False,
                               "max_position_embeddings": 2048}),
     _fam("granitemoe", moe=True, experts_keys=("num_local_experts",), expert_width_key="intermediate_size",
@@ -549,8 +548,8 @@ def shared_expert_width(m: Any) -> int:
         return int(_c(m, "shared_expert_intermediate_size", 0))
     if kind == "single":
         return expert_width(m)
-    if kind == "sized":  # Granite-MoE-shared: one MLP of shared_intermediate_size, no gate
-        return int(_c(m, "shared_intermediate_size", 0))
+    if kind == "sized":  # Granite-MoE-shared, Nemotron-H: one MLP of a width of its own, no gate
+        return int(_c(m, family_of(m).shared_width_key, 0))
     return 0
 
 

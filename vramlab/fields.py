@@ -78,7 +78,11 @@ FIELDS: dict[str, FieldRule] = {
     "mamba_d_head": _I("int", 1, 100_000), "mamba_d_ssm": _I("int", 1, 10**8, null="mamba_expand x hidden_size"),
     # Llama-4: chunked attention, interleaved MoE
     "index_n_heads": _I("int", 1, 100_000), "index_head_dim": _I("int", 1, 100_000), "index_topk": _I("int", 1, 10**9),
-    "shared_intermediate_size": _I("int", 0, 10**8), "moe_num_experts": _I("int", 0, 100_000), "moe_k": _I("int", 0, 100_000),
+    "shared_intermediate_size": _I("int", 0, 10**8), "moe_shared_expert_intermediate_size": _I("int", 0, 10**8),
+    "moe_latent_size": _I("int", 1, 10**8, null="experts read the hidden state itself"),
+    "layers_block_type": _I("str_list"), "hybrid_override_pattern": _I("str"), "ssm_state_size": _I("int", 1, 100_000),
+    "mamba_num_heads": _I("int", 1, 100_000), "mamba_head_dim": _I("int", 1, 100_000), "n_groups": _I("int", 1, 100_000),
+    "conv_kernel": _I("int", 1, 100_000), "use_conv_bias": _I("bool"), "moe_num_experts": _I("int", 0, 100_000), "moe_k": _I("int", 0, 100_000),
     "moe_num_shared_experts": _I("int", 0, 100_000), "moe_layer_start_index": _I("int", 0, 10_000),
     "moe_layer_end_index": _I("int", -1, 10_000), "moe_layer_interval": _I("int", 1, 10_000),
     "attention_chunk_size": _I("int", 1, 10**9, null="no chunked attention"), "intermediate_size_mlp": _I("int", 1, 10**8),

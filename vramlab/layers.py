@@ -18,14 +18,15 @@ from .errors import VramlabError, show
 from .families import Family
 from .fields import check_field, get_field, need_int
 
-__all__ = ["ATTENTION_KINDS", "STATE_KINDS", "LayerAttention", "layer_pattern", "mamba_dims", "mamba2_dims"]
+__all__ = ["ATTENTION_KINDS", "STATE_KINDS", "LayerAttention", "layer_pattern", "mamba_dims", "mamba2_dims",
+           "block_types", "nemotron_mamba2_dims"]
 
 #: Layer kinds: attention caches K/V per token (``"full"``, ``"sliding"``: a window of recent
 #: tokens, ``"chunked"``: the tokens of the current chunk, at most ``window``); ``"linear"``
-#: (linear attention, Gated DeltaNet) and ``"mamba"`` (selective state space) keep a fixed
-#: state per sequence instead.
+#: (linear attention, Gated DeltaNet), ``"mamba"`` and ``"mamba2"`` (selective state space) keep a
+#: fixed state per sequence instead; ``"none"`` layers (Nemotron-H's MLP and MoE blocks) cache nothing.
 ATTENTION_KINDS = ("full", "sliding", "chunked")
-STATE_KINDS = ("linear", "mamba")
+STATE_KINDS = ("linear", "mamba", "mamba2", "none")
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,39 @@ def mamba2_dims(cfg: Mapping[str, Any], hidden: int) -> dict[str, int]:
     return d
 
 
+#: Nemotron-H's hybrid_override_pattern letters and the block types they stand for (transformers 5.24).
+_BLOCK_LETTERS = {"M": "linear_attention", "E": "moe", "*": "full_attention", "-": "mlp"}
+
+
+def block_types(cfg: Mapping[str, Any], mt: str) -> list[str]:
+    """Nemotron-H's blocks: ``layers_block_type``, else ``hybrid_override_pattern`` read letter by letter."""
+    types = cfg.get("layers_block_type")
+    if types is None and isinstance(cfg.get("hybrid_override_pattern"), str):
+        letters = cfg["hybrid_override_pattern"]
+        bad = sorted(set(letters) - set(_BLOCK_LETTERS))
+        if bad:
+            raise VramlabError(f"config field 'hybrid_override_pattern' holds {bad[0]!r}; valid letters: M (Mamba-2), "
+                               "* (attention), - (MLP), E (MoE)", field="hybrid_override_pattern")
+        types = [_BLOCK_LETTERS[c] for c in letters]
+    if not types:
+        raise VramlabError(f"config of model_type {mt!r} has no 'layers_block_type' or 'hybrid_override_pattern' "
+                           "(the block of each layer)", field="layers_block_type")
+    bad = sorted(set(types) - set(_BLOCK_LETTERS.values()))
+    if bad:
+        raise VramlabError(f"config field 'layers_block_type' holds {bad[0]!r}, a block vramlab does not model for "
+                           f"model_type {mt!r}; valid: {', '.join(_BLOCK_LETTERS.values())}", field="layers_block_type")
+    return list(types)
+
+
+def nemotron_mamba2_dims(cfg: Mapping[str, Any]) -> dict[str, int]:
+    """Nemotron-H's Mamba-2 mixer: I = heads x head_dim, a conv over I + 2 G N channels."""
+    d = {"heads": cfg["mamba_num_heads"], "head_dim": cfg["mamba_head_dim"], "groups": cfg["n_groups"],
+         "state": cfg["ssm_state_size"], "kernel": cfg["conv_kernel"]}
+    d["inner"] = d["heads"] * d["head_dim"]
+    d["conv"] = d["inner"] + 2 * d["groups"] * d["state"]
+    return d
+
+
 def _mamba_layer(cfg: Mapping[str, Any], hidden: int) -> LayerAttention:
     """A Mamba layer's state: the conv input (I x kernel) and the SSM state (I x N), per sequence."""
     d = mamba_dims(cfg, hidden)
@@ -184,6 +218,14 @@ def layer_pattern(family: Family, cfg: Mapping[str, Any], n_layers: int, mt: str
             raise VramlabError(f"config field 'no_rope_layers' must list {n_layers} layers, got {len(rope)}",
                                field="no_rope_layers")
         return tuple(LayerAttention("chunked", chunk) if r and chunk else full for r in rope)
+    if family.blocks:  # Nemotron-H: one block per layer
+        for key in ("mamba_num_heads", "mamba_head_dim"):
+            need_int(cfg, key, mt)
+        d = nemotron_mamba2_dims(cfg)
+        mamba2 = LayerAttention("mamba2", conv_state=d["conv"] * d["kernel"],
+                                recurrent_state=d["heads"] * d["head_dim"] * d["state"])
+        kinds = {"full_attention": full, "linear_attention": mamba2}
+        return tuple(kinds.get(t, LayerAttention("none")) for t in block_types(cfg, mt))
     if family.parallel_ssm:  # Falcon-H1: attention and a Mamba-2 mixer side by side in every layer
         d = mamba2_dims(cfg, need_int(cfg, "hidden_size", mt))
         both = LayerAttention("full", conv_state=d["conv"] * d["kernel"],

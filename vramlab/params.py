@@ -63,6 +63,10 @@ def moe_layer_indices(m: ModelSpec) -> list[int]:
         only = set(_c(m, "mlp_only_layers", []))
         step = int(_c(m, "decoder_sparse_step", 1))
         return [i for i in range(n) if i not in only and (i + 1) % step == 0]
+    if rule == "blocks":  # Nemotron-H: the MoE blocks
+        from .layers import block_types
+
+        return [i for i, t in enumerate(block_types(m.config, m.model_type)) if t == "moe"]
     if rule == "range":  # ERNIE-4.5
         start, end = int(_c(m, "moe_layer_start_index", 0)), int(_c(m, "moe_layer_end_index", n - 1))
         every = int(_c(m, "moe_layer_interval", 1))
@@ -91,9 +95,11 @@ def params_per_expert(m: ModelSpec) -> tuple[int, int]:
     >>> params_per_expert(load_model("Qwen/Qwen3-30B-A3B"))
     (4718592, 0)
     """
-    h, width = m.hidden_size, families.expert_width(m)
-    if family_of(m).expert_biases:
+    h, width, fam = m.hidden_size, families.expert_width(m), family_of(m)
+    if fam.expert_biases:
         return 3 * h * width, 2 * width + h
+    if fam.blocks:  # Nemotron-H: up and down only, reading the latent when moe_latent_size is set
+        return 2 * int(_c(m, "moe_latent_size", h)) * width, 0
     return 3 * h * width, 0
 
 
@@ -266,6 +272,32 @@ def _embeddings(m: ModelSpec, c: Counter) -> None:
         c["biases"] += V
 
 
+def _blocks(m: ModelSpec, c: Counter) -> None:
+    """Nemotron-H: per block one RMSNorm and one mixer (Mamba-2, attention, ReLU² MLP or MoE)."""
+    from .layers import block_types, nemotron_mamba2_dims
+
+    h, n = m.hidden_size, Counter(block_types(m.config, m.model_type))
+    bias = {k: bool(_c(m, k, False)) for k in ("use_bias", "use_conv_bias", "mlp_bias")}
+    c["norms"] += (m.num_layers + 1) * h
+    c["attention"] += n["full_attention"] * (2 * h * m.num_q_heads * m.head_dim + 2 * h * m.num_kv_heads * m.head_dim)
+    d = nemotron_mamba2_dims(m.config)
+    proj = d["inner"] + d["conv"] + d["heads"]
+    c["attention"] += n["linear_attention"] * (h * proj + d["conv"] * d["kernel"] + 3 * d["heads"] + d["inner"] * h)
+    c["norms"] += n["linear_attention"] * d["inner"]  # the gated RMSNorm
+    c["biases"] += n["linear_attention"] * (d["conv"] * bias["use_conv_bias"] + (proj + h) * bias["use_bias"])
+    inter, shared = m.intermediate_size, families.shared_expert_width(m)
+    c["mlp"] += n["mlp"] * 2 * h * inter
+    c["biases"] += (n["mlp"] * (inter + h) + n["moe"] * (shared + h)) * bias["mlp_bias"]
+    w, _ = params_per_expert(m)
+    c["experts"] += n["moe"] * m.num_experts * w
+    c["router"] += n["moe"] * m.num_experts * h
+    c["shared_experts"] += n["moe"] * 2 * h * shared
+    latent = _c(m, "moe_latent_size")
+    if latent:  # fc1/fc2 latent projections around the experts
+        c["mlp"] += n["moe"] * 2 * h * int(latent)
+        c["biases"] += n["moe"] * (int(latent) + h) * bias["mlp_bias"]
+
+
 def param_breakdown(m: ModelSpec) -> dict[str, int]:
     """Parameters by component (zero components left out); values sum to the total.
 
@@ -280,9 +312,12 @@ def param_breakdown(m: ModelSpec) -> dict[str, int]:
         raise VramlabError(f"m must be a ModelSpec (vl.load_model(...)), got {show(m)}", field="m")
     c: Counter = Counter()
     _embeddings(m, c)
-    _attention(m, c)
-    _mlp(m, c)
-    _norms(m, c)
+    if family_of(m).blocks:
+        _blocks(m, c)
+    else:
+        _attention(m, c)
+        _mlp(m, c)
+        _norms(m, c)
     return {k: int(c[k]) for k in COMPONENTS if c[k]}
 
 

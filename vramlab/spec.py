@@ -30,7 +30,7 @@ from .errors import VramlabError, show
 from .families import (ALIASES, FAMILIES, Family, check_field, get_family, merge_defaults, refusal, validate_fields,
                        weight_format)
 from .fields import get_field, need_int
-from .layers import ATTENTION_KINDS, STATE_KINDS, LayerAttention, layer_pattern, mamba_dims  # noqa: F401
+from .layers import ATTENTION_KINDS, STATE_KINDS, LayerAttention, block_types, layer_pattern, mamba_dims  # noqa: F401
 
 __all__ = ["ModelSpec", "LayerAttention", "ATTENTION_KINDS", "STATE_KINDS", "from_config", "EXACT_FAMILIES", "read_config_file", "parse_config_json",
            "MAX_CONFIG_BYTES"]
@@ -411,6 +411,8 @@ def from_config(config: Mapping[str, Any], name: str | None = None, meta: Mappin
         # transformers: sliding_window if use_sliding_window else None (Qwen2-MoE writes 0 then)
         cfg["sliding_window"] = None
     validate_fields(cfg)
+    if family.blocks:  # Nemotron-H: the layers are its list of blocks
+        cfg["num_hidden_layers"] = len(block_types(cfg, mt))
     given = {k: v for k, v in cfg.items() if text.get(k) is not None}
     torch_dtype = _torch_dtype(text, raw, family)
     fmt = weight_format(raw.get("quantization_config", text.get("quantization_config")))
