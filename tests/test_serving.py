@@ -185,3 +185,133 @@ def test_chunked_prefill_forward_is_linear_in_chunk():
     assert list(df.activation_gib) == sorted(df.activation_gib)
 
 
+
+
+# -- release lines (vramlab.engines) ------------------------------------------------------------
+
+def test_engine_versions_select_their_line():
+    p = vl.kv_pool(LLAMA, gpu="A100 80GB", engine="0.10.1", max_model_len=8192)
+    q = vl.kv_pool(LLAMA, gpu="A100 80GB", engine="0.8.5", max_model_len=8192)
+    # vllm/engine/arg_utils.py: A100s keep the small defaults from 0.9 on, not in 0.8.
+    assert (p.max_num_batched_tokens, p.max_num_seqs) == (2048, 256)
+    assert (q.max_num_batched_tokens, q.max_num_seqs) == (8192, 1024)
+    assert p.engine == "0.10" and q.engine == "0.8"
+    assert vl.kv_pool(LLAMA, engine="v0.19.0").engine == "0.19"
+    assert vl.kv_pool(LLAMA, engine="v0.19.0").kv_bytes == vl.kv_pool(LLAMA, engine="v1").kv_bytes
+
+
+def test_unknown_version_maps_to_nearest_line_with_a_note():
+    p = vl.kv_pool(LLAMA, engine="0.5.4", max_model_len=8192)
+    assert p.engine == "0.6" and "older" in p.engine_note
+    assert vl.kv_pool(LLAMA, engine="0.10.1").engine_note == ""
+
+
+def test_cuda_graphs_subtracted_only_from_0_21():
+    old = vl.kv_pool(LLAMA, engine="0.19.0", max_model_len=8192)
+    new = vl.kv_pool(LLAMA, engine="0.26.0", max_model_len=8192)
+    assert old.cuda_graphs == 0 and new.cuda_graphs == serving.cuda_graph_bytes(LLAMA)
+    assert old.kv_bytes - new.kv_bytes == new.cuda_graphs
+    assert vl.kv_pool(LLAMA, engine="0.19.0", count_cuda_graphs=True).cuda_graphs == new.cuda_graphs
+
+
+def test_tp_increase_per_line():
+    # v0.19.0 on H100 logs 2.07 GiB non-torch at TP=2 (row 24); 0.8.3 on A100 0.43 GiB at TP=4 (row 17).
+    assert abs(vl.kv_pool(LLAMA, tensor_parallel=2, engine="0.19.0").non_torch / GiB - 2.07) < 0.01
+    assert abs(vl.kv_pool(LLAMA, tensor_parallel=4, engine="0.8.3").non_torch / GiB - 0.43) < 0.01
+    assert vl.kv_pool(LLAMA, tensor_parallel=2, engine="0.7.1").non_torch == \
+        vl.kv_pool(LLAMA, tensor_parallel=1, engine="0.7.1").non_torch
+
+
+def test_dtype_float32_gets_a_float32_kv_cache():
+    p = vl.kv_pool(LLAMA, gpu_memory_utilization=0.95, max_model_len=8192, total_memory_gib=79.19,
+                   engine="0.19.0", dtype="float32")
+    cfg = vl.load_model(LLAMA).hf_config
+    per_token = cfg["num_hidden_layers"] * 2 * cfg["num_key_value_heads"] * 128 * 4
+    assert p.kv_dtype == "fp32" and p.weight_dtype == "fp32" and p.dtype == "fp32"
+    assert p.kv_bytes_per_token == per_token
+    assert p.weights > 1.99 * vl.kv_pool(LLAMA, engine="0.19.0").weights
+    # vLLM 0.19 with --dtype float32 logs 175,296 tokens for this setting.
+    assert abs(p.tokens - 175_296) / 175_296 < 0.01
+
+
+def test_dtype_auto_downcasts_float32_checkpoints_per_line():
+    cfg = dict(vl.load_model(LLAMA).hf_config, torch_dtype="float32")
+    m = vl.load_model(cfg, name="llama-fp32")
+    assert vl.kv_pool(m, engine="0.7.1").kv_dtype == "fp16"
+    assert vl.kv_pool(m, engine="0.10.1").kv_dtype == "bf16"
+    assert vl.kv_pool(m, engine="0.10.1", dtype="float16").weight_dtype == "fp16"
+    with pytest.raises(VramlabError, match="dtype"):
+        vl.kv_pool(LLAMA, dtype="int8")
+
+
+def test_hybrid_allocator_groups_and_tokens():
+    m = vl.load_model("openai/gpt-oss-20b")   # 12 sliding (window 128) + 12 full layers
+    p = vl.kv_pool(m, engine="0.10.1", max_model_len=131072)
+    assert p.num_groups == 2
+    assert p.block_bytes == p.page_bytes * 12
+    assert p.tokens == p.num_blocks // 2 * p.block_size
+    per_request = -(-131072 // 16) + (-(-min(127 + p.max_num_batched_tokens, 131072) // 16) + 1)
+    assert p.blocks_per_request == per_request
+    assert p.max_concurrency == p.num_blocks / per_request
+    # 0.8 sized sliding layers as full attention: one group of 24 layers, concurrency in tokens.
+    q = vl.kv_pool(m, engine="0.8.5", max_model_len=131072)
+    assert q.num_groups == 1 and q.block_bytes == q.page_bytes * 24
+    assert q.max_concurrency == q.tokens / 131072
+
+
+def test_mla_block_size_per_line():
+    m = logged_model("deepseek-ai/DeepSeek-V2-Lite-Chat")
+    assert vl.kv_pool(m, engine="0.10.1", max_model_len=8192).block_size == 64
+    assert vl.kv_pool(m, engine="0.19.0", max_model_len=8192).block_size == 16
+
+
+# -- usable memory: one rule (ECC on data-centre GDDR cards) ------------------------------------
+
+@pytest.mark.parametrize("name, physical_gib", [("T4", 16), ("A10", 24), ("L4", 24), ("L40S", 48)])
+def test_ecc_cards_lose_one_sixteenth(name, physical_gib):
+    g = vl.get_gpu(name)
+    assert g.ecc_default and not g.usable_is_measured
+    assert g.usable_bytes == int(physical_gib * GiB * 15 / 16 * vl.gpus.DEFAULT_USABLE_FRACTION)
+    # the same figure everywhere: kv_pool's total and fit's usable memory
+    assert vl.kv_pool("Qwen/Qwen3-0.6B", gpu=name, max_model_len=4096).total_memory == g.usable_bytes
+    assert vl.fit("Qwen/Qwen3-0.6B", name, tokens=4096).usable == g.usable_bytes
+
+
+def test_ecc_rule_matches_what_drivers_report():
+    # vLLM logs print 44.42 GiB total on an L40S; nvidia-smi shows 15,079 MiB on a T4 (ECC on)
+    assert abs(vl.get_gpu("L40S").usable_bytes / GiB - 44.42) / 44.42 < 0.005
+    assert abs(vl.get_gpu("T4").usable_bytes / 2**20 - 15_079) / 15_079 < 0.005
+    assert not vl.get_gpu("RTX 4090").ecc_default and not vl.get_gpu("H100 80GB").ecc_default
+
+
+
+def test_cli_pool_takes_dtype_and_engine(capsys):
+    import json
+
+    from vramlab import cli
+    rc = cli.main(["pool", LLAMA, "--dtype", "float32", "--engine", "0.19.0", "--max-model-len", "8192", "--json"])
+    d = json.loads(capsys.readouterr().out)
+    p = vl.kv_pool(LLAMA, max_model_len=8192, engine="0.19.0", dtype="float32")
+    assert rc == 0 and d["kv_dtype"] == "fp32" and d["tokens"] == p.tokens and d["engine"] == "0.19"
+    assert cli.main(["pool", LLAMA, "--dtype", "int8"]) == 2
+    assert "dtype" in capsys.readouterr().err
+
+
+def test_linear_attention_hybrid_grows_the_attention_block():
+    m = vl.load_model("Qwen/Qwen3-Next-80B-A3B-Instruct")
+    c = m.hf_config
+    tp = 4
+    conv_dim = 2 * c["linear_num_key_heads"] * c["linear_key_head_dim"] + c["linear_num_value_heads"] * c["linear_value_head_dim"]
+    state = (conv_dim * (c["linear_conv_kernel_dim"] - 1)
+             + c["linear_num_value_heads"] * c["linear_key_head_dim"] * c["linear_value_head_dim"]) * 2 // tp
+    one_token = 2 * max(1, c["num_key_value_heads"] // tp) * c["head_dim"] * 2
+    p = vl.kv_pool(m, tensor_parallel=tp, max_model_len=32768, engine="0.19.0")
+    assert p.block_size == 16 * -(-state // (16 * one_token))
+    assert p.page_bytes == p.block_size * one_token >= state
+    n_linear = sum(la.kind == "linear" for la in m.layers)
+    n_full = m.num_layers - n_linear
+    assert p.num_groups == -(-n_linear // n_full) + 1
+    # a request: its full-attention blocks plus one state page per linear group
+    assert p.blocks_per_request == -(-32768 // p.block_size) + (p.num_groups - 1)
+    with pytest.raises(VramlabError, match="0.10"):
+        vl.kv_pool(m, tensor_parallel=tp, engine="0.8.5")

@@ -140,7 +140,7 @@ def test_tp_not_dividing_heads_in_log():
         vl.explain_vllm_log(text)
 
 
-def test_log_naming_a_path_is_refused_without_opening_it(tmp_path, monkeypatch):
+def test_log_naming_a_path_asks_which_model_without_opening_it(tmp_path, monkeypatch):
     import builtins
     import io
 
@@ -158,9 +158,63 @@ def test_log_naming_a_path_is_refused_without_opening_it(tmp_path, monkeypatch):
     for name in ("/etc/passwd", str(cfg), str(tmp_path)):
         text = f"INFO vllm serve {name} --max-model-len 4096\nGPU KV cache size: 1,000 tokens"
         assert parse_vllm_log(text).settings["model"] == name
-        with pytest.raises(VramlabError, match="never opened as a path"):
-            vl.explain_vllm_log(text)
+        df = vl.explain_vllm_log(text)
+        assert df["vramlab"].isna().all()
+        assert all("local model directory" in w and name[:100] in w and "model=" in w for w in df["explanation"])
     assert not [f for f in opened if f.startswith(("/etc", str(tmp_path)))]
+
+
+LOCAL_LOG = """INFO 05-01 12:00:00 [api_server.py] vLLM API server version 0.10.1
+INFO non-default args: {'model': '../models/qwen25_32b_instruct_HF/', 'max_model_len': 32768, 'tensor_parallel_size': 2}
+INFO [gpu_model_runner.py] Model loading took 30.71 GiB and 10.2 seconds
+INFO [gpu_worker.py] Available KV cache memory: 33.0 GiB
+INFO [kv_cache_utils.py] GPU KV cache size: 270,336 tokens
+"""
+
+
+def test_local_model_directory_is_named_and_answered_with_model():
+    df = vl.explain_vllm_log(LOCAL_LOG)
+    why = df["explanation"].iloc[0]
+    assert "../models/qwen25_32b_instruct_HF/" in why and "which model is it" in why
+    assert "Qwen/Qwen2.5-32B-Instruct" in why          # the directory's name suggests the preset
+    df = vl.explain_vllm_log(LOCAL_LOG, model="Qwen/Qwen2.5-32B-Instruct").set_index("quantity")
+    assert df.loc["weights", "vramlab"] == pytest.approx(30.71, rel=0.01)
+
+
+def test_the_printed_version_selects_the_release_line():
+    log = parse_vllm_log(LOCAL_LOG)
+    assert log.version == "0.10.1" and log.release == "0.10.1" and log.engine == "v1"
+    df = vl.explain_vllm_log(LOCAL_LOG, model="Qwen/Qwen2.5-32B-Instruct", gpu="H100 80GB").set_index("quantity")
+    p = vl.kv_pool("Qwen/Qwen2.5-32B-Instruct", gpu="H100 80GB", tensor_parallel=2, max_model_len=32768,
+                   engine="0.10.1")
+    assert df.loc["KV cache tokens", "vramlab"] == p.tokens
+    assert "vLLM 0.10" in df.loc["KV cache memory", "explanation"]
+    # --engine overrides what the log prints
+    df = vl.explain_vllm_log(LOCAL_LOG, model="Qwen/Qwen2.5-32B-Instruct", gpu="H100 80GB", engine="0.19.0")
+    q = vl.kv_pool("Qwen/Qwen2.5-32B-Instruct", gpu="H100 80GB", tensor_parallel=2, max_model_len=32768,
+                   engine="0.19.0")
+    assert df.set_index("quantity").loc["KV cache tokens", "vramlab"] == q.tokens != p.tokens
+
+
+def test_v0_line_formats_select_their_line_without_a_version():
+    assert parse_vllm_log("Memory profiling results: total_gpu_memory=23.58GiB, kv_cache_size=3.81GiB").release == "0.6"
+    assert parse_vllm_log("the current vLLM instance can use total_gpu_memory (44.42GiB) x gpu_memory_utilization "
+                          "(0.90) = 39.98GiB").release == "0.7"
+    assert parse_vllm_log("GPU KV cache size: 1,000 tokens").release == "v1"
+
+
+def test_dtype_of_the_log_or_the_argument_sizes_the_kv_cache():
+    text = ("INFO vLLM API server version 0.19.0\nINFO non-default args: {'model': 'meta-llama/Llama-3.1-8B-Instruct', "
+            "'dtype': 'float32', 'max_model_len': 8192, 'gpu_memory_utilization': 0.95}\n"
+            "INFO GPU KV cache size: 175,296 tokens\n")
+    df = vl.explain_vllm_log(text, gpu="H100 80GB").set_index("quantity")
+    assert df.loc["KV cache tokens", "difference_%"] == pytest.approx(0, abs=1)   # fp32 KV, fp32 weights
+    plain = text.replace("'dtype': 'float32', ", "")
+    assert vl.explain_vllm_log(plain, gpu="H100 80GB").set_index("quantity").loc["KV cache tokens", "vramlab"] > 400_000
+    df = vl.explain_vllm_log(plain, gpu="H100 80GB", dtype="float32").set_index("quantity")
+    assert df.loc["KV cache tokens", "vramlab"] == vl.kv_pool(
+        "meta-llama/Llama-3.1-8B-Instruct", gpu_memory_utilization=0.95, max_model_len=8192, engine="0.19.0",
+        dtype="float32").tokens
 
 
 def test_explicit_model_may_be_a_config_path(tmp_path):

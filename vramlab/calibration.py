@@ -9,25 +9,27 @@ figure the log printed, with its source URL). This module reads them
 :mod:`vramlab.serving` (:data:`vramlab.serving.ENGINES` names its rows).
 
 >>> df = calibration_table()
->>> sorted(df.row_id)[:3]
-[1, 2, 22]
+>>> sorted(df.row_id)[:4]
+[1, 2, 15, 16]
 """
 
 from __future__ import annotations
 
 import math
+import re
 from typing import Any, Mapping
 
 from .errors import VramlabError, check_int
 from .memory import DEFAULT_FRAMEWORK_BYTES, activation_bytes, kv_cache_bytes
 from .overheads import RULE_HIGH, RULE_LOW
 from .presets import list_models, load_model, preset_record
+from .engines import engine_line, parse_version
 from .serving import default_batching, kv_pool
 from .spec import ModelSpec
 from .units import GiB, from_unit, to_unit
 
 __all__ = ["VLLM_PROFILE_TOKENS", "VLLM_PROFILE_SEQS", "CALIBRATION_PRESETS", "EXTRA_CONFIGS", "logged_model",
-           "load_vllm_calibration",
+           "load_vllm_calibration", "VRAMLAB_COLUMNS", "row_pool",
            "calibration_table", "calibration_log", "measured_overheads"]
 
 #: Tokens and sequences vLLM's start-up profile run uses on an 80 GB-class GPU when started
@@ -44,8 +46,9 @@ CALIBRATION_PRESETS = {"google/gemma-2-9b-it": "google/gemma-2-9b"}
 _MAX_MODEL_ID = 256
 
 #: Configs of models in the calibration logs that are not shipped presets (real config.json
-#: fields of https://huggingface.co/deepseek-ai/DeepSeek-V2-Lite-Chat, needed to explain
-#: those logs). Instruction-tuned variants that share a preset's architecture resolve to that
+#: fields of https://huggingface.co/deepseek-ai/DeepSeek-V2-Lite-Chat and
+#: https://huggingface.co/deepseek-ai/DeepSeek-R1-Distill-Qwen-14B, the Qwen2.5-14B
+#: architecture, needed to explain those logs). Instruction-tuned variants that share a preset's architecture resolve to that
 #: preset (:func:`logged_model`).
 EXTRA_CONFIGS: dict[str, dict[str, Any]] = {
     "deepseek-ai/DeepSeek-V2-Lite-Chat": {
@@ -59,6 +62,13 @@ EXTRA_CONFIGS: dict[str, dict[str, Any]] = {
         "rope_theta": 10000, "rope_scaling": {"type": "yarn", "factor": 40, "beta_fast": 32, "beta_slow": 1,
                                               "mscale": 0.707, "mscale_all_dim": 0.707,
                                               "original_max_position_embeddings": 4096},
+        "torch_dtype": "bfloat16",
+    },
+    "deepseek-ai/DeepSeek-R1-Distill-Qwen-14B": {
+        "architectures": ["Qwen2ForCausalLM"], "model_type": "qwen2", "hidden_size": 5120,
+        "intermediate_size": 13824, "num_hidden_layers": 48, "num_attention_heads": 40, "num_key_value_heads": 8,
+        "vocab_size": 152064, "max_position_embeddings": 131072, "rope_theta": 1000000.0, "rms_norm_eps": 1e-05,
+        "tie_word_embeddings": False, "use_sliding_window": False, "sliding_window": 4096, "max_window_layers": 48,
         "torch_dtype": "bfloat16",
     },
 }
@@ -191,49 +201,88 @@ def measured_overheads(batched_tokens: int = VLLM_PROFILE_TOKENS, sequences: int
     return pd.DataFrame(rows).round(2)
 
 
-def calibration_table(engine_by_version: bool = True):
-    """Every calibration row: logged figures beside :func:`kv_pool`'s, with errors (a DataFrame).
+#: Columns the calibration CSV adds to the logged figures: how vramlab uses each row
+#: (``fit``: a fitted constant names it; ``check``: predicted, nothing fitted to it;
+#: ``figures: why``: not comparable), the model and weight format it predicts the row with,
+#: the catalog GPU and the vLLM release (or line) of the row.
+VRAMLAB_COLUMNS = ("vramlab_use", "vramlab_model", "vramlab_weight_dtype", "vramlab_gpu", "vramlab_engine")
+
+
+def row_pool(r: Mapping[str, Any], engine: Any = None):
+    """:func:`vramlab.serving.kv_pool` with the settings of one calibration row (a dict of the CSV).
+
+    ``engine`` overrides the row's release (e.g. an :class:`~vramlab.engines.EngineLine` whose
+    fitted constants leave the row's version out).
+
+    >>> r = load_vllm_calibration().set_index("row_id", drop=False).loc[22].to_dict()
+    >>> row_pool(r).tokens                          # the log: 476,016
+    475760
+    """
+    v = lambda k: _row_value(r, k)  # noqa: E731
+    total = v("total_gpu_memory_gib")
+    return kv_pool(logged_model(v("vramlab_model")), gpu=v("vramlab_gpu"),
+                   gpu_memory_utilization=float(v("gpu_memory_utilization") or 0.9),
+                   tensor_parallel=int(v("tensor_parallel_size") or 1), weight_dtype=v("vramlab_weight_dtype"),
+                   kv_dtype=v("kv_cache_dtype") or "auto", max_model_len=int(v("max_model_len")),
+                   total_memory_gib=None if total is None else float(total),
+                   engine=engine if engine is not None else str(v("vramlab_engine")), dtype=v("dtype") or "auto")
+
+
+def _logged_weights(r: Mapping[str, Any]) -> float:
+    """Logged weights in GiB: V0 printed GiB under the label "GB"."""
+    return float(r["weights_value"])
+
+
+def calibration_table(use: tuple[str, ...] = ("fit", "check"), leave_version_out: bool = False):
+    """Calibration rows whose pool vramlab can predict, logged figures beside :func:`row_pool`'s.
 
     Columns ``*_logged`` / ``*_pred`` for weights (GiB), KV memory (GiB), tokens and max
-    concurrency, and ``*_err_%`` (relative error, prediction − logged). Rows without a
-    logged token count use blocks × block size (16).
+    concurrency, their ``*_err_%`` (prediction − logged, relative; NaN where the log does
+    not print the figure), ``pool_err_%`` (the KV memory's error, or the tokens' where the log
+    prints no usable KV memory) and ``use`` (``fit`` or ``check``). ``leave_version_out=True``
+    predicts every row with the fitted constants of its own release line swapped for their
+    stand-ins (:func:`vramlab.engines.without_rows_of`): the leave-one-version-out error.
 
     >>> df = calibration_table()
-    >>> len(df), bool((df["weights_err_%"].abs() < 1).all())
-    (8, True)
+    >>> sorted(set(df.use)), bool((df[df.use == "fit"]["kv_err_%"].abs() < 1).all())
+    (['check', 'fit'], True)
     """
     import pandas as pd
+
+    from .engines import without_rows_of
 
     df = load_vllm_calibration()
     out = []
     for r in df.to_dict("records"):
-        engine = "v1" if (_row_value(r, "engine_version") or "").startswith("v0.1") else "v0"
-        kvd = _row_value(r, "kv_cache_dtype") or "auto"
-        p = kv_pool(logged_model(r["model"]), gpu=r["gpu"], gpu_memory_utilization=float(r["gpu_memory_utilization"]),
-                    tensor_parallel=int(r["tensor_parallel_size"]), kv_dtype=kvd,
-                    max_model_len=int(r["max_model_len"]), total_memory_gib=float(r["total_gpu_memory_gib"]),
-                    engine=engine)
-        w_logged = to_unit(from_unit(float(r["weights_value"]), str(r["weights_unit_as_printed"])), "GiB")
-        if str(r["weights_unit_as_printed"]) == "GB" and engine == "v0":
-            w_logged = float(r["weights_value"])  # old vLLM printed GiB under the label "GB"
+        kind = re.match(r"[a-z]*", str(_row_value(r, "vramlab_use") or "")).group(0)
+        if kind not in use:
+            continue
+        line = engine_line(str(r["vramlab_engine"]))
+        p = row_pool(r, without_rows_of(line, line.name) if leave_version_out else None)
         tokens = _row_value(r, "gpu_kv_cache_tokens")
         if tokens is None and _row_value(r, "num_gpu_blocks") is not None:
-            tokens = int(r["num_gpu_blocks"]) * 16
+            tokens = int(r["num_gpu_blocks"]) * p.block_size
+        kv_logged = _row_value(r, "kv_cache_memory_gib")
+        if "tokens only" in str(r["vramlab_use"]):
+            kv_logged = None
         row = {
-            "row_id": int(r["row_id"]), "model": r["model"], "gpu": r["gpu"], "tp": int(r["tensor_parallel_size"]),
-            "kv_dtype": kvd, "max_model_len": int(r["max_model_len"]), "engine": engine,
-            "weights_logged": w_logged, "weights_pred": to_unit(p.weights, "GiB"),
-            "activation_logged": _row_value(r, "activation_peak_gib"),
-            "activation_pred": to_unit(p.activation, "GiB"),
+            "row_id": int(r["row_id"]), "use": kind, "model": r["vramlab_model"], "gpu": r["vramlab_gpu"],
+            "engine": line.name, "version": str(r["vramlab_engine"]), "tp": int(r["tensor_parallel_size"]),
+            "kv_dtype": _row_value(r, "kv_cache_dtype") or "auto", "max_model_len": int(r["max_model_len"]),
+            "weights_logged": _logged_weights(r), "weights_pred": to_unit(p.weights, "GiB"),
+            "activation_logged": _row_value(r, "activation_peak_gib"), "activation_pred": to_unit(p.activation, "GiB"),
             "non_torch_logged": _row_value(r, "non_torch_memory_gib"), "non_torch_pred": to_unit(p.non_torch, "GiB"),
-            "kv_logged": float(r["kv_cache_memory_gib"]), "kv_pred": to_unit(p.kv_bytes, "GiB"),
-            "tokens_logged": int(tokens), "tokens_pred": p.tokens,
-            "concurrency_logged": float(r["max_concurrency_x"]), "concurrency_pred": p.max_concurrency,
+            "kv_logged": kv_logged, "kv_pred": to_unit(p.kv_bytes, "GiB"),
+            "tokens_logged": tokens, "tokens_pred": p.tokens,
+            "concurrency_logged": _row_value(r, "max_concurrency_x"), "concurrency_pred": p.max_concurrency,
         }
         if row["activation_logged"] is None and _row_value(r, "peak_torch_memory_gib_incl_weights") is not None:
-            row["activation_logged"] = float(r["peak_torch_memory_gib_incl_weights"]) - w_logged
+            row["activation_logged"] = float(r["peak_torch_memory_gib_incl_weights"]) - row["weights_logged"]
         for k in ("weights", "kv", "tokens", "concurrency"):
-            row[f"{k}_err_%"] = 100 * (row[f"{k}_pred"] - row[f"{k}_logged"]) / row[f"{k}_logged"]
+            lg = row[f"{k}_logged"]
+            row[f"{k}_err_%"] = float("nan") if lg is None or not float(lg) else \
+                100 * (row[f"{k}_pred"] - float(lg)) / float(lg)
+        row["pool_err_%"] = row["kv_err_%"] if kv_logged is not None else row["tokens_err_%"]
         out.append(row)
     return pd.DataFrame(out)
 
@@ -259,9 +308,12 @@ def calibration_log(row_id: int) -> str:
                            f"{', '.join(str(i) for i in df.row_id)}", field="row_id")
     r = rows[0]
     v = lambda k: _row_value(r, k)  # noqa: E731
+    if str(v("vramlab_use") or "").startswith("figures"):
+        raise VramlabError(f"row_id {row_id} is kept for its figures only ({v('vramlab_use')[9:]}); valid: rows "
+                           "marked fit or check", field="row_id")
     notes = str(r.get("notes") or "")
-    args = {"model": r["model"], "max_model_len": int(r["max_model_len"]),
-            "gpu_memory_utilization": float(r["gpu_memory_utilization"])}
+    util = float(v("gpu_memory_utilization") or 0.9)
+    args = {"model": r["model"], "max_model_len": int(r["max_model_len"]), "gpu_memory_utilization": util}
     if "non-default args: {" in notes:
         lit = notes.split("non-default args: ", 1)[1]
         args = ast.literal_eval(lit[: lit.index("}") + 1])
@@ -270,32 +322,43 @@ def calibration_log(row_id: int) -> str:
     if v("kv_cache_dtype") not in (None, "auto"):
         args.setdefault("kv_cache_dtype", v("kv_cache_dtype"))
     lines = [f"# rebuilt from calibration row {row_id}: {r['source_url']}"]
-    if v("engine_version"):
-        lines += [f"vLLM API server version {str(v('engine_version')).lstrip('v')}",
-                  f"non-default args: {args}",
-                  f"Model loading took {float(r['weights_value']):.2f} GiB memory",
-                  f"Memory profiling takes 5.00 seconds. Total non KV cache memory: {float(v('total_non_kv_memory_gib')):.2f}GiB; "
-                  f"torch peak memory increase: {float(v('activation_peak_gib')):.2f}GiB; non-torch forward increase "
-                  f"memory: {float(v('non_torch_memory_gib')):.2f}GiB; weights memory: {float(r['weights_value']):.2f}GiB.",
-                  f"Requested memory: {float(r['gpu_memory_utilization']):.2f} (util), "
-                  f"{float(r['total_gpu_memory_gib']) * float(r['gpu_memory_utilization']):.2f} GiB",
-                  f"Available KV cache memory: {float(r['kv_cache_memory_gib']):.2f} GiB",
-                  f"GPU KV cache size: {int(r['gpu_kv_cache_tokens']):,} tokens",
-                  f"Maximum concurrency for {int(r['max_concurrency_at_tokens']):,} tokens per request: "
-                  f"{float(r['max_concurrency_x']):.2f}x"]
+    have = lambda *ks: all(v(k) is not None for k in ks)  # noqa: E731
+    f = lambda k: float(v(k))  # noqa: E731
+    printed = parse_version(str(v("engine_version") or "")) is not None
+    if engine_line(str(v("vramlab_engine"))).v1:
+        lines += [f"vLLM API server version {str(v('vramlab_engine')).lstrip('v')}", f"non-default args: {args}",
+                  f"Model loading took {f('weights_value'):.2f} GiB memory"]
+        if have("total_non_kv_memory_gib", "activation_peak_gib", "non_torch_memory_gib"):
+            lines.append(f"Memory profiling takes 5.00 seconds. Total non KV cache memory: {f('total_non_kv_memory_gib'):.2f}"
+                         f"GiB; torch peak memory increase: {f('activation_peak_gib'):.2f}GiB; non-torch forward increase "
+                         f"memory: {f('non_torch_memory_gib'):.2f}GiB; weights memory: {f('weights_value'):.2f}GiB.")
+        if have("total_gpu_memory_gib"):
+            lines.append(f"Requested memory: {util:.2f} (util), {f('total_gpu_memory_gib') * util:.2f} GiB")
     else:
-        lines = [lines[0], f"Loading model weights took {float(r['weights_value']):.4f} GB",
-                 f"non-default args: {args}",
-                 f"Memory profiling results: total_gpu_memory={float(r['total_gpu_memory_gib']):.2f}GiB, "
-                 f"peak_torch_memory={float(v('peak_torch_memory_gib_incl_weights')):.2f}GiB, "
-                 f"non_torch_memory={float(v('non_torch_memory_gib')):.2f}GiB, "
-                 f"kv_cache_size={float(r['kv_cache_memory_gib']):.2f}GiB, "
-                 f"gpu_memory_utilization={float(r['gpu_memory_utilization']):.2f}",
-                 f"# GPU blocks: {int(r['num_gpu_blocks'])}, # CPU blocks: 2048"]
-        if "failed" in str(v("flags") or ""):
-            lines.append(f"ValueError: The model's max seq len ({int(r['max_model_len'])}) is larger than the maximum "
-                         f"number of tokens that can be stored in KV cache ({int(r['gpu_kv_cache_tokens'])}).")
-        else:
-            lines.append(f"Maximum concurrency for {int(r['max_concurrency_at_tokens'])} tokens per request: "
-                         f"{float(r['max_concurrency_x']):.2f}x")
+        lines += [f"Initializing an LLM engine (v{v('vramlab_engine')})"] if printed else []
+        lines += [f"Loading model weights took {f('weights_value'):.4f} GB", f"non-default args: {args}"]
+        if have("total_gpu_memory_gib", "peak_torch_memory_gib_incl_weights", "non_torch_memory_gib"):
+            lines.append(f"Memory profiling results: total_gpu_memory={f('total_gpu_memory_gib'):.2f}GiB, "
+                         f"peak_torch_memory={f('peak_torch_memory_gib_incl_weights'):.2f}GiB, "
+                         f"non_torch_memory={f('non_torch_memory_gib'):.2f}GiB, "
+                         f"kv_cache_size={f('kv_cache_memory_gib'):.2f}GiB, gpu_memory_utilization={util:.2f}")
+        elif have("non_torch_memory_gib", "activation_peak_gib"):
+            lines.append(f"model weights take {f('weights_value'):.2f}GiB; non_torch_memory takes "
+                         f"{f('non_torch_memory_gib'):.2f}GiB; PyTorch activation peak memory takes "
+                         f"{f('activation_peak_gib'):.2f}GiB; the rest of the memory reserved for KV Cache is "
+                         f"{f('kv_cache_memory_gib'):.2f}GiB.")
+        if have("num_gpu_blocks"):
+            lines.append(f"# GPU blocks: {int(f('num_gpu_blocks'))}, # CPU blocks: 2048")
+    if v1 := engine_line(str(v("vramlab_engine"))).v1:
+        if have("kv_cache_memory_gib"):
+            lines.append(f"Available KV cache memory: {f('kv_cache_memory_gib'):.2f} GiB")
+        if have("gpu_kv_cache_tokens"):
+            lines.append(f"GPU KV cache size: {int(f('gpu_kv_cache_tokens')):,} tokens")
+    if "failed_start" in str(v("flags") or "") and have("gpu_kv_cache_tokens"):
+        lines.append(f"ValueError: The model's max seq len ({int(r['max_model_len'])}) is larger than the maximum "
+                     f"number of tokens that can be stored in KV cache ({int(f('gpu_kv_cache_tokens'))}).")
+    elif have("max_concurrency_x", "max_concurrency_at_tokens"):
+        n = int(f("max_concurrency_at_tokens"))
+        lines.append(f"Maximum concurrency for {n:,} tokens per request: {f('max_concurrency_x'):.2f}x" if v1 else
+                     f"Maximum concurrency for {n} tokens per request: {f('max_concurrency_x'):.2f}x")
     return "\n".join(lines) + "\n"

@@ -10,12 +10,12 @@ then cuts that memory into blocks of ``block_size`` tokens (all layers of a bloc
 together) and reports ``tokens = blocks × block_size`` and
 ``max concurrency = blocks / ceil(max_model_len / block_size)``.
 
-:func:`kv_pool` reproduces this accounting per GPU. Every term comes from the model's
-config with named, documented parameters (:class:`EngineProfile`); the few constants that
-no config can give (non-torch memory, a small runtime buffer) were calibrated on the vLLM
-start-up logs in ``data/vllm_logs_calibration.csv`` only (see :mod:`vramlab.calibration`
-and ``benchmarks/bench_vllm_accuracy.py``). The PagedAttention simulation lives in
-:mod:`vramlab.paging`, reading a start-up log in :mod:`vramlab.vllm_log`.
+:func:`kv_pool` reproduces this accounting per GPU from the model's config and the rules of
+a vLLM release line (:mod:`vramlab.engines`: ``engine="0.10.1"``, ``"v0.19.0"``, ``"latest"``;
+each rule names the file and release of vLLM's source it was read in). The few constants
+neither can give (non-torch memory, a runtime buffer) were fitted to the logs in
+``data/vllm_logs_calibration.csv`` (:mod:`vramlab.calibration`,
+``benchmarks/bench_vllm_accuracy.py``). Reading a start-up log: :mod:`vramlab.vllm_log`.
 
 Physics of each term
 --------------------
@@ -28,18 +28,17 @@ Physics of each term
   through the model and then samples ``max_num_seqs`` sequences:
   ``max(forward transient, retained hidden states + MoE workspace + sampler)`` where the
   forward transient is :func:`vramlab.activation_bytes` (MLP/attention widths divided by TP)
-  plus the residual stream it leaves out, and the sampler holds
-  ``SAMPLER_BYTES_PER_LOGIT`` bytes for each of ``max_num_seqs × vocab`` logits.
+  plus the residual stream it leaves out, and the sampler holds the line's bytes per logit
+  (sorting top-k/top-p until 0.16, in place from 0.17) for ``max_num_seqs × vocab`` logits.
 * **non-torch memory**: CUDA/cuBLAS workspaces; with TP ≥ 2, NCCL and custom all-reduce
-  buffers (a ring all-reduce talks to two neighbours whatever the TP size, so the term is
-  one constant per process, :data:`TP_COMM_BYTES`).
-* **CUDA graphs**: counted only when ``count_cuda_graphs=True`` (vLLM's
-  ``VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS``); otherwise captured after the KV cache.
+  buffers, one constant per process and release line whatever the TP size.
+* **CUDA graphs**: subtracted from 0.21 on (``VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS``
+  defaults to 1), or when ``count_cuda_graphs=True``; before, captured after the KV cache.
 
 >>> import vramlab as vl
 >>> p = vl.kv_pool("meta-llama/Llama-3.1-8B-Instruct", gpu="H100 80GB",
-...                gpu_memory_utilization=0.95, max_model_len=8192)
->>> vl.format_bytes(p.kv_bytes, "GiB"), p.tokens, round(p.max_concurrency, 2)
+...                gpu_memory_utilization=0.95, max_model_len=8192, engine="0.19.0")
+>>> vl.format_bytes(p.kv_bytes, "GiB"), p.tokens, round(p.max_concurrency, 2)   # v0.19.0 logs 58.11 GiB, 476,016
 ('58.08 GiB', 475760, 58.08)
 """
 
@@ -50,118 +49,47 @@ from dataclasses import asdict, dataclass
 from fractions import Fraction
 from typing import Any
 
-from .dtypes import DType, get_dtype
-from .errors import MAX_BYTES, VramlabError, check_fraction, check_int, check_number
+from .dtypes import DType
+from .errors import (MAX_BYTES, VramlabError, check_bool, check_bytes, check_fraction, check_int, check_items,
+                     check_number, show)
 from .families import expert_width
 from .gpus import GPU, get_gpu
-from .memory import (
-    activation_bytes,
-    compute_dtype,
-    resolve_kv_dtype,
-    resolve_weight_dtype,
-    weights_breakdown,
-)
-from .paging import block_layout
+from .engines import (SAMPLER_BYTES_INPLACE, TP_COMM_LATE, EngineLine, ENGINE_LINES, kv_layout, line_batching,
+                      line_block_size, line_non_torch, resolve_engine, run_dtype)
+from .memory import activation_bytes, resolve_kv_dtype, resolve_weight_dtype, weights_breakdown
 from .params import param_breakdown
 from .presets import load_model
-from .report import pool_text
+from .report import RichDisplay, pool_text, pool_warnings
 from .spec import ModelSpec
 from .units import GiB, MiB, from_unit, to_unit
 
 __all__ = [
-    "Pool", "EngineProfile", "ENGINES", "kv_pool", "check_tensor_parallel",
+    "Pool", "ENGINES", "kv_pool", "check_tensor_parallel",
     "vllm_dtype", "weights_per_gpu", "rope_cache_bytes", "profile_activation", "non_torch_bytes",
     "cuda_graph_bytes", "default_batching", "utilization_sweep", "chunked_prefill_table",
     "SAMPLER_BYTES_PER_LOGIT", "TP_COMM_BYTES", "CUDA_GRAPH_BASE", "CUDA_GRAPH_PER_LAYER",
 ]
 
-#: Bytes held per logit while the profile run samples: the compute-dtype logits (2), their
-#: fp32 copy (4), the fp32 probabilities (4) and the fp32 exponential noise of the
-#: Gumbel-max draw (4).
-SAMPLER_BYTES_PER_LOGIT = 14
+#: Sampler bytes per logit of the calibrated line (each line: ``EngineLine.sampler_bytes_per_logit``).
+SAMPLER_BYTES_PER_LOGIT = SAMPLER_BYTES_INPLACE
 
-#: Extra memory on each GPU under tensor parallelism (NCCL communicators' channel buffers,
-#: custom all-reduce IPC buffers), one constant per process whatever the TP size: vLLM
-#: v0.19.0 logs Llama-3.1-8B on H100 80GB with 0.25 GiB outside torch at TP=1 and 2.07 GiB
-#: at TP=2 (calibration CSV rows 22 and 24), so 1.82 GiB. The fit planner uses it too.
-TP_COMM_BYTES = round(Fraction("1.82") * GiB)
+#: Extra memory per GPU under tensor parallelism in recent vLLM (:data:`vramlab.engines.TP_COMM_LATE`,
+#: rows 22 and 24); the fit planner uses it too.
+TP_COMM_BYTES = TP_COMM_LATE
 
-@dataclass(frozen=True)
-class EngineProfile:
-    """How one generation of vLLM accounts for memory at start-up (all sizes in bytes).
+#: The vLLM release lines by name, plus ``"v1"`` (v0.19.0's, calibrated), ``"v0"`` (0.6) and
+#: ``"latest"``; ``Pool.engine`` is one of these keys.
+ENGINES: dict[str, EngineLine] = {**{ln.name: ln for ln in ENGINE_LINES},
+                                  **{k: resolve_engine(k)[0] for k in ("v1", "v0", "latest")}}
 
-    Attributes
-    ----------
-    name : str
-        ``"v1"`` (vLLM's V1 engine, ``Model loading took ... GiB``; calibrated on v0.19.0
-        logs) or ``"v0"`` (the V0 engine of vLLM 0.6-0.7, ``Loading model weights took ... GB``).
-    non_torch_tp1 : int
-        Non-torch memory counted with one GPU (CUDA/cuBLAS workspaces, allocator slack).
-    non_torch_tp_comm : int
-        Added once per GPU when ``tensor_parallel >= 2`` (:data:`TP_COMM_BYTES`).
-    runtime_buffers : int
-        Persistent buffers the runner allocates on its first forward pass (attention
-        metadata, sampler and input buffers), counted in the activation peak.
-    sampler_bytes_per_logit : int
-        See :data:`SAMPLER_BYTES_PER_LOGIT`.
-    moe_workspace : bool
-        Whether fused-MoE intermediate buffers persist between the forward pass and the
-        sampler (a workspace manager keeps them in V1).
-    hybrid_groups : bool
-        Whether sliding-window and full-attention layers get separate block groups (V1's
-        hybrid allocator); V0 sizes every layer for every token.
-    concurrency_in_blocks : bool
-        V1 divides blocks by ``ceil(max_model_len / block_size)``; V0 divides tokens by
-        ``max_model_len``.
-    source : str
-        Where the constants come from.
-
-    Examples
-    --------
-    >>> ENGINES["v1"].non_torch_tp_comm == TP_COMM_BYTES
-    True
-    """
-
-    name: str
-    non_torch_tp1: int
-    non_torch_tp_comm: int
-    runtime_buffers: int
-    sampler_bytes_per_logit: int = SAMPLER_BYTES_PER_LOGIT
-    moe_workspace: bool = True
-    hybrid_groups: bool = True
-    concurrency_in_blocks: bool = True
-    source: str = ""
-
-
-#: The engine generations vramlab models. Constants calibrated on the CSV rows named in
-#: ``source`` (medians of the logged figures minus the modelled physics).
-ENGINES: dict[str, EngineProfile] = {
-    "v1": EngineProfile(
-        "v1", non_torch_tp1=from_unit(0.25, "GiB"), non_torch_tp_comm=TP_COMM_BYTES,
-        runtime_buffers=from_unit(0.14, "GiB"),
-        source="vLLM v0.19.0 start-up logs, calibration rows 22, 24, 27, 28, 33, 43",
-    ),
-    "v0": EngineProfile(
-        "v0", non_torch_tp1=from_unit(0.35, "GiB"), non_torch_tp_comm=TP_COMM_BYTES, runtime_buffers=0,
-        moe_workspace=False, hybrid_groups=False, concurrency_in_blocks=False,
-        source="vLLM V0 (0.6.4/0.6.5) logs, calibration rows 1-2; TP>=2 term taken from v1",
-    ),
-}
-
-#: CUDA-graph pool when counted: a base plus a share per decoder layer (piecewise graphs
-#: capture every layer at ~67 batch sizes). Fitted on the captures logged for the dense
-#: TP=1 calibration rows (0.87-1.09 GiB); MoE/MLA models capture more (row 33: 1.57 GiB).
+#: CUDA-graph pool when counted: a base plus a share per decoder layer, fitted on the captures of the
+#: dense TP=1 calibration rows (0.87-1.09 GiB); MoE/MLA models capture more (row 33: 1.57 GiB).
 CUDA_GRAPH_BASE = from_unit(0.43, "GiB")
 CUDA_GRAPH_PER_LAYER = 16 * MiB
 
 
-def _engine(engine: str | EngineProfile) -> EngineProfile:
-    if isinstance(engine, EngineProfile):
-        return engine
-    if engine not in ENGINES:
-        raise VramlabError(f"engine {engine!r} is unknown; valid: {', '.join(ENGINES)}", field="engine")
-    return ENGINES[engine]
-
+def _engine(engine: str | EngineLine) -> EngineLine:
+    return resolve_engine(engine)[0]
 
 def check_tensor_parallel(m: ModelSpec, tensor_parallel: int) -> int:
     """Validate a tensor-parallel size as vLLM does; return it.
@@ -193,36 +121,36 @@ def check_tensor_parallel(m: ModelSpec, tensor_parallel: int) -> int:
     return tp
 
 
-def vllm_dtype(m: ModelSpec) -> DType:
-    """The dtype vLLM's ``dtype="auto"`` runs a model in: :func:`vramlab.memory.compute_dtype`,
-    except that float32 checkpoints run in bf16 (vLLM ``_resolve_auto_dtype``,
-    ``vllm/config/model.py``, v0.10+; 0.6-0.9 picked fp16, of the same size).
+def vllm_dtype(m: ModelSpec, engine: str | EngineLine = "v1", dtype: str | DType = "auto") -> DType:
+    """The dtype vLLM runs a model in for ``--dtype dtype`` (:func:`vramlab.engines.run_dtype`):
+    ``auto`` reads the checkpoint, float32 checkpoints downcast to bf16 (0.9+) or fp16
+    (0.6-0.8, ``_get_and_verify_dtype``); an explicit ``float32`` stays 4 bytes.
 
     >>> import vramlab as vl
-    >>> vllm_dtype(vl.load_model("Qwen/Qwen3-8B")).name
-    'bf16'
-    >>> vllm_dtype(vl.load_model({"model_type": "llama", "hidden_size": 64, "intermediate_size": 128,
-    ...     "num_hidden_layers": 1, "num_attention_heads": 4, "vocab_size": 100, "torch_dtype": "float32"})).name
-    'bf16'
+    >>> vllm_dtype(vl.load_model("Qwen/Qwen3-8B")).name, vllm_dtype(vl.load_model("Qwen/Qwen3-8B"), dtype="float32").name
+    ('bf16', 'fp32')
+    >>> fp32 = vl.load_model({"model_type": "llama", "hidden_size": 64, "intermediate_size": 128,
+    ...     "num_hidden_layers": 1, "num_attention_heads": 4, "vocab_size": 100, "torch_dtype": "float32"})
+    >>> vllm_dtype(fp32).name, vllm_dtype(fp32, "0.7.1").name
+    ('bf16', 'fp16')
     """
-    d = compute_dtype(m)
-    return get_dtype("bf16") if d.bytes_per_value > 2 else d
+    return run_dtype(_engine(engine), m, dtype)
 
 
-def _weight_dtype(m: ModelSpec, weight_dtype: str | DType | None) -> DType:
-    """The weight format served: the requested one, or the checkpoint's with 32 bit run as vLLM does."""
+def _weight_dtype(m: ModelSpec, weight_dtype: str | DType | None, run: DType) -> DType:
+    """The weight format served: the requested one, else the checkpoint's (unquantized weights in ``run``)."""
     if weight_dtype is None or (isinstance(weight_dtype, str) and weight_dtype == "auto"):
         wd = resolve_weight_dtype(m, "auto")
-        return vllm_dtype(m) if wd.bytes_per_value > 2 else wd
+        return run if wd.name in ("fp32", "fp16", "bf16") else wd
     return resolve_weight_dtype(m, weight_dtype)
 
 
-def _kv_dtype(m: ModelSpec, kv_dtype: str | DType | None) -> DType:
+def _kv_dtype(m: ModelSpec, kv_dtype: str | DType | None, run: DType) -> DType:
     auto = kv_dtype is None or (isinstance(kv_dtype, str) and kv_dtype == "auto")
-    return vllm_dtype(m) if auto else resolve_kv_dtype(m, kv_dtype)
+    return run if auto else resolve_kv_dtype(m, kv_dtype)
 
 
-def _rope_cache_bytes(m: ModelSpec) -> int:
+def _rope_cache_bytes(m: ModelSpec, run: DType | None = None) -> int:
     cfg = m.config
     if cfg.get("alibi") or not m.max_position_embeddings:
         return 0
@@ -230,7 +158,7 @@ def _rope_cache_bytes(m: ModelSpec) -> int:
         dim = int(m.qk_rope_head_dim)
     else:
         dim = int(m.head_dim * float(cfg.get("partial_rotary_factor") or 1.0))
-    return int(m.max_position_embeddings) * dim * int(vllm_dtype(m).bytes_per_value)
+    return int(m.max_position_embeddings) * dim * int((run or vllm_dtype(m)).bytes_per_value)
 
 
 def rope_cache_bytes(m: Any) -> int:
@@ -242,7 +170,7 @@ def rope_cache_bytes(m: Any) -> int:
     return _rope_cache_bytes(load_model(m))
 
 
-def _weights_per_gpu(m: ModelSpec, wd: DType, tp: int) -> int:
+def _weights_per_gpu(m: ModelSpec, wd: DType, tp: int, run: DType | None = None) -> int:
     parts = weights_breakdown(m, wd)
     params = param_breakdown(m)
     total = Fraction(0)
@@ -263,7 +191,7 @@ def _weights_per_gpu(m: ModelSpec, wd: DType, tp: int) -> int:
             total += nbytes * share / n
         else:
             total += Fraction(nbytes, tp)
-    return math.ceil(total) + _rope_cache_bytes(m)
+    return math.ceil(total) + _rope_cache_bytes(m, run)
 
 
 def weights_per_gpu(m: Any, weight_dtype: str | DType | None = None, tensor_parallel: int = 1) -> int:
@@ -274,39 +202,35 @@ def weights_per_gpu(m: Any, weight_dtype: str | DType | None = None, tensor_para
     >>> vl.format_bytes(weights_per_gpu(m), "GiB"), vl.format_bytes(weights_per_gpu(m, None, 2), "GiB")
     ('14.99 GiB', '7.51 GiB')
     """
-    m = load_model(m)
-    tp = check_tensor_parallel(m, tensor_parallel)
-    return _weights_per_gpu(m, _weight_dtype(m, weight_dtype), tp)
+    m, run = load_model(m), vllm_dtype(load_model(m))
+    return _weights_per_gpu(m, _weight_dtype(m, weight_dtype, run), check_tensor_parallel(m, tensor_parallel), run)
 
 
-def default_batching(gpu_bytes: int, engine: str | EngineProfile = "v1", usage: str = "serve",
+def default_batching(gpu_bytes: int, engine: str | EngineLine = "v1", usage: str = "serve",
                      max_model_len: int = 8192, gpu_name: str = "") -> tuple[int, int]:
-    """``(max_num_batched_tokens, max_num_seqs)`` vLLM picks when they are not given.
+    """``(max_num_batched_tokens, max_num_seqs)`` vLLM picks when they are not given
+    (:func:`vramlab.engines.line_batching`).
 
-    V1: GPUs with ≥ 70 GiB (not A100) get 8192 tokens (``vllm serve``) or 16384 (``LLM``
-    class) and 1024 sequences; smaller GPUs 2048 / 8192 tokens and 256 sequences.
-    V0: chunked prefill (on by default from ``max_model_len`` 32768) uses 512 tokens,
-    otherwise one whole ``max(max_model_len, 2048)``-token prompt; 256 sequences.
+    V1 (0.8+): GPUs with >= 70 GiB (not A100, from 0.9) get 8192 tokens (``vllm serve``) or
+    16384 (``LLM`` class) and 1024 sequences; smaller GPUs 2048 / 8192 tokens and 256
+    sequences. V0 (0.6-0.7): chunked prefill (on by default above ``max_model_len`` 32768) uses
+    512 (0.6) or 2048 (0.7) tokens, otherwise one whole ``max(max_model_len, 2048)``-token
+    prompt; 256 sequences.
 
     >>> default_batching(79 * 2**30), default_batching(23 * 2**30)
     ((8192, 1024), (2048, 256))
     >>> default_batching(23 * 2**30, "v0", max_model_len=20000), default_batching(23 * 2**30, "v0", max_model_len=35000)
     ((20000, 256), (512, 256))
     """
-    eng = _engine(engine)
-    if usage not in ("serve", "llm"):
-        raise VramlabError(f"usage {usage!r} is unknown; valid: serve, llm", field="usage")
-    if eng.name == "v0":
-        return (512 if max_model_len >= 32768 else max(max_model_len, 2048)), 256
-    big = gpu_bytes >= 70 * GiB and "a100" not in gpu_name.lower()
-    if big:
-        return (8192 if usage == "serve" else 16384), 1024
-    return (2048 if usage == "serve" else 8192), 256
+    if not isinstance(usage, str) or usage not in ("serve", "llm"):
+        raise VramlabError(f"usage {show(usage)} is unknown; valid: serve, llm", field="usage")
+    return line_batching(_engine(engine), gpu_bytes, gpu_name, usage, max_model_len)
 
 
-def _profile_activation(m: ModelSpec, T: int, S: int, tp: int, eng: EngineProfile) -> dict[str, int]:
+def _profile_activation(m: ModelSpec, T: int, S: int, tp: int, eng: EngineLine,
+                        run: DType | None = None) -> dict[str, int]:
     S = min(S, T)
-    dt = vllm_dtype(m)
+    dt = run or vllm_dtype(m, eng)
     b = int(dt.bytes_per_value)
     residual = T * m.hidden_size * b
     full = activation_bytes(m, T, 0, dt.name)
@@ -322,7 +246,7 @@ def _profile_activation(m: ModelSpec, T: int, S: int, tp: int, eng: EngineProfil
 
 
 def profile_activation(m: Any, max_num_batched_tokens: int, max_num_seqs: int, tensor_parallel: int = 1,
-                       engine: str | EngineProfile = "v1", parts: bool = False):
+                       engine: str | EngineLine = "v1", parts: bool = False, dtype: str = "auto"):
     """Peak activation of vLLM's profile run on one GPU, in bytes.
 
     ``max(forward, hidden + moe_workspace + sampler) + runtime_buffers`` where
@@ -331,7 +255,9 @@ def profile_activation(m: Any, max_num_batched_tokens: int, max_num_seqs: int, t
       (no logits; MLP/attention buffers divided by TP) + one more hidden-size residual per token;
     * hidden = the ``tokens × hidden_size`` output kept while sampling;
     * moe_workspace = ``tokens × top_k × 3 × moe_intermediate / TP`` values (V1 fused MoE);
-    * sampler = ``min(max_num_seqs, tokens) × vocab × SAMPLER_BYTES_PER_LOGIT``.
+    * sampler = ``min(max_num_seqs, tokens) × vocab ×`` the line's bytes per logit (38 while
+      top-k/top-p sort the vocabulary, until 0.16; 14 in place, from 0.17:
+      :data:`vramlab.engines.SAMPLER_BYTES_SORT`, :data:`vramlab.engines.SAMPLER_BYTES_INPLACE`).
 
     With ``parts=True`` returns a dict of the terms.
 
@@ -344,19 +270,20 @@ def profile_activation(m: Any, max_num_batched_tokens: int, max_num_seqs: int, t
     tp = check_tensor_parallel(m, tensor_parallel)
     T = check_int("max_num_batched_tokens", max_num_batched_tokens, minimum=1, maximum=10**7)
     S = check_int("max_num_seqs", max_num_seqs, minimum=1, maximum=10**6)
-    p = _profile_activation(m, T, S, tp, eng)
+    p = _profile_activation(m, T, S, tp, eng, vllm_dtype(m, eng, dtype))
     return p if parts else p["peak"]
 
 
-def non_torch_bytes(tensor_parallel: int = 1, engine: str | EngineProfile = "v1") -> int:
-    """Non-torch memory vLLM counts per GPU (see :class:`EngineProfile`).
+def non_torch_bytes(tensor_parallel: int = 1, engine: str | EngineLine = "v1") -> int:
+    """Non-torch memory vLLM counts per GPU (:func:`vramlab.engines.line_non_torch`).
 
     >>> round(non_torch_bytes(1) / 2**30, 2), round(non_torch_bytes(2) / 2**30, 2)
     (0.25, 2.07)
+    >>> round(non_torch_bytes(2, "0.10.1") / 2**30, 2)
+    0.43
     """
-    eng = _engine(engine)
     tp = check_int("tensor_parallel", tensor_parallel, minimum=1, maximum=1024)
-    return eng.non_torch_tp1 + (eng.non_torch_tp_comm if tp >= 2 else 0)
+    return line_non_torch(_engine(engine), tp)
 
 
 def cuda_graph_bytes(m: Any) -> int:
@@ -369,7 +296,7 @@ def cuda_graph_bytes(m: Any) -> int:
 
 
 @dataclass(frozen=True)
-class Pool:
+class Pool(RichDisplay):
     """vLLM's KV-cache pool on one GPU, with the budget terms that produced it (bytes).
 
     ``kv_bytes = requested − (weights + activation + non_torch + cuda_graphs)`` (never below 0),
@@ -403,6 +330,8 @@ class Pool:
     kv_bytes_per_token: int
     blocks_per_request: int
     max_concurrency: float
+    dtype: str = ""
+    engine_note: str = ""
 
     @property
     def non_kv(self) -> int:
@@ -446,6 +375,7 @@ class Pool:
     def __str__(self) -> str:
         """The lines ``vramlab pool`` prints (:func:`vramlab.report.pool_text`)."""
         return pool_text(self)
+    warnings = property(pool_warnings, doc="Why vLLM would not start or hold one request (report.pool_warnings).")
 
 
 def _total_memory(g: GPU, total_memory_gib: float | None) -> int:
@@ -466,11 +396,12 @@ def kv_pool(
     block_size: int = 16,
     total_memory_gib: float | None = None,
     *,
-    engine: str | EngineProfile = "v1",
+    engine: str | EngineLine = "v1",
+    dtype: str | DType = "auto",
     max_num_batched_tokens: int | None = None,
     max_num_seqs: int | None = None,
     usage: str = "serve",
-    count_cuda_graphs: bool = False,
+    count_cuda_graphs: bool | None = None,
     weights_bytes: int | None = None,
 ) -> Pool:
     """The KV-cache pool vLLM allocates on each GPU, following its start-up accounting.
@@ -485,21 +416,28 @@ def kv_pool(
     tensor_parallel : int
         GPUs the model is split over (:func:`check_tensor_parallel`).
     weight_dtype, kv_dtype : str
-        ``None``/``"auto"`` reads the checkpoint (:func:`vllm_dtype`); ``kv_dtype="fp8"`` halves 16-bit KV.
+        ``None``/``"auto"``: unquantized weights and the KV cache in ``dtype``, quantized weights in
+        the checkpoint's format; ``kv_dtype="fp8"`` halves 16-bit KV.
     max_model_len : int, optional
         Longest request (default: the config's ``max_position_embeddings``).
     block_size : int
-        Tokens per block (vLLM default 16).
+        Tokens per block (vLLM default 16; 0.8-0.10 force 64 for MLA on Hopper, 128 on Blackwell).
     total_memory_gib : float, optional
         Total memory per GPU as the driver reports it (vLLM logs print it).
-    engine : "v1" or "v0"
-        Which generation's accounting (see :data:`ENGINES`).
+    engine : str
+        The vLLM release: a version (``"0.10.1"``, ``"v0.19.0"``), ``"latest"``, a line name, or
+        ``"v1"`` (default: the line of v0.19.0, the logs vramlab is calibrated on) / ``"v0"``; a
+        version outside the lines read maps to the nearest one, with ``Pool.engine_note``
+        saying so (:func:`vramlab.engines.resolve_engine`).
+    dtype : str
+        vLLM's ``--dtype``: ``auto`` (default), ``bfloat16``, ``float16`` or ``float32``.
     max_num_batched_tokens, max_num_seqs : int, optional
         Profile-run sizes (default: :func:`default_batching`).
     usage : "serve" or "llm"
         ``vllm serve`` or the offline ``LLM`` class (their defaults differ on big GPUs).
-    count_cuda_graphs : bool
-        Subtract the CUDA-graph estimate (:func:`cuda_graph_bytes`) as newer vLLM can.
+    count_cuda_graphs : bool, optional
+        Subtract the CUDA-graph estimate (:func:`cuda_graph_bytes`); default: as the release
+        does (from 0.21 on).
     weights_bytes : int, optional
         Weights per GPU to use instead of the model's (e.g. the figure a log printed).
 
@@ -519,11 +457,12 @@ def kv_pool(
     vramlab.errors.VramlabError: gpu_memory_utilization must be a finite number > 0.0 and <= 1.0, got 1.5
     """
     m = load_model(model)
-    eng = _engine(engine)
+    eng, note = resolve_engine(engine)
     util = check_fraction("gpu_memory_utilization", gpu_memory_utilization)
     tp = check_tensor_parallel(m, tensor_parallel)
-    block_size = check_int("block_size", block_size, minimum=1, maximum=4096)
     g = get_gpu(gpu)
+    block_size = line_block_size(eng, check_int("block_size", block_size, minimum=1, maximum=4096),
+                                 m.attention_kind == "MLA", g.name)
     total = _total_memory(g, total_memory_gib)
     max_len = check_int("max_model_len", m.max_position_embeddings or 2048 if max_model_len is None else max_model_len,
                         minimum=1, maximum=10**8)
@@ -531,21 +470,25 @@ def kv_pool(
     T = d_tok if max_num_batched_tokens is None else check_int("max_num_batched_tokens", max_num_batched_tokens,
                                                                   minimum=1, maximum=10**7)
     S = d_seq if max_num_seqs is None else check_int("max_num_seqs", max_num_seqs, minimum=1, maximum=10**6)
-    kd, wd = _kv_dtype(m, kv_dtype), _weight_dtype(m, weight_dtype)
-    weights = (_weights_per_gpu(m, wd, tp) if weights_bytes is None
-               else check_int("weights_bytes", weights_bytes, minimum=0))
-    act = _profile_activation(m, T, S, tp, eng)["peak"]
-    nt = non_torch_bytes(tp, eng)
-    cg = cuda_graph_bytes(m) if count_cuda_graphs else 0
+    run = run_dtype(eng, m, dtype)
+    kd, wd = _kv_dtype(m, kv_dtype, run), _weight_dtype(m, weight_dtype, run)
+    weights = (_weights_per_gpu(m, wd, tp, run) if weights_bytes is None
+               else check_bytes("weights_bytes", weights_bytes))
+    act = _profile_activation(m, T, S, tp, eng, run)["peak"]
+    nt = line_non_torch(eng, tp)
+    graphs = eng.cuda_graphs_profiled if count_cuda_graphs is None else check_bool("count_cuda_graphs",
+                                                                                   count_cuda_graphs)
+    cg = cuda_graph_bytes(m) if graphs else 0
     requested = int(total * Fraction(util))
     kv = max(0, requested - (weights + act + nt + cg))
+    label = engine.strip().lower() if isinstance(engine, str) and engine.strip().lower() in ENGINES else eng.name
+    layout = kv_layout(eng, m, kd, kv, tensor_parallel=tp, block_size=block_size, batched_tokens=T,
+                       max_model_len=max_len, state_dtype=run)
     return Pool(
-        model=m.name, gpu=g.name, engine=eng.name, tensor_parallel=tp, gpu_memory_utilization=util,
-        weight_dtype=wd.name, kv_dtype=kd.name, max_model_len=max_len, block_size=block_size,
-        max_num_batched_tokens=T, max_num_seqs=S, total_memory=total, requested=requested,
-        weights=weights, activation=act, non_torch=nt, cuda_graphs=cg, kv_bytes=kv,
-        **block_layout(m, kd, kv, tensor_parallel=tp, block_size=block_size, batched_tokens=T,
-                       max_model_len=max_len, hybrid=eng.hybrid_groups, in_blocks=eng.concurrency_in_blocks),
+        model=m.name, gpu=g.name, engine=label, tensor_parallel=tp, gpu_memory_utilization=util,
+        weight_dtype=wd.name, kv_dtype=kd.name, max_model_len=max_len, max_num_batched_tokens=T, max_num_seqs=S,
+        total_memory=total, requested=requested, weights=weights, activation=act, non_torch=nt, cuda_graphs=cg,
+        kv_bytes=kv, **layout, dtype=run.name, engine_note=note,
     )
 
 
@@ -564,7 +507,7 @@ def utilization_sweep(model: Any, gpu: str | GPU = "H100 80GB", utilizations=Non
     if utilizations is None:
         utilizations = [round(0.30 + 0.05 * i, 2) for i in range(14)]
     rows = []
-    for u in utilizations:
+    for u in check_items("utilizations", utilizations):
         p = kv_pool(m, gpu=gpu, gpu_memory_utilization=u, **kwargs)
         rows.append({"gpu_memory_utilization": p.gpu_memory_utilization, "kv_bytes": p.kv_bytes,
                      "kv_gib": round(to_unit(p.kv_bytes, "GiB"), 2), "tokens": p.tokens,
@@ -574,7 +517,7 @@ def utilization_sweep(model: Any, gpu: str | GPU = "H100 80GB", utilizations=Non
 
 
 def chunked_prefill_table(model: Any, chunks=(512, 1024, 2048, 4096, 8192, 16384, 32768), max_num_seqs: int = 256,
-                          tensor_parallel: int = 1, engine: str | EngineProfile = "v1"):
+                          tensor_parallel: int = 1, engine: str | EngineLine = "v1"):
     """Activation peak of vLLM's profile run against the chunk size (``max_num_batched_tokens``).
 
     Chunked prefill caps the tokens of one forward pass, so the transient buffers stop
@@ -590,7 +533,7 @@ def chunked_prefill_table(model: Any, chunks=(512, 1024, 2048, 4096, 8192, 16384
 
     m = load_model(model)
     rows = []
-    for c in chunks:
+    for c in check_items("chunks", chunks):
         p = profile_activation(m, c, max_num_seqs, tensor_parallel, engine, parts=True)
         rows.append({"chunk_tokens": int(c), "forward_gib": round(to_unit(p["forward"], "GiB"), 3),
                      "sampler_gib": round(to_unit(p["sampler"], "GiB"), 3),

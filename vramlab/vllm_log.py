@@ -17,6 +17,8 @@ Recognised lines (several vLLM generations):
   ``GPU KV cache size: N tokens``, ``Maximum concurrency for N tokens per request: X x``,
   the start-up error ``max seq len (N) is larger than the maximum number of tokens that
   can be stored in KV cache (M)``;
+* the vLLM version (``vLLM API server version 0.10.1``, ``Initializing a V1 LLM engine
+  (v0.10.1)``): the pool is predicted with that release's rules (:mod:`vramlab.engines`);
 * settings: ``non-default args: {...}``, the engine's ``with config: model='...',
   max_seq_len=..., tensor_parallel_size=..., kv_cache_dtype=...`` line, and
   ``vllm serve MODEL --flag value`` command lines.
@@ -24,7 +26,8 @@ Recognised lines (several vLLM generations):
 Parsing is linear in the size of the log: the text is cut into lines, a line is searched
 only for the patterns whose fixed marker it contains, and no pattern has nested or
 overlapping repeats. A log names its model by id only: vramlab never opens a path it
-reads in a log (``vllm serve /path/to/model`` is refused, pass ``model=`` instead).
+reads in a log (``vllm serve /path/to/model`` names a local directory: the figures come back
+with no prediction and a question naming the directory; pass ``model=`` to answer it).
 
 >>> import vramlab as vl
 >>> log = '''INFO [gpu_model_runner.py] Model loading took 14.99 GiB memory and 4.1 seconds
@@ -48,7 +51,8 @@ from .dtypes import get_dtype
 from .errors import VramlabError, check_fraction
 from .gpus import GPUS, get_gpu
 from .presets import load_model
-from .serving import Pool, cuda_graph_bytes, kv_pool, profile_activation
+from .engines import parse_version
+from .serving import ENGINES, Pool, cuda_graph_bytes, kv_pool, profile_activation
 from .spec import ModelSpec
 from .units import GiB, format_bytes, to_unit
 
@@ -81,6 +85,10 @@ class VllmLog:
         ``"v0"`` or ``"v1"`` (from the version or from which lines appear).
     version : str or None
         vLLM version when the log prints it.
+    release : str
+        What :func:`vramlab.kv_pool` gets as ``engine``: the version when printed, else the
+        release line its line formats belong to (``"0.6"``: ``Memory profiling results``;
+        ``"0.7"``: ``the current vLLM instance can use``; ``"v0"``/``"v1"`` otherwise).
     settings : dict
         model, tensor_parallel_size, gpu_memory_utilization, kv_cache_dtype, max_model_len,
         dtype, block_size, max_num_seqs, max_num_batched_tokens (those found).
@@ -96,6 +104,7 @@ class VllmLog:
     engine: str
     version: str | None
     settings: Mapping[str, Any] = field(default_factory=dict)
+    release: str = "v1"
     figures: Mapping[str, tuple[float, str, str]] = field(default_factory=dict)
 
 
@@ -104,12 +113,13 @@ _SETTING_KEYS = {
     "gpu_memory_utilization": "gpu_memory_utilization", "kv_cache_dtype": "kv_cache_dtype",
     "max_model_len": "max_model_len", "max_seq_len": "max_model_len", "dtype": "dtype",
     "block_size": "block_size", "max_num_seqs": "max_num_seqs",
-    "max_num_batched_tokens": "max_num_batched_tokens",
+    "max_num_batched_tokens": "max_num_batched_tokens", "quantization": "quantization",
 }
 _INT_SETTINGS = ("tensor_parallel_size", "max_model_len", "block_size", "max_num_seqs", "max_num_batched_tokens")
 
 _V0_MARKERS = ("Loading model weights took", "Memory profiling results", "# GPU blocks", "# CUDA blocks",
-               "# cuda blocks", "model weights take", "the rest of the memory reserved for KV Cache")
+               "# cuda blocks", "model weights take", "the rest of the memory reserved for KV Cache",
+               "the current vLLM instance can use")
 
 #: (marker the line must contain, pattern searched in it, figure name). Each pattern starts
 #: with fixed text and has no overlapping repeats.
@@ -283,19 +293,32 @@ def parse_vllm_log(text: str) -> VllmLog:
             f"'GPU KV cache size: N tokens', '# GPU blocks: N'); got {len(text):,} characters", field="text")
     if "weights" not in figures and "weights_profiled" in figures:
         figures["weights"] = figures["weights_profiled"]
-    return VllmLog(engine=_engine_of(version, text), version=version, settings=settings, figures=figures)
+    engine = _engine_of(version, text)
+    return VllmLog(engine=engine, version=version, settings=settings, figures=figures,
+                   release=_release_of(version, engine, text))
 
 
 def _engine_of(version: str | None, text: str) -> str:
     if "V1 LLM engine" in text:
         return "v1"
-    if version:
-        m = re.match(r"(\d+)\.(\d+)", version)
-        if m:
-            return "v1" if (int(m.group(1)), int(m.group(2))) >= (0, 10) else "v0"
+    v = parse_version(version) if version else None
+    if v is not None:  # V1 is the default from 0.8 (VLLM_USE_V1, vllm/envs.py v0.8.5)
+        return "v1" if v >= (0, 8, 0) and not any(k in text for k in _V0_MARKERS) else "v0"
     if any(k in text for k in _V0_MARKERS):
         return "v0"
     return "v1"
+
+
+def _release_of(version: str | None, engine: str, text: str) -> str:
+    """The ``engine`` argument of kv_pool for this log (see :class:`VllmLog`)."""
+    v = parse_version(version) if version else None
+    if v is not None and (engine == "v1") == (v >= (0, 8, 0)):
+        return version
+    if engine == "v1":
+        return "v1"
+    if "the current vLLM instance can use" in text:
+        return "0.7"
+    return "0.6" if "Memory profiling results" in text else "v0"
 
 
 def _gpu_from_total(total_gib: float) -> str | None:
@@ -313,22 +336,41 @@ def _weight_format(dtype: Any) -> str | None:
     return get_dtype(str(dtype)).name
 
 
-def _logged_model(model: Any, settings: Mapping[str, Any]) -> ModelSpec | None:
-    """The model: ``model`` as given (a path is fine), else the id the log names (never a path)."""
+def _logged_model(model: Any, settings: Mapping[str, Any]) -> tuple[ModelSpec | None, str]:
+    """The model and, when there is none, the question to ask: ``model`` as given (a path is
+    fine), else the id the log names (never a path)."""
     if model is not None:
-        return load_model(model)
+        return load_model(model), ""
     name = settings.get("model")
     if name is None:
-        return None
+        return None, "the log names no model: pass model='org/name' (a preset id or a config.json path)"
     try:
-        return logged_model(name)
+        return logged_model(name), ""
     except VramlabError:
-        raise VramlabError(f"the log names model {name[:100]!r}, which is not a preset id (a model named in a log "
-                           "is looked up by id, never opened as a path); pass model='org/name' or a config.json path",
-                           field="model") from None
+        pass
+    local = name.startswith(("/", ".", "~")) or "\\" in name or name.count("/") != 1
+    what = "a local model directory" if local else "a model id vramlab does not ship"
+    guess = _closest_preset(name)
+    hint = f" (its name suggests model={guess!r})" if guess else ""
+    return None, (f"the log names {what}, {name[:100]!r}, which vramlab cannot identify: which model is it? "
+                  f"Pass model='org/name' (a preset id) or a config.json path{hint}")
 
 
-def _log_pool(log: VllmLog, m: ModelSpec, gpu: Any) -> tuple[Pool, float, float]:
+def _closest_preset(name: str) -> str | None:
+    """The shipped preset whose id, letters and digits only, is closest to the last part of ``name``."""
+    import difflib
+
+    from .presets import list_models
+
+    key = lambda s: re.sub(r"[^a-z0-9]", "", s.lower())  # noqa: E731
+    base = key(name.rstrip("/\\").replace("\\", "/").split("/")[-1].replace("_hf", ""))
+    ids = {key(i.split("/")[-1]): i for i in list_models()}
+    close = difflib.get_close_matches(base, list(ids), n=1, cutoff=0.75) if base else []
+    return ids[close[0]] if close else None
+
+
+def _log_pool(log: VllmLog, m: ModelSpec, gpu: Any, dtype: str | None = None,
+              engine: str | None = None) -> tuple[Pool, float, float]:
     """kv_pool for the log's settings: (pool, total GiB, gpu_memory_utilization)."""
     fig, st = log.figures, log.settings
     util = check_fraction("gpu_memory_utilization", st.get("gpu_memory_utilization", 0.9))
@@ -343,10 +385,12 @@ def _log_pool(log: VllmLog, m: ModelSpec, gpu: Any) -> tuple[Pool, float, float]
     if not 0 < total_gib <= FIGURE_LIMITS["GiB"]:
         raise VramlabError(f"total GPU memory {total_gib:g} GiB implied by the log is not plausible; valid: above 0 "
                            f"and up to {FIGURE_LIMITS['GiB']:g} GiB", field="text")
+    quant = str(st.get("quantization", "")).lower()
     pool = kv_pool(m, gpu=g, gpu_memory_utilization=util, tensor_parallel=int(st.get("tensor_parallel_size", 1)),
-                   weight_dtype=_weight_format(st.get("dtype")), kv_dtype=st.get("kv_cache_dtype", "auto"),
+                   weight_dtype="fp8" if quant == "fp8" else None, kv_dtype=st.get("kv_cache_dtype", "auto"),
                    max_model_len=st.get("max_model_len"), block_size=int(st.get("block_size", 16)),
-                   total_memory_gib=total_gib, engine=log.engine,
+                   total_memory_gib=total_gib, engine=engine or log.release,
+                   dtype=dtype or _weight_format(st.get("dtype")) or "auto",
                    max_num_batched_tokens=st.get("max_num_batched_tokens"), max_num_seqs=st.get("max_num_seqs"))
     return pool, total_gib, util
 
@@ -376,19 +420,23 @@ def _budget_rows(row, fig, m: ModelSpec, pool: Pool, total_gib: float, util: flo
         row("activation peak", round(logged, 2), "GiB", _G(pool.activation),
             f"profile run: max(forward pass over {pool.max_num_batched_tokens:,} tokens = {_G(p['forward']):.2f} GiB, "
             f"hidden states + sampler over {min(pool.max_num_seqs, pool.max_num_batched_tokens):,} sequences × "
-            f"{m.vocab_size:,} logits × 14 bytes = {_G(p['hidden'] + p['moe_workspace'] + p['sampler']):.2f} GiB)"
+            f"{m.vocab_size:,} logits × {ENGINES[engine].sampler_bytes_per_logit} bytes = {_G(p['hidden'] + p['moe_workspace'] + p['sampler']):.2f} GiB)"
             f" + runtime buffers {_G(p['runtime_buffers']):.2f} GiB.")
     if "non_torch" in fig:
         extra = " plus NCCL/custom all-reduce buffers of tensor parallelism" if tp > 1 else ""
         row("non-torch memory", fig["non_torch"][0], "GiB", _G(pool.non_torch),
-            f"memory outside PyTorch's allocator: CUDA/cuBLAS workspaces{extra} (calibrated constant).")
+            f"memory outside PyTorch's allocator: CUDA/cuBLAS workspaces{extra} (constant fitted for vLLM "
+            f"{ENGINES[pool.engine].name}: {ENGINES[pool.engine].source}).")
     if "non_kv_total" in fig:
         row("non-KV memory", fig["non_kv_total"][0], "GiB", _G(pool.non_kv),
             "weights + activation peak + non-torch memory: everything the KV cache cannot use.")
     if "kv_memory" in fig:
         row("KV cache memory", fig["kv_memory"][0], "GiB", _G(pool.kv_bytes),
             f"KV = {total_gib:.2f} GiB × {util:.2f} − {_G(pool.non_kv):.2f} GiB (weights {_G(pool.weights):.2f} + "
-            f"activation {_G(pool.activation):.2f} + non-torch {_G(pool.non_torch):.2f}).")
+            f"activation {_G(pool.activation):.2f} + non-torch {_G(pool.non_torch):.2f}"
+            + (f" + CUDA graphs {_G(pool.cuda_graphs):.2f}" if pool.cuda_graphs else "")
+            + f"), by the rules of vLLM {ENGINES[pool.engine].name}" + (f" ({pool.engine_note})." if pool.engine_note
+                                                                      else "."))
 
 
 def _pool_rows(row, fig, m: ModelSpec, pool: Pool, engine: str) -> None:
@@ -408,7 +456,7 @@ def _pool_rows(row, fig, m: ModelSpec, pool: Pool, engine: str) -> None:
         row("KV cache tokens", fig["tokens"][0], "tokens", float(pool.tokens),
             f"tokens = KV memory / {per_tok}, in blocks of {pool.block_size}{groups}{from_logged}.")
     if "concurrency" in fig:
-        if engine == "v1":
+        if ENGINES[engine].concurrency_in_blocks:
             why = (f"{pool.num_blocks:,} blocks / {pool.blocks_per_request:,} blocks per "
                    f"{pool.max_model_len:,}-token request.")
         else:
@@ -419,7 +467,8 @@ def _pool_rows(row, fig, m: ModelSpec, pool: Pool, engine: str) -> None:
             "captured after the KV cache is sized, from the memory left outside the budget.")
 
 
-def explain_vllm_log(text: str, model: Any = None, gpu: Any = None):
+def explain_vllm_log(text: str, model: Any = None, gpu: Any = None, dtype: str | None = None,
+                     engine: str | None = None):
     """Each memory figure a vLLM start-up log prints, beside vramlab's, with one sentence why.
 
     Parameters
@@ -431,6 +480,11 @@ def explain_vllm_log(text: str, model: Any = None, gpu: Any = None):
     gpu : str, optional
         The GPU, when the log does not print its total memory (default: the GPU whose
         measured memory matches the log, else H100 80GB).
+    dtype : str, optional
+        vLLM's ``--dtype`` when the log does not show it (default: the log's, else ``auto``).
+    engine : str, optional
+        The vLLM version to predict with (default: the one the log prints, else the release
+        its line formats belong to, :attr:`VllmLog.release`).
 
     Returns
     -------
@@ -459,7 +513,7 @@ def explain_vllm_log(text: str, model: Any = None, gpu: Any = None):
 
     log = parse_vllm_log(text)
     check_fraction("gpu_memory_utilization", log.settings.get("gpu_memory_utilization", 0.9))
-    m = _logged_model(model, log.settings)
+    m, question = _logged_model(model, log.settings)
     rows: list[dict[str, Any]] = []
 
     def row(q: str, logged: float, unit: str, pred: float | None, why: str) -> None:
@@ -472,11 +526,11 @@ def explain_vllm_log(text: str, model: Any = None, gpu: Any = None):
 
     if m is None:
         for k, (v, unit, _) in log.figures.items():
-            row(k, v, unit, None, "the log names no model: pass model='org/name' (a preset id or a config.json path)")
+            row(k, v, unit, None, question)
         return pd.DataFrame(rows)
-    pool, total_gib, util = _log_pool(log, m, gpu)
-    _budget_rows(row, log.figures, m, pool, total_gib, util, log.engine)
-    _pool_rows(row, log.figures, m, pool, log.engine)
+    pool, total_gib, util = _log_pool(log, m, gpu, dtype, engine)
+    _budget_rows(row, log.figures, m, pool, total_gib, util, pool.engine)
+    _pool_rows(row, log.figures, m, pool, pool.engine)
     return pd.DataFrame(rows)
 
 
