@@ -224,3 +224,29 @@ def test_cli_bad_input_is_one_line_naming_the_option_and_range(argv, needles):
         assert n in lines[0], (n, lines[0])
     for raw in ("could not convert", "invalid literal", "invalid int value", "invalid float value", "Traceback"):
         assert raw not in err
+
+
+def test_cli_an_unreadable_file_is_bad_input_and_a_stray_exception_is_a_bug(monkeypatch):
+    """OSError: exit 2 in plain words, never Python's class name; any other exception (a bug
+    inside vramlab, since bad input raises VramlabError) exits 3, never 1 (1 means "does not fit")."""
+    from vramlab import cli
+
+    def unreadable(args):
+        raise OSError(5, "Input/output error", "server.log")
+
+    def bug(args):
+        raise ValueError("could not convert string to float: 'half'")
+
+    monkeypatch.setattr(cli, "SUBCOMMANDS", [cli.Subcommand("read", "reads", lambda p: None, unreadable),
+                                             cli.Subcommand("bug", "fails", lambda p: None, bug)])
+    rc, out, err = _cli("read")
+    assert rc == 2 and err == "vramlab: error: cannot read 'server.log': Input/output error\n"
+    rc, out, err = _cli("bug")
+    assert rc == 3 and err.startswith("vramlab: error: internal error (ValueError") and err.count("\n") == 1
+
+
+def test_cli_closed_standard_input(monkeypatch):
+    monkeypatch.setattr("sys.stdin", None)
+    from vramlab.cli import main
+
+    assert main(["explain-log", "-"]) == 2

@@ -180,9 +180,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into e.g. `head`, which closed early
         _silence_stdout()
         return 0
-    except (OSError, ValueError) as exc:  # an unreadable file, malformed data
-        msg, status = f"{type(exc).__name__}: {exc}", EXIT_BAD_INPUT
-    except Exception as exc:  # noqa: BLE001 - never a traceback on the command line
+    except OSError as exc:  # a file that cannot be read (bad input; never Python's own words)
+        where = f" {exc.filename!r}" if getattr(exc, "filename", None) else ""
+        msg, status = f"cannot read{where}: {exc.strerror or exc}", EXIT_BAD_INPUT
+    except Exception as exc:  # noqa: BLE001 - never a traceback; bad input raises VramlabError, so this is a bug
         msg = f"internal error ({type(exc).__name__}: {exc}); please report it"
         status = EXIT_INTERNAL
     print(f"{PROG}: error: {_one_line(msg)}", file=sys.stderr)

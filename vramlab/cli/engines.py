@@ -77,7 +77,10 @@ def read_log(path: str) -> str:
     """
     limit = f"valid: a log file of at most {MAX_LOG_BYTES // 2**20} MiB"
     if path == "-":
-        data = sys.stdin.buffer.read(MAX_LOG_BYTES + 1)
+        stream = getattr(sys.stdin, "buffer", None)  # None when standard input is closed
+        if stream is None:
+            raise VramlabError(f"standard input cannot be read (it is closed); {limit}", field="file")
+        data = stream.read(MAX_LOG_BYTES + 1)
     else:
         try:
             fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
