@@ -410,8 +410,8 @@ NOT_DECODERS = frozenset(
 #: with what is unknown to vramlab. The generic Llama-like path would miscount them (by more
 #: than 2 % on transformers' default configs), so they are refused rather than guessed.
 UNMODELLED: dict[str, str] = {
-    **dict.fromkeys(("bamba", "falcon_mamba", "granitemoehybrid", "mamba", "mamba2", "nemotron_h", "zamba",
-                     "zamba2"), "Mamba (state-space) layers"),
+    **dict.fromkeys(("bamba", "falcon_mamba", "granitemoehybrid", "mamba", "mamba2", "zamba", "zamba2"),
+                    "Mamba (state-space) layers"),
     **dict.fromkeys(("lfm2", "lfm2_moe", "lfm3"), "short-convolution layers"),
     **dict.fromkeys(("rwkv", "xlstm", "recurrent_gemma", "hrm_text"), "recurrent (non-attention) layers"),
     **dict.fromkeys(("gemma3n", "gemma3n_text", "gemma4", "gemma4_text", "gemma4_unified", "gemma4_unified_text",
