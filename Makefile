@@ -35,8 +35,7 @@ test: $(STAMP)
 
 ## Install the transformers/torch oracle (CPU build of torch pinned)
 oracle: $(STAMP)
-	$(PY) -m pip install --quiet --index-url https://download.pytorch.org/whl/cpu "torch==2.13.0"
-	$(PY) -m pip install --quiet "transformers>=4.51"
+	$(PY) -m pip install --quiet "torch==2.13.0" "transformers>=4.51"
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info
