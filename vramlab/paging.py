@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .dtypes import DType
-from .errors import VramlabError, check_int, check_number
+from .errors import VramlabError, check_int, check_items, check_number
 from .memory import kv_bytes_per_layer
 from .spec import ModelSpec
 
@@ -66,6 +66,7 @@ def sample_requests(n: int = 1000, seed: int = 0, mean_prompt: float = 161.31, m
     [(180, 202), (335, 566), (70, 693)]
     """
     n = check_int("n", n, minimum=1, maximum=10**6)
+    seed = check_int("seed", seed, minimum=0, maximum=2**63)
     max_model_len = check_int("max_model_len", max_model_len, minimum=2, maximum=10**8)
     sigma = check_number("sigma", sigma, minimum=0.0, maximum=5.0)
     mean_prompt = check_number("mean_prompt", mean_prompt, minimum=0.0, inclusive_min=False, maximum=10**8)
@@ -182,9 +183,12 @@ def simulate_paging(n: int = 1000, max_model_len: int = 2048, block_size: int = 
     """
     max_model_len = check_int("max_model_len", max_model_len, minimum=2, maximum=10**8)
     block_size = check_int("block_size", block_size, minimum=1, maximum=4096)
-    reqs = list(requests) if requests is not None else sample_requests(n, seed, max_model_len=max_model_len)
-    if not reqs:
-        raise VramlabError("requests must hold at least one (prompt, output) pair", field="requests")
+    if requests is None:
+        reqs = sample_requests(n, seed, max_model_len=max_model_len)
+    else:  # (prompt, output) pairs: a prompt of at least 1 token, an output of 0 or more
+        pair = lambda r: tuple(check_int("requests", v, minimum=lo, maximum=10**8)  # noqa: E731
+                               for v, lo in zip(check_items("requests", r, min_len=2, max_len=2), (1, 0)))
+        reqs = list(check_items("requests", requests, pair, max_len=10**6))
     lengths = [p + o for p, o in reqs]
     if max(lengths) > max_model_len:
         raise VramlabError(f"a request of {max(lengths)} tokens exceeds max_model_len {max_model_len}",

@@ -65,7 +65,7 @@ PRECISION_OPTIONS = (("bf16", "bf16"), ("bf16", "fp8"), ("int4", "bf16"), ("int4
 
 def _specs(models: Iterable[Any] | None) -> list:
     """ModelSpecs of ``models`` (default: every preset), each read once."""
-    return [load_model(mm) for mm in (models if models is not None else list_models())]
+    return [load_model(mm) for mm in (check_items("models", models) if models is not None else list_models())]
 
 
 def precisions_table(names: Iterable[str] = WEIGHT_DTYPES):
@@ -81,7 +81,7 @@ def precisions_table(names: Iterable[str] = WEIGHT_DTYPES):
     import pandas as pd
 
     rows = []
-    for n in names:
+    for n in check_items("names", names):
         d = get_dtype(n)
         nominal = int(d.bits)  # the integer part: 4 for the 4-bit family, 8 for Q8_0
         rows.append({
