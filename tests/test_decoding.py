@@ -73,3 +73,101 @@ def test_bad_input_names_the_field():
         with pytest.raises(vl.VramlabError) as err:
             decoding.toy_decode(**kw)
         assert err.value.field == field
+
+
+# --- hybrids: only attention layers cache K/V and attend over the context --------------------
+def _step_gain(model, n):
+    """FLOPs the cached step at position n + 1 costs beyond the one at n: the attention term only."""
+    return decoding.decode_work(model, n + 1).flops_cache - decoding.decode_work(model, n).flops_cache
+
+
+def test_qwen3_next_caches_and_attends_in_its_full_attention_layers_only():
+    c = preset_record("Qwen/Qwen3-Next-80B-A3B-Instruct")["config"]
+    full = sum((i + 1) % c["full_attention_interval"] == 0 for i in range(c["num_hidden_layers"]))
+    assert full == 12
+    w = decoding.decode_work("Qwen/Qwen3-Next-80B-A3B-Instruct", 500)
+    assert w.kv_vectors_cache == full and w.kv_vectors_no_cache == 500 * full
+    assert _step_gain("Qwen/Qwen3-Next-80B-A3B-Instruct", 500) == 4 * c["num_attention_heads"] * c["head_dim"] * full
+
+
+def test_qwen3_next_recurrence_is_counted_per_token_from_the_config():
+    c = preset_record("Qwen/Qwen3-Next-80B-A3B-Instruct")["config"]
+    m = vl.load_model("Qwen/Qwen3-Next-80B-A3B-Instruct")
+    linear = c["num_hidden_layers"] - c["num_hidden_layers"] // c["full_attention_interval"]
+    nk, nv = c["linear_num_key_heads"], c["linear_num_value_heads"]
+    dk, dv = c["linear_key_head_dim"], c["linear_value_head_dim"]
+    conv = (2 * nk * dk + nv * dv) * c["linear_conv_kernel_dim"]
+    state = linear * (2 * conv + decoding.STATE_FLOPS_PER_VALUE * nv * dk * dv)
+    vh = c["vocab_size"] * c["hidden_size"]
+    layers = vl.active_param_count(m) - 2 * vh  # untied embeddings
+    full = c["num_hidden_layers"] - linear
+    per_pair = 4 * c["num_attention_heads"] * c["head_dim"] * full
+    w = decoding.decode_work(m, 64)
+    assert w.flops_cache == 2 * layers + state + 2 * vh + per_pair * 64
+    assert w.flops_no_cache == (2 * layers + state) * 64 + 2 * vh + per_pair * 64 * 65 // 2
+
+
+def test_sliding_window_layers_read_at_most_the_window():
+    c = preset_record("mistralai/Mistral-7B-v0.1")["config"]
+    W, L = c["sliding_window"], c["num_hidden_layers"]
+    per_pair = 4 * c["num_attention_heads"] * (c["hidden_size"] // c["num_attention_heads"]) * L
+    assert _step_gain("mistralai/Mistral-7B-v0.1", W - 1) == per_pair      # still inside the window
+    assert _step_gain("mistralai/Mistral-7B-v0.1", W + 10) == 0            # the window is full
+    # without a cache the step at n reruns positions 1..n, each reading min(i, W) keys
+    n = W + 100
+    gain = (decoding.decode_work("mistralai/Mistral-7B-v0.1", n + 1).flops_no_cache
+            - decoding.decode_work("mistralai/Mistral-7B-v0.1", n).flops_no_cache)
+    gain_before = (decoding.decode_work("mistralai/Mistral-7B-v0.1", n).flops_no_cache
+                   - decoding.decode_work("mistralai/Mistral-7B-v0.1", n - 1).flops_no_cache)
+    assert gain == gain_before  # one more token of W keys each time past the window
+
+
+def test_gemma2_alternating_layers_split_full_and_sliding():
+    c = preset_record("google/gemma-2-9b")["config"]
+    W, L = c["sliding_window"], c["num_hidden_layers"]
+    per_layer = 4 * c["num_attention_heads"] * c["head_dim"]
+    assert _step_gain("google/gemma-2-9b", W + 10) == per_layer * (L // 2)  # only the full half still grows
+
+
+LLAMA4 = {"model_type": "llama4_text", "hidden_size": 64, "intermediate_size": 96, "num_attention_heads": 4,
+          "vocab_size": 100, "num_hidden_layers": 8, "num_local_experts": 4, "num_experts_per_tok": 1,
+          "head_dim": 16, "attention_chunk_size": 256}
+
+
+def test_chunked_layers_attend_within_their_chunk():
+    C, L = LLAMA4["attention_chunk_size"], LLAMA4["num_hidden_layers"]
+    chunked = L - L // 4  # NoPE (full) every 4th layer
+    per_layer = 4 * LLAMA4["num_attention_heads"] * LLAMA4["head_dim"]
+    first, next_chunk = decoding.decode_work(LLAMA4, 1), decoding.decode_work(LLAMA4, C + 1)
+    # position C + 1 opens a new chunk: its chunked layers read 1 key, as at position 1
+    assert next_chunk.flops_cache - first.flops_cache == per_layer * (L - chunked) * C
+    assert _step_gain(LLAMA4, C) == per_layer * (L - chunked) - per_layer * chunked * (C - 1)
+    # without a cache: positions 1..2C, each chunked layer sums 1..C twice
+    two = decoding.decode_work(LLAMA4, 2 * C).flops_no_cache - decoding.decode_work(LLAMA4, 1).flops_no_cache
+    one = decoding.decode_work(LLAMA4, 1).flops_no_cache
+    m = vl.load_model(LLAMA4)
+    vh = m.vocab_size * m.hidden_size
+    lin = 2 * (vl.active_param_count(m) - 2 * vh)
+    pairs = (L - chunked) * (2 * C) * (2 * C + 1) // 2 + chunked * 2 * (C * (C + 1) // 2)
+    assert one == lin + 2 * vh + per_layer * L
+    assert two + one == lin * 2 * C + 2 * vh + per_layer * pairs
+
+
+JAMBA = {"model_type": "jamba", "hidden_size": 256, "num_hidden_layers": 16, "num_attention_heads": 8,
+         "num_key_value_heads": 2, "intermediate_size": 512, "vocab_size": 1000, "num_experts": 4,
+         "num_experts_per_tok": 2, "attn_layer_period": 8, "attn_layer_offset": 4, "mamba_d_state": 16,
+         "mamba_d_conv": 4, "mamba_expand": 2}
+
+
+def test_jamba_mamba_layers_keep_a_state_not_a_cache():
+    c = JAMBA
+    att = sum(i % c["attn_layer_period"] == c["attn_layer_offset"] for i in range(c["num_hidden_layers"]))
+    mamba = c["num_hidden_layers"] - att
+    inner = c["mamba_expand"] * c["hidden_size"]
+    state = mamba * (2 * inner * c["mamba_d_conv"] + decoding.STATE_FLOPS_PER_VALUE * inner * c["mamba_d_state"])
+    m = vl.load_model(c)
+    vh = c["vocab_size"] * c["hidden_size"]
+    per_pair = 4 * c["num_attention_heads"] * (c["hidden_size"] // c["num_attention_heads"])
+    w = decoding.decode_work(c, 10)
+    assert w.kv_vectors_cache == att == 2
+    assert w.flops_cache == 2 * (vl.active_param_count(m) - 2 * vh) + state + 2 * vh + per_pair * att * 10

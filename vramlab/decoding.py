@@ -18,9 +18,11 @@ from typing import Any, Iterable
 from .errors import check_int, check_items
 from .params import active_param_count
 from .presets import load_model
+from .layers import LayerAttention
 from .spec import ModelSpec
 
-__all__ = ["DecodeWork", "decode_work", "decode_work_curve", "DECODE_CONTEXTS", "ToyDecode", "toy_decode"]
+__all__ = ["DecodeWork", "decode_work", "decode_work_curve", "DECODE_CONTEXTS", "STATE_FLOPS_PER_VALUE", "ToyDecode",
+           "toy_decode"]
 
 #: Contexts of :func:`decode_work_curve` by default: 1 to 32,768 tokens, powers of two.
 DECODE_CONTEXTS = tuple(2**k for k in range(0, 16))
@@ -37,12 +39,13 @@ class DecodeWork:
     ----------
     context : int
     kv_vectors_no_cache, kv_vectors_cache : int
-        (token, layer) pairs whose K and V are projected in the step: without a cache
-        every token of the sequence is projected again in every layer.
+        (token, attention layer) pairs whose K and V are projected in the step: without a
+        cache every token of the sequence is projected again in every attention layer.
     flops_no_cache, flops_cache : int
         Floating-point operations of the step (2 per multiply-add): the linear layers for
-        each token processed, the output head for the new token, and the attention scores
-        and weighted sum (4 H_q d_head per query-key pair and layer).
+        each token processed, the output head for the new token, the attention scores and
+        weighted sum (4 H_q d_head per query-key pair and attention layer) and the recurrence
+        of linear-attention and Mamba layers for each token processed.
     model : str
         The model's name.
     """
@@ -70,8 +73,15 @@ def decode_work(model: Any, context: int) -> DecodeWork:
 
     Counts: linear layers 2 P_layers per token processed (P_layers = active parameters
     minus embeddings and output head), output head 2 V h, attention 4 H_q d_head per
-    query-key pair per layer (QK^T and the weighted sum of V). Sliding windows and MLA's
-    different attention arithmetic are left out: the point is the ratio.
+    query-key pair in each attention layer (QK^T and the weighted sum of V). Only attention
+    layers (:attr:`~vramlab.spec.ModelSpec.num_attention_layers`) project K and V: a
+    sliding-window layer's query at position i reads min(i, W) keys, a chunked layer's (Llama 4)
+    the ((i - 1) mod C) + 1 tokens of its chunk. Linear-attention and Mamba layers keep a fixed
+    state instead of a cache: each token processed costs 2 FLOPs per conv-state value and
+    :data:`STATE_FLOPS_PER_VALUE` per recurrent-state value (approximate, see there); without
+    the state every token is run again, as for attention. Nemotron-H's MLP blocks attend to
+    nothing. MLA's different attention arithmetic is left out (4 H_q d_head per pair as for
+    MHA): the point is the ratio.
 
     Parameters
     ----------
@@ -88,8 +98,35 @@ def decode_work(model: Any, context: int) -> DecodeWork:
     >>> w = decode_work("Qwen/Qwen3-8B", context=1)
     >>> w.flops_no_cache == w.flops_cache        # the first token: nothing to reuse yet
     True
+    >>> decode_work("Qwen/Qwen3-Next-80B-A3B-Instruct", context=100).kv_vectors_cache  # 12 of 48 attend
+    12
     """
     return _decode_work(load_model(model), check_int("context", context, minimum=1, maximum=10**7))
+
+
+#: FLOPs per recurrent-state value per token in a linear-attention or Mamba layer (approximate):
+#: decay the state, write the new key/input into it, read the output with the query (or C).
+#: transformers' recurrences take 5 (Mamba-2, MiniMax's Lightning: decay 1 + write 2 + read 2)
+#: to 7 (Gated DeltaNet's ``torch_recurrent_gated_delta_rule`` in models/qwen3_next, which also
+#: reads the state with the key; Mamba-1's ``slow_forward`` with its dt·B·x); 6 is used for all.
+#: The state term is 1.6 % of a Qwen3-Next step, so the spread moves a step by under 0.3 %.
+STATE_FLOPS_PER_VALUE = 6
+
+
+def _span_sum(la: LayerAttention, n: int) -> tuple[int, int]:
+    """Keys the query at position ``n`` attends to in layer ``la``, and the sum over positions 1..n.
+
+    Full: i keys at position i. Sliding (window W): min(i, W). Chunked (chunk C, Llama 4's
+    ``attention_chunk_size``): the tokens of its own chunk so far, ((i - 1) mod C) + 1.
+    """
+    if la.kind == "full":
+        return n, n * (n + 1) // 2
+    w = la.window
+    if la.kind == "sliding":
+        k = min(n, w)
+        return k, k * (k + 1) // 2 + (n - k) * w
+    q, r = divmod(n, w)  # chunked: q whole chunks of sum 1..w, then 1..r
+    return (r or w), q * w * (w + 1) // 2 + r * (r + 1) // 2
 
 
 def _decode_work(m: ModelSpec, n: int) -> DecodeWork:
@@ -97,14 +134,18 @@ def _decode_work(m: ModelSpec, n: int) -> DecodeWork:
     head = vh
     # active parameters without the embedding lookup and the output head (tied: one V x h)
     layers = active_param_count(m) - vh - (0 if m.tie_word_embeddings else vh)
-    per_pair = 4 * m.num_q_heads * m.head_dim * m.num_layers
-    kv_per_token = m.num_layers  # one K vector and one V vector per layer (all KV heads)
+    per_pair = 4 * m.num_q_heads * m.head_dim  # per query-key pair in one attention layer
+    attention = [la for la in m.layers if la.is_attention]
+    spans = [_span_sum(la, n) for la in attention]
+    # each token's pass through a state layer: the depthwise conv (2 FLOPs per conv value) and the recurrence
+    state = sum(2 * la.conv_state + STATE_FLOPS_PER_VALUE * la.recurrent_state for la in m.layers)
+    kv_per_token = len(attention)  # one K vector and one V vector per attention layer (all KV heads)
     return DecodeWork(
         context=n,
         kv_vectors_no_cache=kv_per_token * n,
         kv_vectors_cache=kv_per_token,
-        flops_no_cache=2 * layers * n + 2 * head + per_pair * n * (n + 1) // 2,
-        flops_cache=2 * layers + 2 * head + per_pair * n,
+        flops_no_cache=(2 * layers + state) * n + 2 * head + per_pair * sum(t for _, t in spans),
+        flops_cache=2 * layers + state + 2 * head + per_pair * sum(k for k, _ in spans),
         model=m.name,
     )
 
