@@ -315,3 +315,14 @@ def test_linear_attention_hybrid_grows_the_attention_block():
     assert p.blocks_per_request == -(-32768 // p.block_size) + (p.num_groups - 1)
     with pytest.raises(VramlabError, match="0.10"):
         vl.kv_pool(m, tensor_parallel=tp, engine="0.8.5")
+
+
+def test_flashinfer_sampler_skips_the_sort():
+    from vramlab.engines import SAMPLER_BYTES_INPLACE, SAMPLER_BYTES_SORT
+    kw = dict(gpu="A10", tensor_parallel=4, max_model_len=8192, engine="0.8.5")
+    sort, fi = vl.kv_pool("Qwen/Qwen3-30B-A3B", **kw), vl.kv_pool("Qwen/Qwen3-30B-A3B", flashinfer_sampler=True, **kw)
+    vocab = vl.load_model("Qwen/Qwen3-30B-A3B").vocab_size
+    assert sort.activation - fi.activation == sort.max_num_seqs * vocab * (SAMPLER_BYTES_SORT - SAMPLER_BYTES_INPLACE)
+    # 0.19 samples in place already; V0 never used FlashInfer for sampling by default
+    assert vl.kv_pool(LLAMA, engine="0.19.0", flashinfer_sampler=True).kv_bytes == vl.kv_pool(LLAMA, engine="0.19.0").kv_bytes
+    assert vl.kv_pool(LLAMA, engine="0.7.1", flashinfer_sampler=True).kv_bytes == vl.kv_pool(LLAMA, engine="0.7.1").kv_bytes

@@ -45,7 +45,7 @@ Physics of each term
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from fractions import Fraction
 from typing import Any
 
@@ -403,6 +403,7 @@ def kv_pool(
     usage: str = "serve",
     count_cuda_graphs: bool | None = None,
     weights_bytes: int | None = None,
+    flashinfer_sampler: bool = False,
 ) -> Pool:
     """The KV-cache pool vLLM allocates on each GPU, following its start-up accounting.
 
@@ -440,6 +441,10 @@ def kv_pool(
         does (from 0.21 on).
     weights_bytes : int, optional
         Weights per GPU to use instead of the model's (e.g. the figure a log printed).
+    flashinfer_sampler : bool
+        FlashInfer samples (installed, as in vLLM's Docker image, in 0.8-0.11; with
+        ``VLLM_USE_FLASHINFER_SAMPLER=1`` in 0.12-0.16): no sort of the vocabulary, the
+        sampler holds :data:`vramlab.engines.SAMPLER_BYTES_INPLACE` per logit.
 
     Returns
     -------
@@ -458,6 +463,8 @@ def kv_pool(
     """
     m = load_model(model)
     eng, note = resolve_engine(engine)
+    if check_bool("flashinfer_sampler", flashinfer_sampler) and eng.v1:
+        eng = replace(eng, sampler_bytes_per_logit=SAMPLER_BYTES_INPLACE)
     util = check_fraction("gpu_memory_utilization", gpu_memory_utilization)
     tp = check_tensor_parallel(m, tensor_parallel)
     g = get_gpu(gpu)
