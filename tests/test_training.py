@@ -280,3 +280,63 @@ def test_moe_activations_count_the_routed_experts():
     c = m.config
     per_token = c["num_experts_per_tok"] * (c["hidden_size"] + 4 * c["moe_intermediate_size"])
     assert tr.activation_breakdown(m, 1024, 1)["mlp"] == c["num_hidden_layers"] * 1024 * 2 * per_token
+
+
+# --- hybrids: activations are modelled for attention layers only; the rest is refused ----------
+_SMALL = {"vocab_size": 128}
+HYBRIDS = {  # config, the layer kind the refusal names
+    "Qwen3-Next (Gated DeltaNet)": ("Qwen/Qwen3-Next-80B-A3B-Instruct", "linear"),
+    "Jamba (Mamba)": ({"model_type": "jamba", "num_hidden_layers": 4, "hidden_size": 64, "intermediate_size": 64,
+                       "num_attention_heads": 4, "num_key_value_heads": 2, "num_experts": 4, "num_experts_per_tok": 2,
+                       "attn_layer_period": 2, "attn_layer_offset": 1, "mamba_d_state": 8, "mamba_d_conv": 4,
+                       "mamba_expand": 2, **_SMALL}, "mamba"),
+    "Falcon-H1 (Mamba-2 beside attention)": ({
+        "model_type": "falcon_h1", "num_hidden_layers": 2, "hidden_size": 64, "intermediate_size": 64,
+        "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 16, "mamba_d_ssm": 32, "mamba_n_heads": 4,
+        "mamba_d_head": 8, "mamba_n_groups": 1, "mamba_d_state": 8, "mamba_d_conv": 4, **_SMALL}, "parallel SSM"),
+    "Nemotron-H (Mamba-2, MLP blocks)": ({
+        "model_type": "nemotron_h", "hybrid_override_pattern": "ME*-M*", "hidden_size": 64, "intermediate_size": 32,
+        "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 16, "mamba_num_heads": 4,
+        "mamba_head_dim": 8, "n_groups": 2, "ssm_state_size": 8, "conv_kernel": 4, "n_routed_experts": 4,
+        "num_experts_per_tok": 2, "moe_intermediate_size": 16, "moe_shared_expert_intermediate_size": 16,
+        **_SMALL}, "mamba2"),
+    "MiniMax (Lightning attention)": ({
+        "model_type": "minimax", "num_hidden_layers": 4, "hidden_size": 64, "intermediate_size": 32,
+        "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 16, "num_local_experts": 4,
+        "num_experts_per_tok": 2, "layer_types": ["linear_attention", "full_attention"] * 2, **_SMALL}, "linear"),
+}
+
+
+@pytest.mark.parametrize("case", list(HYBRIDS))
+def test_activations_of_layers_that_are_not_attention_are_refused(case):
+    cfg, kind = HYBRIDS[case]
+    for call in (lambda: tr.activation_bytes(cfg, 256), lambda: tr.activation_breakdown(cfg, 256, 1, "full"),
+                 lambda: tr.estimate(cfg, "full", 256), lambda: tr.activation_curves(cfg, [128])):
+        with pytest.raises(VramlabError, match=f"training activations of {kind} layers are not modelled") as err:
+            call()
+        assert err.value.field == "model"
+
+
+@pytest.mark.parametrize("case", list(HYBRIDS))
+def test_lora_of_layers_that_are_not_attention_is_refused(case):
+    cfg, kind = HYBRIDS[case]
+    with pytest.raises(VramlabError, match=f"LoRA shapes of {kind} layers are not modelled"):
+        tr.lora_params(cfg, 8, "attention")
+    with pytest.raises(VramlabError, match="not modelled"):
+        tr.estimate(cfg, "lora", 256)
+
+
+def test_model_states_of_a_hybrid_still_follow_its_parameters():
+    m = vl.load_model("Qwen/Qwen3-Next-80B-A3B-Instruct")
+    st = tr.model_states_bytes(m.param_count(), optimizer="adamw")
+    assert st.weights == 2 * m.param_count() and st.optimizer_states == 8 * m.param_count()
+
+
+def test_chunked_attention_layers_keep_the_activations_of_attention():
+    # Llama 4's chunked layers are attention layers: FlashAttention keeps no scores, whatever the chunk
+    cfg = {"model_type": "llama4_text", "hidden_size": 64, "intermediate_size": 96, "num_attention_heads": 4,
+           "vocab_size": 100, "num_hidden_layers": 8, "num_local_experts": 4, "num_experts_per_tok": 1,
+           "head_dim": 16, "attention_chunk_size": 256}
+    b = tr.activation_breakdown(cfg, 512, 1)
+    L, a, d = cfg["num_hidden_layers"], cfg["num_attention_heads"], cfg["head_dim"]
+    assert b["attention_output"] == L * 512 * 2 * a * d

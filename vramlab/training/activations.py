@@ -19,6 +19,7 @@ from typing import Any, Sequence
 
 from .. import families
 from ..errors import VramlabError, check_int
+from ..layers import ATTENTION_KINDS
 from ..presets import load_model
 from ..spec import ModelSpec
 from .states import _FP32, _ceil, _choice, _float_dtype
@@ -202,7 +203,17 @@ def activation_breakdown(
 
 
 def _check_activation_model(m: ModelSpec, t: int) -> None:
-    """Refuse what :func:`activation_breakdown` does not model: MLA, a split that is not even."""
+    """Refuse what :func:`activation_breakdown` does not model: MLA, layers that are not attention
+    (linear attention, Mamba, Nemotron-H's MLP-only blocks, an SSM beside the attention), an uneven split."""
+    other = [la for la in m.layers if la.kind not in ATTENTION_KINDS or la.conv_state or la.recurrent_state]
+    if other:
+        kind = other[0].kind if other[0].kind not in ATTENTION_KINDS else "parallel SSM"
+        kinds = sorted({la.kind if la.kind not in ATTENTION_KINDS else "parallel SSM" for la in other})
+        raise VramlabError(
+            f"training activations of {kind} layers are not modelled ({m.name}: {len(other)} of {m.num_layers} "
+            f"layers are {', '.join(kinds)}); valid: models whose every layer is attention "
+            f"({', '.join(ATTENTION_KINDS)}) followed by an MLP", field="model",
+        )
     if m.attention_kind == "MLA":
         raise VramlabError(
             f"activations of MLA attention ({m.name}) are not modelled; valid attention kinds: MHA, GQA, MQA",

@@ -10,6 +10,7 @@ from typing import Any
 
 from ..errors import VramlabError, check_int, check_items, check_str
 from ..families import family_of
+from ..layers import ATTENTION_KINDS
 from ..presets import load_model
 from ..spec import ModelSpec
 
@@ -39,6 +40,14 @@ def lora_shapes(model: Any) -> dict[str, tuple[int, int]]:
         raise VramlabError(
             f"LoRA shapes of {m.name} ({m.model_type}, {m.attention_kind}) are not modelled; valid: "
             "models with separate q/k/v/o projections (Llama, Qwen, Mistral, Gemma, Phi-3 ...)",
+            field="model",
+        )
+    other = sorted({la.kind if la.kind not in ATTENTION_KINDS else "parallel SSM" for la in m.layers
+                    if la.kind not in ATTENTION_KINDS or la.conv_state or la.recurrent_state})
+    if other:  # their own projections (in_proj_qkvz, in_proj, x_proj ...), and q/k/v/o in fewer layers
+        raise VramlabError(
+            f"LoRA shapes of {other[0]} layers are not modelled ({m.name}: {', '.join(other)} layers beside "
+            f"attention); valid: models whose every layer is attention ({', '.join(ATTENTION_KINDS)})",
             field="model",
         )
     h, d = m.hidden_size, m.head_dim
