@@ -20,6 +20,7 @@ from ..report import pool_warnings, render_table
 from ..units import GiB, parse_fraction
 from .common import EXIT_DOES_NOT_FIT, _add_json, _count, _for_option, _gib, _print_json, _typed
 
+
 # ---------------------------------------------------------------------------
 # vramlab pool MODEL
 def _pool_arguments(p: argparse.ArgumentParser) -> None:

@@ -22,6 +22,7 @@ from ..units import parse_fraction
 from .common import (EXIT_DOES_NOT_FIT, _add_json, _count, _dtypes, _gpu_arguments, _gpu_of, _named, _print_json,
                      _typed, _workload_arguments)
 
+
 # ---------------------------------------------------------------------------
 # vramlab models
 def _run_models(args: argparse.Namespace) -> int:
