@@ -113,30 +113,24 @@ def decode_work(model: Any, context: int) -> DecodeWork:
 STATE_FLOPS_PER_VALUE = 6
 
 
-def _span_sum(la: LayerAttention, n: int) -> tuple[int, int]:
-    """Keys the query at position ``n`` attends to in layer ``la``, and the sum over positions 1..n.
-
-    Full: i keys at position i. Sliding (window W): min(i, W). Chunked (chunk C, Llama 4's
-    ``attention_chunk_size``): the tokens of its own chunk so far, ((i - 1) mod C) + 1.
-    """
-    if la.kind == "full":
-        return n, n * (n + 1) // 2
-    w = la.window
-    if la.kind == "sliding":
-        k = min(n, w)
-        return k, k * (k + 1) // 2 + (n - k) * w
-    q, r = divmod(n, w)  # chunked: q whole chunks of sum 1..w, then 1..r
-    return (r or w), q * w * (w + 1) // 2 + r * (r + 1) // 2
+def _keys_read(la: LayerAttention, n: int) -> int:
+    """Keys the query at position ``n`` reads in attention layer ``la``: full n, sliding (window W)
+    min(n, W), chunked (chunk C, Llama 4's ``attention_chunk_size``) its chunk so far, ((n - 1) mod C) + 1."""
+    if la.kind == "chunked":
+        return (n - 1) % la.window + 1
+    return la.tokens_cached(n)
 
 
 def _decode_work(m: ModelSpec, n: int) -> DecodeWork:
+    from .speed import _causal_positions  # positions 1..n, each reading its keys: the same sum as a prefill
+
     vh = m.vocab_size * m.hidden_size
     head = vh
     # active parameters without the embedding lookup and the output head (tied: one V x h)
     layers = active_param_count(m) - vh - (0 if m.tie_word_embeddings else vh)
     per_pair = 4 * m.num_q_heads * m.head_dim  # per query-key pair in one attention layer
     attention = [la for la in m.layers if la.is_attention]
-    spans = [_span_sum(la, n) for la in attention]
+    reads, reruns = sum(_keys_read(la, n) for la in attention), sum(_causal_positions(la, n) for la in attention)
     # each token's pass through a state layer: the depthwise conv (2 FLOPs per conv value) and the recurrence
     state = sum(2 * la.conv_state + STATE_FLOPS_PER_VALUE * la.recurrent_state for la in m.layers)
     kv_per_token = len(attention)  # one K vector and one V vector per attention layer (all KV heads)
@@ -144,8 +138,8 @@ def _decode_work(m: ModelSpec, n: int) -> DecodeWork:
         context=n,
         kv_vectors_no_cache=kv_per_token * n,
         kv_vectors_cache=kv_per_token,
-        flops_no_cache=(2 * layers + state) * n + 2 * head + per_pair * sum(t for _, t in spans),
-        flops_cache=2 * layers + state + 2 * head + per_pair * sum(k for k, _ in spans),
+        flops_no_cache=(2 * layers + state) * n + 2 * head + per_pair * reruns,
+        flops_cache=2 * layers + state + 2 * head + per_pair * reads,
         model=m.name,
     )
 
