@@ -141,7 +141,9 @@ def training_activations(full_recompute: bool = False):
     layer is rebuilt at a time during the backward pass).
 
     Equals :func:`vramlab.training.activation_bytes` (fused kernels, FlashAttention) for the
-    dense Llama-like models (:func:`llama_like`, no MoE).
+    dense Llama-like models (:func:`llama_like`, no MoE). Every one of the ``L`` layers is
+    attention plus an MLP here: :func:`vramlab.training.activation_bytes` refuses models with
+    linear-attention, Mamba or parallel-SSM layers, and this formula does not describe them.
 
     >>> import vramlab as vl
     >>> from vramlab.formulas import evaluate
@@ -159,7 +161,8 @@ def training_activations(full_recompute: bool = False):
 def lora_params():
     """Trainable parameters of all-linear LoRA of rank ``r`` on a dense model: ``r (in + out)``
     per adapted matrix, ``P_LoRA = L r ((h + H_q d_head) + 2 (h + H_kv d_head) + (H_q d_head + h) + 3 (h + d_ff))``
-    (q, k and v, o, gate, up and down; :func:`vramlab.training.lora_params`).
+    (q, k and v, o, gate, up and down; :func:`vramlab.training.lora_params`). Every one of the
+    ``L`` layers has these projections: models with linear-attention or Mamba layers are refused there.
 
     >>> import vramlab as vl
     >>> from vramlab.formulas import evaluate
