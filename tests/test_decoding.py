@@ -171,3 +171,11 @@ def test_jamba_mamba_layers_keep_a_state_not_a_cache():
     w = decoding.decode_work(c, 10)
     assert w.kv_vectors_cache == att == 2
     assert w.flops_cache == 2 * (vl.active_param_count(m) - 2 * vh) + state + 2 * vh + per_pair * att * 10
+
+
+def test_mla_attends_with_its_query_key_and_value_widths():
+    c = preset_record("deepseek-ai/DeepSeek-V3")["config"]
+    d_qk = c["qk_nope_head_dim"] + c["qk_rope_head_dim"]
+    want = 2 * c["num_attention_heads"] * (d_qk + c["v_head_dim"]) * c["num_hidden_layers"]
+    assert _step_gain("deepseek-ai/DeepSeek-V3", 1000) == want
+    assert decoding.decode_work("deepseek-ai/DeepSeek-V3", 7).kv_vectors_cache == c["num_hidden_layers"]

@@ -44,8 +44,8 @@ class DecodeWork:
     flops_no_cache, flops_cache : int
         Floating-point operations of the step (2 per multiply-add): the linear layers for
         each token processed, the output head for the new token, the attention scores and
-        weighted sum (4 H_q d_head per query-key pair and attention layer) and the recurrence
-        of linear-attention and Mamba layers for each token processed.
+        weighted sum (4 H_q d_head per query-key pair and attention layer; MLA 2 H_q (d_qk + d_v))
+        and the recurrence of linear-attention and Mamba layers for each token processed.
     model : str
         The model's name.
     """
@@ -73,15 +73,15 @@ def decode_work(model: Any, context: int) -> DecodeWork:
 
     Counts: linear layers 2 P_layers per token processed (P_layers = active parameters
     minus embeddings and output head), output head 2 V h, attention 4 H_q d_head per
-    query-key pair in each attention layer (QK^T and the weighted sum of V). Only attention
+    query-key pair in each attention layer (QK^T and the weighted sum of V, see MLA below). Only attention
     layers (:attr:`~vramlab.spec.ModelSpec.num_attention_layers`) project K and V: a
     sliding-window layer's query at position i reads min(i, W) keys, a chunked layer's (Llama 4)
     the ((i - 1) mod C) + 1 tokens of its chunk. Linear-attention and Mamba layers keep a fixed
     state instead of a cache: each token processed costs 2 FLOPs per conv-state value and
     :data:`STATE_FLOPS_PER_VALUE` per recurrent-state value (approximate, see there); without
     the state every token is run again, as for attention. Nemotron-H's MLP blocks attend to
-    nothing. MLA's different attention arithmetic is left out (4 H_q d_head per pair as for
-    MHA): the point is the ratio.
+    nothing. MLA: 2 H_q (d_qk + d_v) per pair (``qk_nope_head_dim + qk_rope_head_dim`` and
+    ``v_head_dim``, the attention of the decompressed heads); DeepSeek-V3.2's indexer is not counted.
 
     Parameters
     ----------
@@ -122,13 +122,14 @@ def _keys_read(la: LayerAttention, n: int) -> int:
 
 
 def _decode_work(m: ModelSpec, n: int) -> DecodeWork:
-    from .speed import _causal_positions  # positions 1..n, each reading its keys: the same sum as a prefill
+    # positions 1..n each reading their keys (the sum of a prefill); FLOPs per query-key pair and layer
+    from .speed import _attention_per_position, _causal_positions
 
     vh = m.vocab_size * m.hidden_size
     head = vh
     # active parameters without the embedding lookup and the output head (tied: one V x h)
     layers = active_param_count(m) - vh - (0 if m.tie_word_embeddings else vh)
-    per_pair = 4 * m.num_q_heads * m.head_dim  # per query-key pair in one attention layer
+    per_pair = _attention_per_position(m)  # 2 H_q (d_qk + d_v): 4 H_q d_head unless MLA
     attention = [la for la in m.layers if la.is_attention]
     reads, reruns = sum(_keys_read(la, n) for la in attention), sum(_causal_positions(la, n) for la in attention)
     # each token's pass through a state layer: the depthwise conv (2 FLOPs per conv value) and the recurrence
