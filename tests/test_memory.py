@@ -310,3 +310,15 @@ def test_unknown_quant_method_is_refused_by_name():
     with pytest.raises(vl.VramlabError, match="'hqq'") as exc:
         vl.load_model(_with_quant({"quant_method": "hqq", "nbits": 4}))
     assert "gptq" in str(exc.value) and "compressed-tensors" in str(exc.value)
+
+
+@pytest.mark.parametrize("factor", [float("inf"), float("nan"), -1, 0, "x", 1e300])
+def test_a_yarn_factor_that_is_not_a_real_factor_is_refused_naming_it(factor):
+    import copy
+
+    from vramlab.presets import preset_record
+
+    c = copy.deepcopy(preset_record("deepseek-ai/DeepSeek-V3")["config"])
+    c["rope_scaling"]["factor"] = factor
+    with pytest.raises(vl.VramlabError, match=r"rope_scaling\.factor"):
+        vl.estimate(c, tokens=100)

@@ -359,8 +359,10 @@ def context_limit(m: Any) -> tuple[int | None, int | None, str]:
         return limit, None, ""
     kind = str(rs.get("rope_type", rs.get("type", "default")))
     factor, base = rs.get("factor"), rs.get("original_max_position_embeddings")
-    if not limit or kind != "yarn" or not isinstance(factor, (int, float)) or not isinstance(base, int):
+    if not limit or kind != "yarn" or factor is None or base is None:
         return limit, None, kind
+    factor = check_number("config field 'rope_scaling.factor'", factor, minimum=1, maximum=10**4)
+    base = check_int("config field 'rope_scaling.original_max_position_embeddings'", base, minimum=1, maximum=10**9)
     return limit, int(base * factor), kind
 
 
