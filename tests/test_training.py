@@ -285,7 +285,7 @@ def test_moe_activations_count_the_routed_experts():
 # --- hybrids: activations are modelled for attention layers only; the rest is refused ----------
 _SMALL = {"vocab_size": 128}
 HYBRIDS = {  # config, the layer kind the refusal names
-    "Qwen3-Next (Gated DeltaNet)": ("Qwen/Qwen3-Next-80B-A3B-Instruct", "linear"),
+    "Qwen3-Next (Gated DeltaNet)": ("Qwen/Qwen3-Next-80B-A3B-Instruct", "linear-attention"),
     "Jamba (Mamba)": ({"model_type": "jamba", "num_hidden_layers": 4, "hidden_size": 64, "intermediate_size": 64,
                        "num_attention_heads": 4, "num_key_value_heads": 2, "num_experts": 4, "num_experts_per_tok": 2,
                        "attn_layer_period": 2, "attn_layer_offset": 1, "mamba_d_state": 8, "mamba_d_conv": 4,
@@ -303,7 +303,8 @@ HYBRIDS = {  # config, the layer kind the refusal names
     "MiniMax (Lightning attention)": ({
         "model_type": "minimax", "num_hidden_layers": 4, "hidden_size": 64, "intermediate_size": 32,
         "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 16, "num_local_experts": 4,
-        "num_experts_per_tok": 2, "layer_types": ["linear_attention", "full_attention"] * 2, **_SMALL}, "linear"),
+        "num_experts_per_tok": 2, "layer_types": ["linear_attention", "full_attention"] * 2, **_SMALL},
+        "linear-attention"),
 }
 
 

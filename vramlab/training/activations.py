@@ -202,16 +202,27 @@ def activation_breakdown(
     return _activation_terms(m, s, b, ba, t, sequence_parallel, recompute, flash_attention, kernels)
 
 
+#: How a refusal names a layer kind that is not attention (:data:`vramlab.layers.STATE_KINDS`).
+_KIND_NAMES = {"linear": "linear-attention", "none": "MLP-only (no token mixing)"}
+
+
+def _not_attention(m: ModelSpec) -> list[str]:
+    """Kinds of the layers that are not plain attention, in layer order, once each (an attention
+    layer with an SSM beside it, Falcon-H1's, is ``"parallel SSM"``)."""
+    kinds = [_KIND_NAMES.get(la.kind, la.kind) if la.kind not in ATTENTION_KINDS else "parallel SSM"
+             for la in m.layers if la.kind not in ATTENTION_KINDS or la.conv_state or la.recurrent_state]
+    return list(dict.fromkeys(kinds))
+
+
 def _check_activation_model(m: ModelSpec, t: int) -> None:
     """Refuse what :func:`activation_breakdown` does not model: MLA, layers that are not attention
     (linear attention, Mamba, Nemotron-H's MLP-only blocks, an SSM beside the attention), an uneven split."""
-    other = [la for la in m.layers if la.kind not in ATTENTION_KINDS or la.conv_state or la.recurrent_state]
+    other = _not_attention(m)
     if other:
-        kind = other[0].kind if other[0].kind not in ATTENTION_KINDS else "parallel SSM"
-        kinds = sorted({la.kind if la.kind not in ATTENTION_KINDS else "parallel SSM" for la in other})
+        n = sum(la.kind not in ATTENTION_KINDS or bool(la.conv_state or la.recurrent_state) for la in m.layers)
         raise VramlabError(
-            f"training activations of {kind} layers are not modelled ({m.name}: {len(other)} of {m.num_layers} "
-            f"layers are {', '.join(kinds)}); valid: models whose every layer is attention "
+            f"training activations of {other[0]} layers are not modelled ({m.name}: {n} of {m.num_layers} "
+            f"layers are {', '.join(other)}); valid: models whose every layer is attention "
             f"({', '.join(ATTENTION_KINDS)}) followed by an MLP", field="model",
         )
     if m.attention_kind == "MLA":

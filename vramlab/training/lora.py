@@ -11,6 +11,7 @@ from typing import Any
 from ..errors import VramlabError, check_int, check_items, check_str
 from ..families import family_of
 from ..layers import ATTENTION_KINDS
+from .activations import _not_attention
 from ..presets import load_model
 from ..spec import ModelSpec
 
@@ -42,8 +43,7 @@ def lora_shapes(model: Any) -> dict[str, tuple[int, int]]:
             "models with separate q/k/v/o projections (Llama, Qwen, Mistral, Gemma, Phi-3 ...)",
             field="model",
         )
-    other = sorted({la.kind if la.kind not in ATTENTION_KINDS else "parallel SSM" for la in m.layers
-                    if la.kind not in ATTENTION_KINDS or la.conv_state or la.recurrent_state})
+    other = _not_attention(m)
     if other:  # their own projections (in_proj_qkvz, in_proj, x_proj ...), and q/k/v/o in fewer layers
         raise VramlabError(
             f"LoRA shapes of {other[0]} layers are not modelled ({m.name}: {', '.join(other)} layers beside "
