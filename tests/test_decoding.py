@@ -179,3 +179,39 @@ def test_mla_attends_with_its_query_key_and_value_widths():
     want = 2 * c["num_attention_heads"] * (d_qk + c["v_head_dim"]) * c["num_hidden_layers"]
     assert _step_gain("deepseek-ai/DeepSeek-V3", 1000) == want
     assert decoding.decode_work("deepseek-ai/DeepSeek-V3", 7).kv_vectors_cache == c["num_hidden_layers"]
+
+
+FALCON_H1 = {"model_type": "falcon_h1", "num_hidden_layers": 2, "hidden_size": 64, "intermediate_size": 64,
+             "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 16, "mamba_d_ssm": 32,
+             "mamba_n_heads": 4, "mamba_d_head": 8, "mamba_n_groups": 1, "mamba_d_state": 8, "mamba_d_conv": 4,
+             "vocab_size": 128}
+NEMOTRON_H = {"model_type": "nemotron_h", "hybrid_override_pattern": "ME*-M*", "hidden_size": 64,
+              "intermediate_size": 32, "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 16,
+              "mamba_num_heads": 4, "mamba_head_dim": 8, "n_groups": 2, "ssm_state_size": 8, "conv_kernel": 4,
+              "n_routed_experts": 4, "num_experts_per_tok": 2, "moe_intermediate_size": 16,
+              "moe_shared_expert_intermediate_size": 16, "vocab_size": 128}
+
+
+def _state_flops(conv_channels, kernel, state_values):
+    return 2 * conv_channels * kernel + decoding.STATE_FLOPS_PER_VALUE * state_values
+
+
+@pytest.mark.parametrize("cfg", [FALCON_H1, NEMOTRON_H], ids=["falcon_h1", "nemotron_h"])
+def test_mamba2_layers_and_blocks_from_the_config(cfg):
+    m = vl.load_model(cfg)
+    vh = cfg["vocab_size"] * cfg["hidden_size"]
+    lin = 2 * (vl.active_param_count(m) - vh - (0 if m.tie_word_embeddings else vh))
+    if cfg["model_type"] == "falcon_h1":  # attention and a Mamba-2 mixer in every layer
+        att = mamba = cfg["num_hidden_layers"]
+        conv = cfg["mamba_d_ssm"] + 2 * cfg["mamba_n_groups"] * cfg["mamba_d_state"]
+        heads = cfg["mamba_n_heads"] * cfg["mamba_d_head"]
+        state = _state_flops(conv, cfg["mamba_d_conv"], heads * cfg["mamba_d_state"])
+    else:  # one block per letter: M Mamba-2, * attention, - MLP, E MoE (the last two attend to nothing)
+        att, mamba = cfg["hybrid_override_pattern"].count("*"), cfg["hybrid_override_pattern"].count("M")
+        inner = cfg["mamba_num_heads"] * cfg["mamba_head_dim"]
+        conv = inner + 2 * cfg["n_groups"] * cfg["ssm_state_size"]
+        state = _state_flops(conv, cfg["conv_kernel"], inner * cfg["ssm_state_size"])
+    per_pair = 4 * cfg["num_attention_heads"] * cfg["head_dim"]
+    w = decoding.decode_work(cfg, 9)
+    assert w.kv_vectors_cache == att
+    assert w.flops_cache == lin + mamba * state + 2 * vh + per_pair * att * 9
