@@ -130,6 +130,8 @@ def activation_breakdown(
     ``attention_scores``  without FlashAttention the softmax output, b_a·a·s per token (that is
                           b_a·a·s²·b in all). ``kernels="eager"``: transformers' eager attention
                           also keeps the fp32 softmax (4·a·s more) and K, V repeated to a heads.
+                          Sliding-window and chunked layers too: eager attention masks the
+                          s x s scores, it does not shorten them.
     ``attention_output``  input of the output projection: b_a·a·d.
     ``mlp``               gated MLP (SwiGLU/GeGLU): gate and up outputs, activated gate and the
                           product: 4·b_a·I (GeLU MLP: 2·b_a·I). MoE: per routed expert its
@@ -140,6 +142,10 @@ def activation_breakdown(
                           logits (4·V), as Korthikanti's 4sbh(1 + V/h) for the output layer.
     ``rope_and_ids``      cos/sin tables (2·b_a·d per position, shared by the batch and the
                           layers), token ids and labels (int64), the loss' fp32 weight (4 B).
+
+    Every layer must be attention (full, sliding, chunked) followed by an MLP: models with
+    linear-attention (Gated DeltaNet, Lightning), Mamba or Mamba-2 layers, MLP-only blocks or an
+    SSM beside the attention are refused, naming the layer kind.
 
     Exactness: with ``kernels="eager"`` the layer, head and ``rope_and_ids`` terms equal the
     bytes of the tensors transformers saves for backward (Llama/Qwen2/Qwen3/Mistral, SDPA or
