@@ -367,3 +367,18 @@ def test_calculator_widget_shows_the_decode_line():
     c.controls["concurrency"].value = 64
     s = vl.decode_speed(QWEN3, "H100 80GB", tokens=4096, concurrency=64)
     assert f"{s.tokens_per_s:,.0f} tokens/s" in c.speed.value
+
+
+def test_a_chunked_layer_reads_only_its_own_chunk_when_decoding():
+    # Llama-4-style chunked attention: at 8,193 tokens with chunks of 8,192, the new token starts a
+    # chunk and attends to itself only, where a full layer reads all 8,193 positions.
+    import dataclasses
+
+    from vramlab.speed import _attention_per_position, _decode_attention
+
+    m = vl.load_model("Qwen/Qwen3-8B")
+    chunked = dataclasses.replace(m, layers=(vl.LayerAttention("chunked", window=8192),) * m.num_layers)
+    per = _attention_per_position(chunked)
+    assert _decode_attention(chunked, 8193) == per * m.num_layers * 1
+    assert _decode_attention(chunked, 8192) == per * m.num_layers * 8192
+    assert _decode_attention(m, 8193) == per * m.num_layers * 8193

@@ -279,8 +279,11 @@ def _attention_per_position(m: ModelSpec) -> int:
 
 
 def _decode_attention(m: ModelSpec, tokens: int) -> int:
-    """Attention FLOPs of one new token at ``tokens`` of context (sliding layers capped)."""
-    return _attention_per_position(m) * sum(la.tokens_cached(tokens) for la in m.layers)
+    """Attention FLOPs of one new token at ``tokens`` of context: sliding layers read their window,
+    chunked layers the ((n - 1) mod C) + 1 positions of their own chunk."""
+    return _attention_per_position(m) * sum(
+        (tokens - 1) % la.window + 1 if la.kind == "chunked" and la.window and tokens else la.tokens_cached(tokens)
+        for la in m.layers)
 
 
 def _check_workload(m: ModelSpec, tokens: Any, concurrency: Any, tensor_parallel: Any) -> tuple[int, int, int]:
