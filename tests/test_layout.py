@@ -169,3 +169,11 @@ def test_plots_never_load_models():
 def test_every_module_has_its_test_file():
     tops = sorted({_top(n) for n in _modules()} - {"__init__", "__main__"})
     assert [t for t in tops if not (TESTS / f"test_{t}.py").exists()] == []
+
+
+def test_the_readme_names_every_module_and_its_job():
+    readme = (PKG.parent / "README.md").read_text()
+    section = readme.split("## How the package is laid out", 1)[1].split("\n## ", 1)[0]
+    listed = set(re.findall(r"^\| `(\w+)` \|", section, flags=re.M))
+    tops = {_top(n) for n in _modules()} - {"__init__", "__main__"}
+    assert (sorted(tops - listed), sorted(listed - tops)) == ([], [])
