@@ -662,3 +662,12 @@ def test_help_lists_exit_codes(capsys):
     assert "1 does not fit" in out and "2 bad input" in out
     for name in ("fit", "gpus", "train"):
         assert name in out
+
+
+def test_unknown_model_says_where_to_get_its_config(capsys):
+    rc, out, err = run(capsys, "params", "acme/Llama-Next-9B")
+    assert_one_line_error(rc, out, err, "works offline",
+                          "https://huggingface.co/acme/Llama-Next-9B/resolve/main/config.json", "pass its path")
+    rc, out, err = run(capsys, "params", "no-such-model")
+    assert_one_line_error(rc, out, err, "works offline", "config.json")
+    assert "huggingface.co/no-such-model" not in err
