@@ -31,7 +31,8 @@ def test_catalog_has_the_cards_people_deploy_on():
 def test_every_gpu_has_a_source_and_usable_below_physical(name):
     g = vl.get_gpu(name)
     assert g.source and g.memory_as_sold
-    assert 0.95 * g.physical_bytes < g.usable_bytes <= g.physical_bytes
+    ecc = 15 / 16 if g.ecc_default else 1      # ECC on GDDR keeps its check bits in 1/16 of the memory
+    assert 0.95 * g.physical_bytes * ecc < g.usable_bytes <= g.physical_bytes * ecc
     sold = float(g.memory_as_sold.split()[0])
     # the box figure is within 8 % of the physical bytes, read as GB or GiB
     assert min(abs(g.physical_bytes / 10**9 - sold), abs(g.physical_bytes / GiB - sold)) <= 0.08 * sold
@@ -42,7 +43,8 @@ def test_measured_usable_memory_matches_the_vllm_logs():
     rows = list(csv.DictReader(path.read_text(encoding="utf-8").splitlines()))
     seen = {}
     for r in rows:
-        seen.setdefault(r["gpu"], set()).add(float(r["total_gpu_memory_gib"]))
+        if r["gpu"] in vl.list_gpus() and r["total_gpu_memory_gib"]:
+            seen.setdefault(r["gpu"], set()).add(float(r["total_gpu_memory_gib"]))
     assert seen["RTX 3090"] == {23.58} and seen["H100 80GB"] == {79.19}
     for gpu_name, values in seen.items():
         g = vl.get_gpu(gpu_name)
@@ -78,7 +80,7 @@ def test_unknown_gpu_names_the_field_and_the_closest():
 def test_usable_memory_defaults_to_the_documented_fraction():
     g = vl.get_gpu("L4")                            # no vLLM log: the default fraction, flagged
     assert not g.usable_is_measured
-    assert g.usable_bytes == int(24 * GiB * gpus.DEFAULT_USABLE_FRACTION)
+    assert g.usable_bytes == int(24 * GiB * gpus.ECC_USABLE_FRACTION * gpus.DEFAULT_USABLE_FRACTION)
     # the fraction lies between the two measured cards' ratios
     assert 23.58 / 24 <= gpus.DEFAULT_USABLE_FRACTION <= 79.19 / 80
 

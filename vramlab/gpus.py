@@ -1,10 +1,13 @@
 """GPU catalog: memory as sold and memory the driver reports as usable.
 
 "Memory as sold" is the marketing figure; NVIDIA and AMD sell "80GB" cards whose memory is
-80 GiB of HBM, of which the driver reports a little less as total (ECC/reserved regions):
+80 GiB of HBM, of which the driver reports a little less as total (reserved regions):
 an H100 80GB reports 79.19 GiB to vLLM and an RTX 3090 23.58 GiB (vLLM start-up logs in
-``shared/data/vllm_logs_calibration.csv``). Where no measurement is known, ``usable``
-is estimated as ``DEFAULT_USABLE_FRACTION`` of the physical memory and flagged.
+``shared/data/vllm_logs_calibration.csv``). Data-centre cards with GDDR memory (T4, A10/A10G,
+L4, L40S) run with ECC on by default, which keeps its check bits in the same memory: the
+driver then reports 1/16 less (:data:`ECC_USABLE_FRACTION`). One rule gives the usable memory
+everywhere (fit, kv_pool, widgets): the measured figure where a log gave one, else
+``physical × ECC_USABLE_FRACTION (ECC on) × DEFAULT_USABLE_FRACTION``, flagged as estimated.
 
 >>> from vramlab.gpus import get_gpu
 >>> g = get_gpu("H100 80GB")
@@ -18,20 +21,27 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from fractions import Fraction
 
-from .errors import VramlabError
-from .units import GiB, from_unit
+from .errors import VramlabError, show
+from .report import RichDisplay
+from .units import GiB, format_bytes, from_unit, parse_size
 
-__all__ = ["GPU", "GPUS", "get_gpu", "list_gpus", "DEFAULT_USABLE_FRACTION"]
+__all__ = ["GPU", "GPUS", "get_gpu", "list_gpus", "DEFAULT_USABLE_FRACTION", "ECC_USABLE_FRACTION", "PRICE_CLASSES"]
 
 #: Share of physical memory reported as usable when no measurement is known
 #: (H100: 79.19/80 = 0.990; RTX 3090: 23.58/24 = 0.9825).
 DEFAULT_USABLE_FRACTION = 0.985
 
+#: Share of GDDR memory left when ECC is on: "On GPUs with GDDR memory with ECC enabled the
+#: available DRAM is reduced by 6.25% to allow for the storage of ECC bits" (NVIDIA CUDA C++
+#: Best Practices Guide, device memory spaces). HBM keeps its ECC bits apart (no loss).
+ECC_USABLE_FRACTION = Fraction(15, 16)
+
 
 @dataclass(frozen=True)
-class GPU:
-    """One accelerator.
+class GPU(RichDisplay):
+    """One accelerator (a catalog entry, or :meth:`GPU.custom` for any other).
 
     Attributes
     ----------
@@ -55,6 +65,8 @@ class GPU:
         Dense peak fp8 tensor FLOP/s; None where the GPU has no fp8 tensor cores.
     speed_source : str
         Where bandwidth and FLOP/s come from.
+    ecc_default : bool
+        GDDR memory with ECC on by default (data-centre cards): 1/16 of it holds check bits.
     """
 
     name: str
@@ -68,18 +80,70 @@ class GPU:
     bf16_flops: int | None = None
     fp8_flops: int | None = None
     speed_source: str = ""
+    ecc_default: bool = False
 
     @property
     def usable_bytes(self) -> int:
-        """Measured usable memory, or ``DEFAULT_USABLE_FRACTION`` of the physical memory."""
+        """Measured usable memory, or ``DEFAULT_USABLE_FRACTION`` of the physical memory left
+        after ECC (``ECC_USABLE_FRACTION`` when ``ecc_default``).
+
+        >>> round(get_gpu("L40S").usable_bytes / 2**30, 2), round(get_gpu("L4").usable_bytes / 2**30, 2)
+        (44.32, 22.16)
+        """
         if self.measured_usable_bytes is not None:
             return self.measured_usable_bytes
-        return int(self.physical_bytes * DEFAULT_USABLE_FRACTION)
+        left = self.physical_bytes * ECC_USABLE_FRACTION if self.ecc_default else self.physical_bytes
+        return int(left * DEFAULT_USABLE_FRACTION)
 
     @property
     def usable_is_measured(self) -> bool:
         """True when ``usable_bytes`` comes from a real log, not the default fraction."""
         return self.measured_usable_bytes is not None
+
+    @property
+    def price_class(self) -> str:
+        """The vendor's product line (:data:`PRICE_CLASSES`), "" when unknown (a custom GPU)."""
+        return PRICE_CLASSES.get(self.name, "")
+
+    @classmethod
+    def custom(cls, name: str | None = None, memory: str | int = "", *, usable: str | int | None = None,
+               bandwidth: str | int | None = None, bf16_flops: int | None = None, fp8_flops: int | None = None,
+               vendor: str = "custom", like: "GPU | None" = None) -> "GPU":
+        """A GPU outside the catalog, from its memory: ``"24GiB"``, ``"80 GB"`` or bytes (an int).
+
+        ``usable`` is the total the driver reports, if known (default: ``DEFAULT_USABLE_FRACTION``
+        of ``memory``, flagged as estimated); ``bandwidth`` is bytes/s or text such as
+        ``"1008 GB/s"``; ``like`` is a catalog GPU whose vendor, bandwidth and FLOP/s it keeps.
+
+        >>> g = GPU.custom("my card", memory="24GiB", bandwidth="1 TB/s")
+        >>> g.physical_bytes == 24 * 2**30, g.usable_is_measured, g.memory_bandwidth
+        (True, False, 1000000000000)
+        >>> GPU.custom(memory="16GiB", like=get_gpu("RTX 4090")).name
+        'RTX 4090 with 16.00 GiB'
+        """
+        def size(field: str, v: str | int) -> int:
+            if isinstance(v, int) and not isinstance(v, bool) and v >= 2**20:
+                return v
+            if isinstance(v, str) and v.strip():
+                return parse_size(v.strip().removesuffix("/s"), field=field)
+            raise VramlabError(f"{field} must be a size with its unit such as '24GiB' or '80GB', or bytes as an "
+                               f"integer of at least 1 MiB, got {show(v)}", field=field)
+
+        physical = size("memory", memory)
+        measured = None if usable is None else size("usable", usable)
+        if measured is not None and measured > physical:
+            raise VramlabError(f"usable {show(usable)} exceeds memory {show(memory)}", field="usable")
+        if like is not None:
+            like = get_gpu(like)
+            vendor, bandwidth = like.vendor, like.memory_bandwidth if bandwidth is None else bandwidth
+            bf16_flops, fp8_flops = bf16_flops or like.bf16_flops, fp8_flops or like.fp8_flops
+        gib = format_bytes(physical, "GiB")
+        label = name or (f"{like.name} with {gib}" if like is not None else f"custom GPU ({gib})")
+        return cls(str(label), str(vendor), f"{gib} (custom)", physical, measured,
+                   f"custom: memory {gib} as given" + ("" if measured else
+                                                        f"; usable estimated as {DEFAULT_USABLE_FRACTION:.1%}"),
+                   memory_bandwidth=None if bandwidth is None else size("bandwidth", bandwidth),
+                   bf16_flops=bf16_flops, fp8_flops=fp8_flops, speed_source="custom: as given")
 
 
 _VLLM = "vLLM start-up log (vramlab/data/vllm_logs_calibration.csv)"
@@ -104,25 +168,33 @@ GPUS: dict[str, GPU] = {
             memory_bandwidth=1792 * 10**9, bf16_flops=209_500 * 10**9, fp8_flops=838_400 * 10**9,
             speed_source="NVIDIA RTX Blackwell GPU architecture whitepaper (RTX 5090): 1,792 GB/s; BF16 tensor "
                          "with FP32 accumulate 209.5 TFLOPS dense; FP8 838.4 TFLOPS dense (1,676.8 with sparsity)"),
-        GPU("RTX A6000", "NVIDIA", "48 GB GDDR6", 48 * GiB, None, "NVIDIA RTX A6000 datasheet (48 GB GDDR6 with ECC)", ("A6000",),
+        GPU("RTX A6000", "NVIDIA", "48 GB GDDR6", 48 * GiB, None, "NVIDIA RTX A6000 datasheet (48 GB GDDR6 with ECC, off by default on this workstation card: "
+            "vLLM logs of 2024 fit 47.5 GiB, calibration rows 3-4)", ("A6000",),
             memory_bandwidth=768 * 10**9, bf16_flops=154_800 * 10**9, fp8_flops=None,
             speed_source="NVIDIA RTX A6000 datasheet: 768 GB/s; tensor 309.7 TFLOPS with sparsity, so 154.8 "
                          "dense; no FP8"),
-        GPU("L40S", "NVIDIA", "48 GB GDDR6", 48 * GiB, None, "NVIDIA L40S datasheet (48 GB GDDR6 with ECC)",
+        GPU("L40S", "NVIDIA", "48 GB GDDR6", 48 * GiB, None,
+            "NVIDIA L40S datasheet (48 GB GDDR6 with ECC); ECC on by default: 45 GiB left, about 44.3 usable "
+            "(vLLM logs print 44.42 GiB)",
             memory_bandwidth=864 * 10**9, bf16_flops=362_050 * 10**9, fp8_flops=733_000 * 10**9,
             speed_source="NVIDIA L40S datasheet: 864 GB/s; BF16 tensor 362.05 TFLOPS dense (733 with sparsity); "
-                         "FP8 733 TFLOPS dense (1,466 with sparsity)"),
-        GPU("T4", "NVIDIA", "16 GB GDDR6", 16 * GiB, None, "NVIDIA T4 datasheet (16 GB GDDR6)",
+                         "FP8 733 TFLOPS dense (1,466 with sparsity)", ecc_default=True),
+        GPU("T4", "NVIDIA", "16 GB GDDR6", 16 * GiB, None,
+            "NVIDIA T4 datasheet (16 GB GDDR6); ECC on by default: nvidia-smi total 15,079 MiB "
+            "(forums.developer.nvidia.com/t/nvidia-t4-has-only-15g-of-memory/173099)",
             memory_bandwidth=320 * 10**9, bf16_flops=65 * 10**12, fp8_flops=None,
             speed_source="NVIDIA T4 datasheet: 320 GB/s; mixed-precision FP16/FP32 tensor 65 TFLOPS (Turing has "
-                         "no BF16: the 16-bit figure is FP16); no FP8"),
-        GPU("A10", "NVIDIA", "24 GB GDDR6", 24 * GiB, None, "NVIDIA A10 datasheet (24 GB GDDR6)",
+                         "no BF16: the 16-bit figure is FP16); no FP8", ecc_default=True),
+        GPU("A10", "NVIDIA", "24 GB GDDR6", 24 * GiB, None,
+            "NVIDIA A10 datasheet (24 GB GDDR6); ECC on by default (A10G likewise)",
             memory_bandwidth=600 * 10**9, bf16_flops=125 * 10**12, fp8_flops=None,
-            speed_source="NVIDIA A10 datasheet: 600 GB/s; BF16 tensor 125 TFLOPS dense (250 with sparsity); no FP8"),
-        GPU("L4", "NVIDIA", "24 GB GDDR6", 24 * GiB, None, "NVIDIA L4 datasheet (24 GB GDDR6)",
+            speed_source="NVIDIA A10 datasheet: 600 GB/s; BF16 tensor 125 TFLOPS dense (250 with sparsity); no FP8",
+            ecc_default=True),
+        GPU("L4", "NVIDIA", "24 GB GDDR6", 24 * GiB, None,
+            "NVIDIA L4 datasheet (24 GB GDDR6); ECC on by default: 22.5 GiB left",
             memory_bandwidth=300 * 10**9, bf16_flops=121 * 10**12, fp8_flops=242_500 * 10**9,
             speed_source="NVIDIA L4 datasheet: 300 GB/s; BF16 tensor 242 TFLOPS and FP8 485 TFLOPS with "
-                         "sparsity, so 121 and 242.5 dense"),
+                         "sparsity, so 121 and 242.5 dense", ecc_default=True),
         GPU("A100 40GB", "NVIDIA", "40 GB HBM2", 40 * GiB, None, "NVIDIA A100 datasheet (40 GB HBM2)",
             memory_bandwidth=1555 * 10**9, bf16_flops=312 * 10**12, fp8_flops=None,
             speed_source="NVIDIA A100 datasheet: 40GB 1,555 GB/s; BF16 tensor 312 TFLOPS dense (624 with "
@@ -159,11 +231,50 @@ GPUS: dict[str, GPU] = {
             memory_bandwidth=5300 * 10**9, bf16_flops=1_307_400 * 10**9, fp8_flops=2_614_900 * 10**9,
             speed_source="AMD Instinct MI300X datasheet: 5.3 TB/s; BF16 1,307.4 TFLOPS and FP8 2,614.9 TFLOPS "
                          "dense (twice that with sparsity)"),
+        GPU("A30", "NVIDIA", "24 GB HBM2", 24 * GiB, None, "NVIDIA A30 datasheet (24 GB HBM2)",
+            memory_bandwidth=933 * 10**9, bf16_flops=165 * 10**12, fp8_flops=None,
+            speed_source="NVIDIA A30 datasheet: 933 GB/s; BF16 tensor 165 TFLOPS dense (330 with sparsity); no FP8"),
+        GPU("A40", "NVIDIA", "48 GB GDDR6", 48 * GiB, None, "NVIDIA A40 datasheet (48 GB GDDR6 with ECC)",
+            memory_bandwidth=696 * 10**9, bf16_flops=149_700 * 10**9, fp8_flops=None,
+            speed_source="NVIDIA A40 datasheet: 696 GB/s; BF16 tensor 149.7 TFLOPS dense (299.4 with sparsity); "
+                         "no FP8"),
+        GPU("V100 32GB", "NVIDIA", "32 GB HBM2", 32 * GiB, None, "NVIDIA V100 datasheet (32 GB HBM2, SXM2)", ("V100",),
+            memory_bandwidth=900 * 10**9, bf16_flops=125 * 10**12, fp8_flops=None,
+            speed_source="NVIDIA V100 datasheet, SXM2: 900 GB/s; tensor 125 TFLOPS (Volta has no BF16: the "
+                         "16-bit figure is FP16); no FP8"),
+        GPU("RTX 6000 Ada", "NVIDIA", "48 GB GDDR6", 48 * GiB, None,
+            "NVIDIA RTX 6000 Ada Generation datasheet (48 GB GDDR6 with ECC)",
+            memory_bandwidth=960 * 10**9, bf16_flops=364_200 * 10**9, fp8_flops=728_500 * 10**9,
+            speed_source="NVIDIA RTX 6000 Ada datasheet: 960 GB/s; FP8 tensor 1,457 TFLOPS with sparsity, so 728.5 "
+                         "dense; BF16 tensor with FP32 accumulate 364.2 TFLOPS dense (Ada GPU architecture "
+                         "whitepaper)"),
+        GPU("H100 NVL", "NVIDIA", "94 GB HBM3", 94 * GiB, None, "NVIDIA H100 datasheet, NVL (94 GB HBM3)",
+            memory_bandwidth=3900 * 10**9, bf16_flops=835_500 * 10**9, fp8_flops=1_670_500 * 10**9,
+            speed_source="NVIDIA H100 datasheet, NVL: 3.9 TB/s; BF16 tensor 1,671 TFLOPS and FP8 3,341 TFLOPS "
+                         "with sparsity, so 835.5 and 1,670.5 dense"),
+        GPU("MI250X", "AMD", "128 GB HBM2e", 128 * GiB, None, "AMD Instinct MI250X datasheet (128 GB HBM2e)",
+            memory_bandwidth=3277 * 10**9, bf16_flops=383 * 10**12, fp8_flops=None,
+            speed_source="AMD Instinct MI250X datasheet: 3.2768 TB/s; BF16 383 TFLOPS (no sparsity); no FP8"),
+        GPU("MI325X", "AMD", "256 GB HBM3E", 256 * GiB, None, "AMD Instinct MI325X datasheet (256 GB HBM3E)",
+            memory_bandwidth=6000 * 10**9, bf16_flops=1_307_400 * 10**9, fp8_flops=2_614_900 * 10**9,
+            speed_source="AMD Instinct MI325X datasheet: 6 TB/s; BF16 1,307.4 TFLOPS and FP8 2,614.9 TFLOPS dense "
+                         "(twice that with sparsity)"),
         GPU("Gaudi 3", "Intel", "128 GB HBM2e", 128 * GiB, None, "Intel Gaudi 3 AI accelerator white paper (128 GB HBM2e)",
             memory_bandwidth=3700 * 10**9, bf16_flops=1_835 * 10**12, fp8_flops=1_835 * 10**12,
             speed_source="Intel Gaudi 3 AI accelerator white paper: 3.7 TB/s; matrix engines 1,835 TFLOPS in "
                          "BF16 and in FP8 (no sparsity)"),
     ]
+}
+
+
+#: The vendor's product line of each catalog GPU, a rough price class: consumer (GeForce),
+#: workstation (RTX professional) or data center (the vendors' data-center lines).
+PRICE_CLASSES: dict[str, str] = {
+    **{n: "consumer" for n in ("RTX 3090", "RTX 4090", "RTX 5090")},
+    **{n: "workstation" for n in ("RTX A6000", "RTX 6000 Ada")},
+    **{n: "data center" for n in ("L40S", "T4", "A10", "L4", "A30", "A40", "A100 40GB", "A100 80GB", "V100 32GB",
+                                  "H100 80GB", "H100 PCIe", "H100 NVL", "H200", "B200", "MI250X", "MI300X",
+                                  "MI325X", "Gaudi 3")},
 }
 
 
@@ -184,7 +295,11 @@ def get_gpu(name: str | GPU) -> GPU:
     >>> get_gpu("H800")
     Traceback (most recent call last):
     ...
-    vramlab.errors.VramlabError: gpu 'H800' is unknown; closest: H200, B200, H100 PCIe. Valid: RTX 3090, RTX 4090, RTX 5090, RTX A6000, L40S, T4, A10, L4, A100 40GB, A100 80GB, H100 80GB, H100 PCIe, H200, B200, MI300X, Gaudi 3
+    vramlab.errors.VramlabError: gpu 'H800' is unknown; closest: H200, H100 NVL, B200. Valid: RTX 3090, RTX 4090, RTX 5090, RTX A6000, L40S, T4, A10, L4, A100 40GB, A100 80GB, H100 80GB, H100 PCIe, H200, B200, MI300X, A30, A40, V100 32GB, RTX 6000 Ada, H100 NVL, MI250X, MI325X, Gaudi 3
+    >>> get_gpu(24)
+    Traceback (most recent call last):
+    ...
+    vramlab.errors.VramlabError: gpu 24 is a number, not a GPU name; for a GPU outside the catalog pass vl.GPU.custom('my GPU', memory='24GiB') (command line: --gpu-memory 24GiB). Valid names: ...
     """
     if isinstance(name, GPU):
         return name
@@ -192,6 +307,10 @@ def get_gpu(name: str | GPU) -> GPU:
     for g in GPUS.values():
         if key == g.name.lower() or key in (a.lower() for a in g.aliases):
             return g
+    if isinstance(name, (int, float)) or (isinstance(name, str) and name.strip().replace(".", "", 1).isdigit()):
+        raise VramlabError(f"gpu {show(name)} is a number, not a GPU name; for a GPU outside the catalog pass "
+                           f"vl.GPU.custom('my GPU', memory='{name}GiB') (command line: --gpu-memory {name}GiB). "
+                           f"Valid names: {', '.join(GPUS)}", field="gpu")
     close = difflib.get_close_matches(str(name), list(GPUS), n=3, cutoff=0.3)
     hint = f"; closest: {', '.join(close)}" if close else ""
     raise VramlabError(f"gpu {name!r} is unknown{hint}. Valid: {', '.join(GPUS)}", field="gpu")
