@@ -162,3 +162,11 @@ def test_cache_growth_table_names_an_attention_layer_that_also_keeps_a_state():
     parallel = dataclasses.replace(m, layers=(vl.LayerAttention("full", conv_state=8, recurrent_state=8),) * 4)
     t = tables.cache_growth_table([parallel], contexts=[10])
     assert t.loc[0, "layers"] == "GQA, 4 full with a state" and t.loc[0, "state_bytes"] > 0
+
+
+def test_precisions_table_says_mxfp4_quantizes_only_the_experts_of_moe_checkpoints():
+    t = vl.tables.precisions_table(["bf16", "int4", "mxfp4"]).set_index("format")["quantizes"]
+    assert (t["bf16"], t["int4"]) == ("every tensor", "linear layers")
+    assert "experts only" in t["mxfp4"]
+    # the same rule as the weights: gpt-oss in mxfp4 quantizes its experts and nothing else
+    assert vl.families.quantized_components(vl.load_model("openai/gpt-oss-20b"), "mxfp4") == ("experts",)

@@ -46,7 +46,7 @@ QUANTIZED_COMPONENTS = ("attention", "mlp", "experts", "shared_experts")
 
 #: MoE checkpoints in MXFP4 quantize only the routed experts (the gpt-oss checkpoints:
 #: ``quantization_config.modules_to_not_convert`` lists attention, router, embeddings, lm_head).
-_MOE_QUANTIZES = {"mxfp4": ("experts",)}
+MOE_QUANTIZES = {"mxfp4": ("experts",)}
 
 
 @dataclass(frozen=True)
@@ -562,8 +562,8 @@ def quantized_components(m: Any, dtype_name: str) -> tuple[str, ...]:
     >>> quantized_components(vl.load_model("Qwen/Qwen3-8B"), "int4")
     ('attention', 'mlp', 'experts', 'shared_experts')
     """
-    if m.is_moe and dtype_name in _MOE_QUANTIZES:
-        return _MOE_QUANTIZES[dtype_name]
+    if m.is_moe and dtype_name in MOE_QUANTIZES:
+        return MOE_QUANTIZES[dtype_name]
     return QUANTIZED_COMPONENTS
 
 

@@ -17,6 +17,7 @@ from typing import Any, Iterable
 from .decoding import decode_work_curve
 from .dtypes import get_dtype
 from .errors import check_concurrency, check_int, check_items, check_tokens
+from .families import MOE_QUANTIZES
 from .gpus import get_gpu, list_gpus
 from .memory import kv_bytes_per_token, kv_cache_bytes, resolve_kv_dtype, resolve_weight_dtype, weights_bytes
 from .planning import DEFAULT_MAX_GPUS, fit
@@ -68,6 +69,14 @@ def _specs(models: Iterable[Any] | None) -> list:
     return [load_model(mm) for mm in (check_items("models", models) if models is not None else list_models())]
 
 
+def _quantizes(d) -> str:
+    """What a format stores quantized: every tensor, or the linear layers (MoE: only what it names)."""
+    if not d.weight_only:
+        return "every tensor"
+    moe = MOE_QUANTIZES.get(d.name)
+    return f"linear layers (MoE checkpoints: {', '.join(moe)} only)" if moe else "linear layers"
+
+
 def precisions_table(names: Iterable[str] = WEIGHT_DTYPES):
     """The formats as a table: bits per value (scales included), bytes per billion parameters.
 
@@ -89,7 +98,7 @@ def precisions_table(names: Iterable[str] = WEIGHT_DTYPES):
             "bits": float(d.bits),
             "overhead_bits": float(d.bits - nominal),
             "GB_per_1B_params": d.bytes_for(10**9) / GB,
-            "quantizes": "linear layers" if d.weight_only else "every tensor",
+            "quantizes": _quantizes(d),
             "layout": d.description,
         })
     return pd.DataFrame(rows)
