@@ -12,22 +12,14 @@ import vramlab as vl
 from vramlab import planning, serving
 from vramlab.presets import preset_record
 
+from .reference import bf16_weights, kv_per_token_16bit
+
 GiB = 2**30
 FRAMEWORK = GiB                                   # estimate()'s default framework bytes
 TP_COMM = round(Fraction("1.82") * GiB)           # calibration rows 24 - 22: 2.07 - 0.25 GiB
 
 
 # ---------------------------------------------------------------- independent arithmetic
-def bf16_weights(model_id: str) -> int:
-    return 2 * preset_record(model_id)["reference"]["params_computed_from_config"]
-
-
-def kv_per_token_16bit(model_id: str) -> int:
-    c = preset_record(model_id)["config"]
-    head_dim = c.get("head_dim") or c["hidden_size"] // c["num_attention_heads"]
-    return 2 * c["num_hidden_layers"] * c["num_key_value_heads"] * head_dim * 2
-
-
 def expected_per_gpu(model_id: str, tp: int, tokens: int, conc: int, margin=0.1) -> int:
     """bf16 weights and KV of a GQA model without sliding windows, split over tp GPUs."""
     c = preset_record(model_id)["config"]

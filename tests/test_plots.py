@@ -14,6 +14,8 @@ from vramlab import decoding, tables
 from vramlab.plots import articles as pa, decoding as pd_, memory as pm
 from vramlab.presets import preset_record
 
+from .reference import kv_per_token_16bit
+
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
 
@@ -28,13 +30,6 @@ def ax():
     from matplotlib.figure import Figure
 
     return Figure().add_subplot()
-
-
-def kv_per_token_16bit(model_id: str) -> int:
-    c = preset_record(model_id)["config"]
-    head_dim = c.get("head_dim") or c["hidden_size"] // c["num_attention_heads"]
-    kv_heads = 1 if c.get("multi_query") else c["num_key_value_heads"]
-    return 2 * c["num_hidden_layers"] * kv_heads * head_dim * 2
 
 
 def test_every_plot_module_is_re_exported():

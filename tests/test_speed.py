@@ -16,6 +16,8 @@ from vramlab import speed
 from vramlab.gpus import GPUS, get_gpu
 from vramlab.presets import preset_record
 
+from .reference import bf16_weights
+
 QWEN3 = "Qwen/Qwen3-8B"
 H100_SXM_BANDWIDTH = 3.35e12          # NVIDIA H100 SXM datasheet, 3.35 TB/s
 H100_SXM_BF16_DENSE = 989.4e12       # Hopper whitepaper, dense; the datasheet's 1,979 TFLOPS is "with sparsity"
@@ -23,10 +25,6 @@ H100_SXM_BF16_DENSE = 989.4e12       # Hopper whitepaper, dense; the datasheet's
 
 def config(model_id: str) -> dict:
     return preset_record(model_id)["config"]
-
-
-def bf16_weights(model_id: str) -> int:
-    return 2 * preset_record(model_id)["reference"]["params_computed_from_config"]
 
 
 def kv_16bit(model_id: str, tokens: int) -> int:

@@ -10,20 +10,12 @@ import vramlab as vl
 from vramlab import tables
 from vramlab.presets import preset_record
 
+from .reference import bf16_weights, kv_per_token_16bit
+
 pytest.importorskip("pandas")
 
 GiB = 2**30
 FRAMEWORK = GiB
-
-
-def bf16_weights(model_id: str) -> int:
-    return 2 * preset_record(model_id)["reference"]["params_computed_from_config"]
-
-
-def kv_per_token_16bit(model_id: str) -> int:
-    c = preset_record(model_id)["config"]
-    head_dim = c.get("head_dim") or c["hidden_size"] // c["num_attention_heads"]
-    return 2 * c["num_hidden_layers"] * c["num_key_value_heads"] * head_dim * 2
 
 
 def one_gpu_need(model_id: str, tokens: int, conc: int) -> int:

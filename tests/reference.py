@@ -1,0 +1,21 @@
+"""Independent arithmetic for the tests: sizes worked out from a preset's raw config.json fields.
+
+These never call vramlab's counting code, so a test comparing them with vramlab can fail.
+"""
+
+from __future__ import annotations
+
+from vramlab.presets import preset_record
+
+
+def bf16_weights(model_id: str) -> int:
+    """Bytes of the weights in 16 bit: 2 per parameter counted from the config by hand."""
+    return 2 * preset_record(model_id)["reference"]["params_computed_from_config"]
+
+
+def kv_per_token_16bit(model_id: str) -> int:
+    """Bytes of 16-bit K and V per token: 2 x layers x KV heads x head_dim x 2 (one KV head for MQA)."""
+    c = preset_record(model_id)["config"]
+    head_dim = c.get("head_dim") or c["hidden_size"] // c["num_attention_heads"]
+    kv_heads = 1 if c.get("multi_query") else c["num_key_value_heads"]
+    return 2 * c["num_hidden_layers"] * kv_heads * head_dim * 2
