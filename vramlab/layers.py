@@ -203,6 +203,12 @@ def _listed_layers(types: Any, window: int | None, n_layers: int, mt: str, cfg: 
 def layer_pattern(family: Family, cfg: Mapping[str, Any], n_layers: int, mt: str) -> tuple[LayerAttention, ...]:
     """Full and sliding layers: ``layer_types`` when given, else the family's pattern."""
     window = cfg.get("sliding_window")
+    if family.layer_rule is not None:  # a layout of the family's own (vramlab.families.<group>)
+        rows = list(family.layer_rule(cfg, n_layers, mt))
+        if len(rows) != n_layers:
+            raise VramlabError(f"model_type {mt!r}: its layer rule gives {len(rows)} layers for num_hidden_layers "
+                               f"{n_layers}", field="num_hidden_layers")
+        return tuple(LayerAttention(**row) for row in rows)
     if cfg.get("layer_types") is not None:
         return _listed_layers(cfg["layer_types"], window, n_layers, mt, cfg, family)
     full = LayerAttention("full")

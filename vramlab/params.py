@@ -29,6 +29,7 @@ True
 from __future__ import annotations
 
 from collections import Counter
+from types import SimpleNamespace
 from typing import Any
 
 from . import families
@@ -298,6 +299,10 @@ def _blocks(m: ModelSpec, c: Counter) -> None:
         c["biases"] += n["moe"] * (int(latent) + h) * bias["mlp_bias"]
 
 
+#: The standard counting steps, handed to a family's ``param_rule`` for the parts that are standard.
+STANDARD_STEPS = SimpleNamespace(embeddings=_embeddings, attention=_attention, mlp=_mlp, norms=_norms)
+
+
 def param_breakdown(m: ModelSpec) -> dict[str, int]:
     """Parameters by component (zero components left out); values sum to the total.
 
@@ -311,6 +316,10 @@ def param_breakdown(m: ModelSpec) -> dict[str, int]:
 
         raise VramlabError(f"m must be a ModelSpec (vl.load_model(...)), got {show(m)}", field="m")
     c: Counter = Counter()
+    rule = family_of(m).param_rule
+    if rule is not None:  # a family whose blocks the table's fields do not describe
+        rule(m, c, STANDARD_STEPS)
+        return {k: int(c[k]) for k in COMPONENTS if c[k]}
     _embeddings(m, c)
     if family_of(m).blocks:
         _blocks(m, c)

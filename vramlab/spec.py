@@ -137,6 +137,7 @@ class ModelSpec:
         >>> load_model("Qwen/Qwen3-8B").state_elements_per_sequence
         {'conv': 0, 'recurrent': 0}
         """
+        self.require_cache()
         return {"conv": sum(la.conv_state for la in self.layers),
                 "recurrent": sum(la.recurrent_state for la in self.layers)}
 
@@ -155,9 +156,22 @@ class ModelSpec:
         >>> load_model("deepseek-ai/DeepSeek-V3").kv_elements_per_token_per_layer
         576
         """
+        self.require_cache()
         if self.attention_kind == "MLA":
             return int(self.kv_lora_rank) + int(self.qk_rope_head_dim)
         return 2 * self.num_kv_heads * self.head_dim
+
+    def require_cache(self) -> None:
+        """Refuse, with the reason, a family whose cache vramlab does not model (parameters only).
+
+        >>> from vramlab import load_model
+        >>> load_model("Qwen/Qwen3-8B").require_cache() is None
+        True
+        """
+        why = get_family(self.model_type).cache_refusal
+        if why:
+            raise VramlabError(f"{self.name} ({self.model_type}): vramlab counts its parameters but does not model "
+                               f"its cache: {why}", field="model")
 
     def param_count(self) -> int:
         """Exact number of parameters (as transformers counts them). See :mod:`vramlab.params`."""
@@ -407,6 +421,8 @@ def from_config(config: Mapping[str, Any], name: str | None = None, meta: Mappin
     raw, text, mt, family, warnings = _read_family(config)
     label = str(name or raw.get("_name_or_path") or mt)
     cfg = merge_defaults(family, text)
+    if family.prepare is not None:  # the family's own field names, read into the standard ones
+        family.prepare(cfg)
     if family.layer_pattern in ("max_window_layers", "qwen2_moe") and cfg.get("use_sliding_window") is False:
         # transformers: sliding_window if use_sliding_window else None (Qwen2-MoE writes 0 then)
         cfg["sliding_window"] = None
