@@ -30,6 +30,7 @@ FLOORS: dict[str, int] = {
     "memory": 6,
     "gpus": 7,
     "engines": 7,
+    "engine_lines": 7,
     "serving": 8,
     "paging": 8,
     "calibration": 9,
