@@ -1,0 +1,132 @@
+"""Families of vramlab.families.recurrent against transformers: parameters on the meta device, caches
+after a forward pass on the CPU.
+
+Every config below differs from transformers' default config of its class (flags toggled, sizes changed),
+so these cases test more than ``tests/test_coverage.py``'s sweep of the defaults.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+import vramlab as vl
+from vramlab.errors import VramlabError
+from vramlab.oracle import default_config
+
+from .oracle import build_model, cache_bytes, cache_layers, forward_cache, meta_param_count, transformers  # noqa: F401
+
+pytestmark = pytest.mark.oracle
+
+
+def _config(model_type: str, **overrides) -> dict:
+    """transformers' default config of ``model_type`` as a config.json dict, with ``overrides``."""
+    cfg = default_config(model_type)
+    if "num_hidden_layers" in overrides:  # lists per layer: let the config class derive them for the new count
+        for k in ("per_layer_config", "layer_types", "activation_sparsity_pattern"):
+            cfg.pop(k, None)
+        if isinstance(cfg.get("intermediate_size"), list):
+            cfg["intermediate_size"] = cfg["intermediate_size"][0]
+    cfg.update(overrides)
+    return cfg
+
+
+def _same_count(cfg: dict) -> None:
+    m = vl.load_model(copy.deepcopy(cfg))
+    assert m.exact
+    assert m.param_count() == meta_param_count(copy.deepcopy(cfg)), cfg.get("model_type")
+
+
+# -- Gemma-3n ---------------------------------------------------------------------------------------------
+GEMMA3N = {
+    "E2B-like: 30 layers, 10 shared, per-layer widths": dict(
+        num_hidden_layers=30, num_kv_shared_layers=10, intermediate_size=[8192] * 15 + [6144] * 15),
+    "attention biases, no sharing, untied": dict(
+        num_hidden_layers=10, num_kv_shared_layers=0, attention_bias=True, tie_word_embeddings=False),
+    "other AltUp, LAuReL and PLE sizes": dict(
+        num_hidden_layers=12, num_kv_shared_layers=4, altup_num_inputs=3, laurel_rank=32,
+        hidden_size_per_layer_input=128, vocab_size_per_layer_input=1000, vocab_size=5000, intermediate_size=4096),
+}
+
+
+@pytest.mark.parametrize("case", list(GEMMA3N))
+def test_gemma3n_parameters(case):
+    _same_count(_config("gemma3n_text", **GEMMA3N[case]))
+
+
+def _tiny(model_type: str, **kw) -> dict:
+    base = dict(hidden_size=64, num_attention_heads=4, num_key_value_heads=2, head_dim=16, vocab_size=128,
+                intermediate_size=32, sliding_window=16, pad_token_id=0, bos_token_id=0, eos_token_id=0)
+    return _config(model_type, **{**base, **kw})
+
+
+def _check_cache(cfg: dict, tokens_list=(5, 9)) -> None:
+    """Bytes of the cache transformers fills equal vramlab's, and the layers caching nothing are the same."""
+    spec = vl.load_model(copy.deepcopy(cfg))
+    model = build_model(copy.deepcopy(cfg), "float32")
+    for tokens in tokens_list:  # below the window minus one: no sliding layer is capped yet
+        cache = forward_cache(model, tokens)
+        held = [getattr(layer, "keys", None) is not None for layer in cache.layers]
+        assert held == [la.kind != "none" for la in spec.layers]
+        assert cache_bytes(cache) == vl.kv_cache_bytes(spec, tokens=tokens, kv_dtype="fp32")
+
+
+def test_gemma3n_cache_skips_the_shared_kv_layers():
+    cfg = _tiny("gemma3n_text", num_hidden_layers=10, num_kv_shared_layers=5, hidden_size_per_layer_input=8,
+                vocab_size_per_layer_input=128, laurel_rank=4)
+    spec = vl.load_model(copy.deepcopy(cfg))
+    assert [la.kind for la in spec.layers] == ["sliding"] * 4 + ["full"] + ["none"] * 5
+    _check_cache(cfg)
+    # a sliding layer is capped at the window (transformers stores W - 1 positions between passes)
+    cache = forward_cache(build_model(copy.deepcopy(cfg), "float32"), 40)
+    assert [k.shape[-2] for k, _ in cache_layers(cache)] == [15] * 4 + [40]
+
+
+def test_gemma3n_refuses_a_width_list_of_the_wrong_length():
+    cfg = _config("gemma3n_text", num_hidden_layers=10, intermediate_size=[64] * 9)
+    with pytest.raises(VramlabError) as e:
+        vl.load_model(cfg)
+    assert e.value.field == "intermediate_size"
+
+
+# -- Gemma-4 ----------------------------------------------------------------------------------------------
+GEMMA4 = {
+    "MoE block beside the MLP, K = V on full layers": dict(
+        num_hidden_layers=12, enable_moe_block=True, num_experts=16, top_k_experts=4, moe_intermediate_size=512,
+        attention_k_eq_v=True, global_head_dim=512, num_global_key_value_heads=2),
+    "KV sharing with double-wide MLPs, PLE off": dict(
+        num_hidden_layers=12, num_kv_shared_layers=6, use_double_wide_mlp=True, hidden_size_per_layer_input=0),
+    "biases, untied, bidirectional, own head widths": dict(
+        num_hidden_layers=7, attention_bias=True, tie_word_embeddings=False, use_bidirectional_attention="all",
+        global_head_dim=128, head_dim=64),
+}
+
+
+@pytest.mark.parametrize("case", list(GEMMA4))
+def test_gemma4_parameters(case):
+    _same_count(_config("gemma4_text", **GEMMA4[case]))
+
+
+def test_gemma4_reads_per_layer_config_as_transformers_writes_it():
+    cfg = _config("gemma4_text", num_hidden_layers=12, attention_k_eq_v=True, global_head_dim=384,
+                  num_global_key_value_heads=1)
+    written = transformers.AutoConfig.for_model("gemma4_text", **{k: v for k, v in cfg.items() if k != "model_type"})
+    saved = {**written.to_dict(), "model_type": "gemma4_text"}
+    assert "per_layer_config" in saved and "global_head_dim" not in saved
+    _same_count(saved)
+
+
+def test_gemma4_unified_parameters_and_the_assistant():
+    _same_count(_config("gemma4_unified_text", num_hidden_layers=12, num_kv_shared_layers=6, use_double_wide_mlp=True))
+    assistant = default_config("gemma4_unified_assistant")["text_config"]  # every layer reuses the target's K/V
+    assistant = {**assistant, "num_hidden_layers": 4, "per_layer_config": None, "layer_types": None}
+    assistant["num_kv_shared_layers"] = 4
+    _same_count({k: v for k, v in assistant.items() if v is not None})
+
+
+def test_gemma4_cache_is_refused_with_the_reason():
+    m = vl.load_model(_config("gemma4_text", num_hidden_layers=6))
+    assert m.param_count() > 0
+    with pytest.raises(VramlabError, match="global_head_dim"):
+        vl.kv_cache_bytes(m, tokens=128)
