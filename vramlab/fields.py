@@ -97,6 +97,11 @@ FIELDS: dict[str, FieldRule] = {
                                "qkv_bias", "use_bias", "enable_bias", "do_layer_norm_before",
                                "layer_norm_elementwise_affine", "_remove_final_layer_norm", "qk_layernorm",
                                "use_qk_norm", "attention_out_bias")},
+    # Llama-like families' own switches and sizes (vramlab.families.llama_like)
+    **{k: _I("bool") for k in ("use_post_norm", "use_qkv_bias", "use_parallel_residual", "norm_bias", "decoder_bias",
+                               "classifier_bias")},
+    "local_attention": _I("int", 2, 10**9), "global_attn_every_n_layers": _I("int", 1, 10_000),
+    "cross_attention_layers": _I("int_list", 0, 10_000, null="layers 3, 8, 13, ..., 38 (transformers' default)"),
     # names
     "model_type": _I("str"), "torch_dtype": _I("str"), "dtype": _I("str"), "architectures": _I("str_list"),
 }
