@@ -139,3 +139,29 @@ def test_calibration_presets_share_the_architecture():
     for tuned, base in calibration.CALIBRATION_PRESETS.items():
         assert vl.load_model(base).name == base
         assert tuned.startswith(base)
+
+
+def test_a_sampler_is_read_from_the_row_only_where_its_log_names_it():
+    rows = _rows()
+    named = {i: r["vramlab_sampler"] for i, r in rows.items() if r["vramlab_sampler"]}
+    assert set(named) == {16}
+    for text in named.values():
+        assert text.startswith("flashinfer: ") and "Using FlashInfer for top-p & top-k sampling." in text
+    r = calibration.load_vllm_calibration().set_index("row_id", drop=False).loc[16].to_dict()
+    p = calibration.row_pool(r)
+    q = vl.kv_pool("Qwen/Qwen3-30B-A3B", gpu="A10", tensor_parallel=4, max_model_len=8192, engine="0.8.5",
+                   flashinfer_sampler=True)
+    assert p.activation == q.activation and p.tokens == q.tokens
+    assert p.activation < vl.kv_pool("Qwen/Qwen3-30B-A3B", gpu="A10", tensor_parallel=4, max_model_len=8192,
+                                     engine="0.8.5").activation
+
+
+def test_every_row_says_how_it_is_used():
+    u = calibration.row_uses().set_index("row_id")
+    rows = _rows()
+    assert sorted(u.index) == sorted(rows)
+    assert (u.why.str.len() > 10).all()
+    for i, r in rows.items():
+        assert r["vramlab_use"].startswith(u.loc[i, "use"])
+    used = calibration.calibration_table()
+    assert sorted(used.row_id) == sorted(u[u.use != "figures"].index)

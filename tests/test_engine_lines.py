@@ -39,3 +39,13 @@ def test_leaving_a_line_out_touches_only_its_constants():
                            if FITTED_CONSTANTS[n][0] in (line.non_torch_tp1, line.tp_comm, line.runtime_buffers)}
             if other.name not in fitted_here:
                 assert swapped == line, (line.name, other.name)
+
+
+def test_flashinfer_sampler_bytes_per_line():
+    from vramlab.engine_lines import SAMPLER_BYTES_FLASHINFER_PROBS, SAMPLER_BYTES_INPLACE
+    for line in ENGINE_LINES:
+        want = SAMPLER_BYTES_FLASHINFER_PROBS if line.name == "0.8" else SAMPLER_BYTES_INPLACE
+        assert line.flashinfer_sampler_bytes == want, line.name
+    # FlashInfer holds no sorted copy: never more than either PyTorch sampler
+    assert all(ln.flashinfer_sampler_bytes <= max(ln.sampler_bytes_per_logit, SAMPLER_BYTES_INPLACE)
+               for ln in ENGINE_LINES)

@@ -50,10 +50,12 @@ def test_measured_usable_memory_matches_the_vllm_logs():
         g = vl.get_gpu(gpu_name)
         assert g.usable_is_measured
         assert round(g.usable_bytes / GiB, 2) in values
-    # every GPU without a log row is flagged as estimated
+    # a GPU without a log row is flagged as estimated, unless its source names the log it was read in
     for n in vl.list_gpus():
-        if n not in seen:
-            assert not vl.get_gpu(n).usable_is_measured
+        g = vl.get_gpu(n)
+        if n not in seen and g.usable_is_measured:
+            assert f"usable {g.usable_bytes / GiB:.2f} GiB" in g.source and "github.com/" in g.source, n
+    assert [n for n in vl.list_gpus() if n not in seen and vl.get_gpu(n).usable_is_measured] == ["A10"]
 
 
 def test_h200_and_b200_are_sized_like_nvidia_smi_reports_them():

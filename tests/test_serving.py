@@ -267,7 +267,7 @@ def test_mla_block_size_per_line():
 
 # -- usable memory: one rule (ECC on data-centre GDDR cards) ------------------------------------
 
-@pytest.mark.parametrize("name, physical_gib", [("T4", 16), ("A10", 24), ("L4", 24), ("L40S", 48)])
+@pytest.mark.parametrize("name, physical_gib", [("T4", 16), ("L4", 24), ("L40S", 48)])
 def test_ecc_cards_lose_one_sixteenth(name, physical_gib):
     g = vl.get_gpu(name)
     assert g.ecc_default and not g.usable_is_measured
@@ -281,6 +281,12 @@ def test_ecc_rule_matches_what_drivers_report():
     # vLLM logs print 44.42 GiB total on an L40S; nvidia-smi shows 15,079 MiB on a T4 (ECC on)
     assert abs(vl.get_gpu("L40S").usable_bytes / GiB - 44.42) / 44.42 < 0.005
     assert abs(vl.get_gpu("T4").usable_bytes / 2**20 - 15_079) / 15_079 < 0.005
+    # the A10's total is measured (PyTorch prints 21.99 GiB): within 2.5 % of the ECC rule's estimate
+    a10 = vl.get_gpu("A10")
+    assert a10.ecc_default and a10.usable_is_measured
+    estimate = 24 * GiB * 15 / 16 * vl.gpus.DEFAULT_USABLE_FRACTION
+    assert a10.usable_bytes < estimate and abs(a10.usable_bytes - estimate) / estimate < 0.025
+    assert vl.kv_pool("Qwen/Qwen3-0.6B", gpu="A10", max_model_len=4096).total_memory == a10.usable_bytes
     assert not vl.get_gpu("RTX 4090").ecc_default and not vl.get_gpu("H100 80GB").ecc_default
 
 
@@ -318,11 +324,18 @@ def test_linear_attention_hybrid_grows_the_attention_block():
 
 
 def test_flashinfer_sampler_skips_the_sort():
-    from vramlab.engines import SAMPLER_BYTES_INPLACE, SAMPLER_BYTES_SORT
+    from vramlab.engines import SAMPLER_BYTES_FLASHINFER_PROBS, SAMPLER_BYTES_INPLACE, SAMPLER_BYTES_SORT
     kw = dict(gpu="A10", tensor_parallel=4, max_model_len=8192, engine="0.8.5")
     sort, fi = vl.kv_pool("Qwen/Qwen3-30B-A3B", **kw), vl.kv_pool("Qwen/Qwen3-30B-A3B", flashinfer_sampler=True, **kw)
     vocab = vl.load_model("Qwen/Qwen3-30B-A3B").vocab_size
-    assert sort.activation - fi.activation == sort.max_num_seqs * vocab * (SAMPLER_BYTES_SORT - SAMPLER_BYTES_INPLACE)
+    # 0.8's FlashInfer path holds bf16 logits, their float32 copy and float32 probabilities: 2 + 4 + 4 bytes
+    assert SAMPLER_BYTES_FLASHINFER_PROBS == 2 + 4 + 4
+    assert sort.activation - fi.activation == sort.max_num_seqs * vocab * (SAMPLER_BYTES_SORT -
+                                                                            SAMPLER_BYTES_FLASHINFER_PROBS)
+    # the other V1 lines keep the in-place figure
+    k9 = dict(kw, engine="0.10.1")
+    s9, f9 = vl.kv_pool("Qwen/Qwen3-30B-A3B", **k9), vl.kv_pool("Qwen/Qwen3-30B-A3B", flashinfer_sampler=True, **k9)
+    assert s9.activation - f9.activation == s9.max_num_seqs * vocab * (SAMPLER_BYTES_SORT - SAMPLER_BYTES_INPLACE)
     # 0.19 samples in place already; V0 never used FlashInfer for sampling by default
     assert vl.kv_pool(LLAMA, engine="0.19.0", flashinfer_sampler=True).kv_bytes == vl.kv_pool(LLAMA, engine="0.19.0").kv_bytes
     assert vl.kv_pool(LLAMA, engine="0.7.1", flashinfer_sampler=True).kv_bytes == vl.kv_pool(LLAMA, engine="0.7.1").kv_bytes

@@ -29,7 +29,7 @@ from .spec import ModelSpec
 from .units import GiB, from_unit, to_unit
 
 __all__ = ["VLLM_PROFILE_TOKENS", "VLLM_PROFILE_SEQS", "CALIBRATION_PRESETS", "EXTRA_CONFIGS", "logged_model",
-           "load_vllm_calibration", "VRAMLAB_COLUMNS", "row_pool",
+           "load_vllm_calibration", "VRAMLAB_COLUMNS", "row_pool", "row_uses",
            "calibration_table", "calibration_log", "measured_overheads"]
 
 #: Tokens and sequences vLLM's start-up profile run uses on an 80 GB-class GPU when started
@@ -204,8 +204,10 @@ def measured_overheads(batched_tokens: int = VLLM_PROFILE_TOKENS, sequences: int
 #: Columns the calibration CSV adds to the logged figures: how vramlab uses each row
 #: (``fit``: a fitted constant names it; ``check``: predicted, nothing fitted to it;
 #: ``figures: why``: not comparable), the model and weight format it predicts the row with,
-#: the catalog GPU and the vLLM release (or line) of the row.
-VRAMLAB_COLUMNS = ("vramlab_use", "vramlab_model", "vramlab_weight_dtype", "vramlab_gpu", "vramlab_engine")
+#: the catalog GPU, the vLLM release (or line) of the row, and the sampler the row's own log
+#: names (``flashinfer: where the log says so``; empty: the line's default).
+VRAMLAB_COLUMNS = ("vramlab_use", "vramlab_model", "vramlab_weight_dtype", "vramlab_gpu", "vramlab_engine",
+                   "vramlab_sampler")
 
 
 def row_pool(r: Mapping[str, Any], engine: Any = None):
@@ -225,7 +227,32 @@ def row_pool(r: Mapping[str, Any], engine: Any = None):
                    tensor_parallel=int(v("tensor_parallel_size") or 1), weight_dtype=v("vramlab_weight_dtype"),
                    kv_dtype=v("kv_cache_dtype") or "auto", max_model_len=int(v("max_model_len")),
                    total_memory_gib=None if total is None else float(total),
-                   engine=engine if engine is not None else str(v("vramlab_engine")), dtype=v("dtype") or "auto")
+                   engine=engine if engine is not None else str(v("vramlab_engine")), dtype=v("dtype") or "auto",
+                   flashinfer_sampler=str(v("vramlab_sampler") or "").startswith("flashinfer"))
+
+
+def row_uses():
+    """Every row of the CSV: how vramlab uses it (``fit``, ``check`` or ``figures``) and why.
+
+    >>> u = row_uses()
+    >>> len(u) == len(load_vllm_calibration()), sorted(set(u.use))
+    (True, ['check', 'figures', 'fit'])
+    """
+    import pandas as pd
+
+    out = []
+    for r in load_vllm_calibration().to_dict("records"):
+        text = str(_row_value(r, "vramlab_use") or "figures: no vramlab_use given")
+        kind = re.match(r"[a-z]*", text).group(0)
+        why = text[len(kind):].strip(" :()") or ("a fitted constant names it" if kind == "fit" else
+                                                 "predicted; no constant was fitted to it")
+        sampler = str(_row_value(r, "vramlab_sampler") or "")
+        if sampler:
+            why += f"; sampler {sampler.split(':', 1)[0]} (from the row's log)"
+        out.append({"row_id": int(r["row_id"]), "use": kind, "model": str(r["model"]),
+                    "version": str(_row_value(r, "vramlab_engine") or _row_value(r, "engine_version") or "-"),
+                    "why": why})
+    return pd.DataFrame(out)
 
 
 def _logged_weights(r: Mapping[str, Any]) -> float:

@@ -18,7 +18,8 @@ from fractions import Fraction
 from .units import GiB
 
 __all__ = ["EngineLine", "ENGINE_LINES", "NON_TORCH_V0", "NON_TORCH_V1", "TP_COMM_EARLY", "TP_COMM_LATE",
-           "TP_COMM_V0", "RUNTIME_BUFFERS_V1", "SAMPLER_BYTES_INPLACE", "SAMPLER_BYTES_SORT", "FITTED_CONSTANTS",
+           "TP_COMM_V0", "RUNTIME_BUFFERS_V1", "SAMPLER_BYTES_INPLACE", "SAMPLER_BYTES_SORT",
+           "SAMPLER_BYTES_FLASHINFER_PROBS", "FITTED_CONSTANTS",
            "without_rows_of"]
 
 
@@ -64,6 +65,15 @@ SAMPLER_BYTES_INPLACE = 14
 #: + its int64 input positions (8) + the radix sort's alternate key/value buffers (4 + 8).
 #: Approximate: the last two terms are PyTorch's segmented-sort workspace, not vLLM's.
 SAMPLER_BYTES_SORT = 38
+#: Bytes per logit at the sampler's peak when FlashInfer samples from probabilities (vLLM 0.8,
+#: FlashInfer below 0.2.3): the bf16 logits of ``compute_logits`` (2), their float32 copy
+#: (``Sampler.forward``, 4) and the float32 probabilities ``forward_cuda`` hands to
+#: ``flashinfer_sample`` (4); its ``uniform_samples`` are 32 per row, not per logit
+#: (vllm/v1/sample/ops/topk_topp_sampler.py of v0.8.5, the file whose lines 44 and 59 log
+#: "Currently, FlashInfer top-p & top-k sampling sampler is disabled ..." and "Using FlashInfer
+#: for top-p & top-k sampling." in v0.8.5 logs). If the rejection sampling fails it renormalises
+#: (``top_k_renorm_prob``, ``top_p_renorm_prob``: more float32 copies), not counted.
+SAMPLER_BYTES_FLASHINFER_PROBS = 10
 
 #: Every fitted constant: (bytes, calibration rows, release line of those rows, the constant
 #: a leave-one-version-out check uses instead when those rows are left out).
@@ -107,6 +117,9 @@ class EngineLine:
         Non-torch memory with one GPU and its increase with TP >= 2 (fitted constants above).
     runtime_buffers, sampler_bytes_per_logit : int
         :data:`RUNTIME_BUFFERS_V1` (V1), and :data:`SAMPLER_BYTES_SORT` or :data:`SAMPLER_BYTES_INPLACE`.
+    flashinfer_sampler_bytes : int
+        Bytes per logit when FlashInfer samples (its log says "Using FlashInfer for top-p & top-k
+        sampling."): :data:`SAMPLER_BYTES_FLASHINFER_PROBS` in 0.8, else :data:`SAMPLER_BYTES_INPLACE`.
     rules : tuple of str
         Each rule with the file and release it was read in.
     """
@@ -129,6 +142,7 @@ class EngineLine:
     runtime_buffers: int = 0
     sampler_bytes_per_logit: int = SAMPLER_BYTES_SORT
     rules: tuple[str, ...] = ()
+    flashinfer_sampler_bytes: int = SAMPLER_BYTES_INPLACE
 
     @property
     def non_torch_tp_comm(self) -> int:
@@ -195,7 +209,7 @@ ENGINE_LINES: tuple[EngineLine, ...] = (
     EngineLine("0.8", (0, 8, 0), (0, 8, 99), "v0.8.5", v1=True, snapshot_after_nccl=False, big_gpu="70GiB",
                v0_chunk_tokens=0, auto_fp32="fp16", hybrid=False, group_factor=0, mla_block_64=True,
                cuda_graphs_profiled=False, non_torch_tp1=NON_TORCH_V1, tp_comm=TP_COMM_EARLY,
-               runtime_buffers=RUNTIME_BUFFERS_V1, rules=(
+               runtime_buffers=RUNTIME_BUFFERS_V1, flashinfer_sampler_bytes=SAMPLER_BYTES_FLASHINFER_PROBS, rules=(
                    _BUDGET_V1 + " v0.8.5",
                    "V1 by default: VLLM_USE_V1 defaults to 1, vllm/envs.py v0.8.5",
                    "max_num_batched_tokens 8192 (serve) / 16384 (LLM) and max_num_seqs 1024 when the GPU has "
@@ -204,7 +218,8 @@ ENGINE_LINES: tuple[EngineLine, ...] = (
                    "sliding-window layers are sized as full attention (unify_hybrid_kv_cache_specs, "
                    "vllm/v1/core/kv_cache_utils.py v0.8.5): one block group",
                    "MLA: block size forced to 64 for FlashMLA on sm90, vllm/platforms/cuda.py v0.8.5",
-                   "sampler: FlashInfer only where installed, else PyTorch's sorting top-k/top-p: "
+                   "sampler: FlashInfer (below 0.2.3) only where installed, else PyTorch's sorting top-k/top-p; "
+                   "FlashInfer samples from float32 probabilities (forward_cuda -> flashinfer_sample): "
                    "vllm/v1/sample/ops/topk_topp_sampler.py v0.8.5",
                )),
     EngineLine("0.9", (0, 9, 0), (0, 9, 99), "v0.9.2", v1=True, snapshot_after_nccl=False,

@@ -26,7 +26,7 @@ from fractions import Fraction
 
 from .dtypes import DType, get_dtype
 from .engine_lines import (ENGINE_LINES, FITTED_CONSTANTS, NON_TORCH_V0, NON_TORCH_V1, RUNTIME_BUFFERS_V1,
-                           SAMPLER_BYTES_INPLACE, SAMPLER_BYTES_SORT, TP_COMM_EARLY, TP_COMM_LATE, TP_COMM_V0,
+                           SAMPLER_BYTES_FLASHINFER_PROBS, SAMPLER_BYTES_INPLACE, SAMPLER_BYTES_SORT, TP_COMM_EARLY, TP_COMM_LATE, TP_COMM_V0,
                            EngineLine, _ALIASES, _BY_NAME, without_rows_of)
 from .errors import VramlabError, show
 from .memory import compute_dtype, kv_bytes_per_layer
@@ -37,7 +37,7 @@ __all__ = ["EngineLine", "ENGINE_LINES", "engine_line", "resolve_engine", "parse
            "line_auto_dtype", "line_block_size", "hybrid_group_size", "line_non_torch", "run_dtype", "kv_layout",
            "VLLM_DTYPES",
            "NON_TORCH_V0", "NON_TORCH_V1", "TP_COMM_EARLY", "TP_COMM_LATE", "TP_COMM_V0", "RUNTIME_BUFFERS_V1",
-           "SAMPLER_BYTES_INPLACE", "SAMPLER_BYTES_SORT",
+           "SAMPLER_BYTES_INPLACE", "SAMPLER_BYTES_SORT", "SAMPLER_BYTES_FLASHINFER_PROBS",
            "FITTED_CONSTANTS", "without_rows_of"]
 
 _VERSION_RE = re.compile(r"v?(\d{1,3})\.(\d{1,3})(?:\.(\d{1,4}))?")

@@ -185,8 +185,10 @@ GPUS: dict[str, GPU] = {
             memory_bandwidth=320 * 10**9, bf16_flops=65 * 10**12, fp8_flops=None,
             speed_source="NVIDIA T4 datasheet: 320 GB/s; mixed-precision FP16/FP32 tensor 65 TFLOPS (Turing has "
                          "no BF16: the 16-bit figure is FP16); no FP8", ecc_default=True),
-        GPU("A10", "NVIDIA", "24 GB GDDR6", 24 * GiB, None,
-            "NVIDIA A10 datasheet (24 GB GDDR6); ECC on by default (A10G likewise)",
+        GPU("A10", "NVIDIA", "24 GB GDDR6", 24 * GiB, from_unit(21.99, "GiB"),
+            "NVIDIA A10 datasheet (24 GB GDDR6); ECC on by default (A10G likewise); usable 21.99 GiB: PyTorch's "
+            "'GPU 1 has a total capacity of 21.99 GiB' in a vLLM log of Qwen3-30B-A3B on 4 x A10 "
+            "(github.com/QwenLM/Qwen3/issues/1387), the total vLLM's budget starts from",
             memory_bandwidth=600 * 10**9, bf16_flops=125 * 10**12, fp8_flops=None,
             speed_source="NVIDIA A10 datasheet: 600 GB/s; BF16 tensor 125 TFLOPS dense (250 with sparsity); no FP8",
             ecc_default=True),

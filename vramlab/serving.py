@@ -442,9 +442,12 @@ def kv_pool(
     weights_bytes : int, optional
         Weights per GPU to use instead of the model's (e.g. the figure a log printed).
     flashinfer_sampler : bool
-        FlashInfer samples (installed, as in vLLM's Docker image, in 0.8-0.11; with
-        ``VLLM_USE_FLASHINFER_SAMPLER=1`` in 0.12-0.16): no sort of the vocabulary, the
-        sampler holds :data:`vramlab.engines.SAMPLER_BYTES_INPLACE` per logit.
+        FlashInfer samples (the log says "Using FlashInfer for top-p & top-k sampling.":
+        installed, as in vLLM's Docker image, in 0.8-0.11; with ``VLLM_USE_FLASHINFER_SAMPLER=1``
+        in 0.12-0.16): no sort of the vocabulary, the sampler holds the line's
+        ``flashinfer_sampler_bytes`` per logit (10 in 0.8, from probabilities:
+        :data:`vramlab.engines.SAMPLER_BYTES_FLASHINFER_PROBS`; else
+        :data:`vramlab.engines.SAMPLER_BYTES_INPLACE`).
 
     Returns
     -------
@@ -464,7 +467,7 @@ def kv_pool(
     m = load_model(model)
     eng, note = resolve_engine(engine)
     if check_bool("flashinfer_sampler", flashinfer_sampler) and eng.v1:
-        eng = replace(eng, sampler_bytes_per_logit=SAMPLER_BYTES_INPLACE)
+        eng = replace(eng, sampler_bytes_per_logit=eng.flashinfer_sampler_bytes)
     util = check_fraction("gpu_memory_utilization", gpu_memory_utilization)
     tp = check_tensor_parallel(m, tensor_parallel)
     g = get_gpu(gpu)
