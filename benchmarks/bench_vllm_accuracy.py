@@ -1,7 +1,9 @@
 """Accuracy of vramlab.kv_pool against real vLLM start-up logs (data/vllm_logs_calibration.csv).
 
-Each comparable row is predicted with the rules of its own vLLM release line
-(:mod:`vramlab.engines`). Three figures are reported apart:
+It first lists every row of the CSV, used or skipped, with the reason
+(:func:`vramlab.calibration.row_uses`). Each comparable row is predicted with the rules of
+its own vLLM release line (:mod:`vramlab.engines`) and the sampler its own log names. Three
+figures are reported apart:
 
 * **in-sample** -- rows marked ``fit``: the fitted constants (non-torch memory, TP >= 2
   increase, runtime buffers) name these rows, so the error measures the fit;
@@ -18,7 +20,7 @@ from __future__ import annotations
 import math
 import statistics
 
-from vramlab.calibration import calibration_table
+from vramlab.calibration import calibration_table, row_uses
 
 QUANTITIES = (("weights", "weights"), ("kv", "KV memory"), ("tokens", "KV tokens"), ("concurrency", "max concurrency"),
               ("pool", "KV pool"))
@@ -52,7 +54,19 @@ def _summary(label: str, df) -> None:
         print(f"  {name:<16}{statistics.median(errs):>16.3f}{errs.max():>16.3f}  {worst}")
 
 
+def _uses() -> None:
+    u = row_uses()
+    print(f"rows of data/vllm_logs_calibration.csv: {len(u)}; comparable {int((u.use != 'figures').sum())} "
+          f"(fit {int((u.use == 'fit').sum())}, check {int((u.use == 'check').sum())}), "
+          f"skipped {int((u.use == 'figures').sum())}")
+    for r in u.to_dict("records"):
+        print(f"{r['row_id']:>4} {'used' if r['use'] != 'figures' else 'skip':<5}{r['use']:<8}{r['model'][:40]:<41}"
+              f"{r['version'][:22]:<23}{r['why']}")
+    print()
+
+
 def main() -> None:
+    _uses()
     df = calibration_table()
     _rows(df)
     _summary("in-sample: rows the fitted constants name", df[df.use == "fit"])
