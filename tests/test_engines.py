@@ -7,6 +7,8 @@ from vramlab.engines import (ENGINE_LINES, engine_line, hybrid_group_size, line_
 from vramlab.errors import VramlabError
 from vramlab.units import GiB
 
+LLAMA = "meta-llama/Llama-3.1-8B-Instruct"
+
 
 @pytest.mark.parametrize("version, line", [
     ("0.6.4.post1", "0.6"), ("0.7.1", "0.7"), ("0.7.3.dev233+gad5a35c2", "0.7"), ("0.8.3", "0.8"),
@@ -110,3 +112,18 @@ def test_group_factor_changes_at_0_12_and_0_18():
     assert engine_line("0.12.0").group_factor == engine_line("0.17.1").group_factor == 1.25
     assert engine_line("0.18.0").group_factor == engine_line("0.26.0").group_factor == 1.5
 
+
+
+def test_latest_names_the_newest_line_in_kv_pool_and_the_cli(capsys):
+    import json
+
+    import vramlab as vl
+    from vramlab import cli
+    assert resolve_engine("latest") == (ENGINE_LINES[-1], "")
+    assert engine_line("LATEST") is engine_line(" latest ") is ENGINE_LINES[-1]
+    kw = dict(max_model_len=8192)
+    p, q = vl.kv_pool(LLAMA, engine="latest", **kw), vl.kv_pool(LLAMA, engine=ENGINE_LINES[-1].name, **kw)
+    assert p.engine == "latest" and q.engine == ENGINE_LINES[-1].name and p.engine_note == ""
+    assert (p.kv_bytes, p.tokens, p.cuda_graphs) == (q.kv_bytes, q.tokens, q.cuda_graphs) and p.cuda_graphs > 0
+    assert cli.main(["pool", LLAMA, "--engine", "latest", "--max-model-len", "8192", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["tokens"] == p.tokens

@@ -58,9 +58,13 @@ def parse_version(text: str) -> tuple[int, int, int] | None:
 def resolve_engine(engine: "str | EngineLine") -> tuple[EngineLine, str]:
     """The release line of ``engine`` and a note ("" when the version lies inside a line).
 
-    ``engine``: a version ("0.10.1", "v0.19.0", "0.7.3.dev233+g..."), a line name, "latest", or
-    "v1" / "v0"; a version outside every line maps to the nearest one, with a note.
+    ``engine``: a version ("0.10.1", "v0.19.0", "0.7.3.dev233+g..."), a line name, "latest" (the
+    newest line vramlab read: 0.21, for 0.21.0 and later, read at v0.26.0), or "v1" (the line of
+    v0.19.0, which the fitted constants come from) / "v0" (0.6); a version outside every line maps
+    to the nearest one, with a note. Names are case- and space-insensitive.
 
+    >>> resolve_engine("latest") == (ENGINE_LINES[-1], ""), resolve_engine(" Latest ")[0].name
+    (True, '0.21')
     >>> resolve_engine("0.5.4")[0].name, resolve_engine("0.5.4")[1]
     ('0.6', 'vLLM 0.5.4 is older than the lines vramlab read (0.6 to latest); using line 0.6 (read at v0.6.4.post1)')
     >>> resolve_engine("0.10.2")

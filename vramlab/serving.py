@@ -426,10 +426,12 @@ def kv_pool(
     total_memory_gib : float, optional
         Total memory per GPU as the driver reports it (vLLM logs print it).
     engine : str
-        The vLLM release: a version (``"0.10.1"``, ``"v0.19.0"``), ``"latest"``, a line name, or
-        ``"v1"`` (default: the line of v0.19.0, the logs vramlab is calibrated on) / ``"v0"``; a
-        version outside the lines read maps to the nearest one, with ``Pool.engine_note``
-        saying so (:func:`vramlab.engines.resolve_engine`).
+        The vLLM release: a version (``"0.10.1"``, ``"v0.19.0"``), a line name, ``"latest"`` (the
+        newest line read, ``ENGINE_LINES[-1]``: 0.21 and later, read at v0.26.0, which subtracts the
+        CUDA-graph estimate), or ``"v1"`` (default: the line of v0.19.0, the logs vramlab is
+        calibrated on) / ``"v0"``; a version outside the lines read maps to the nearest one, with
+        ``Pool.engine_note`` saying so (:func:`vramlab.engines.resolve_engine`). ``Pool.engine``
+        keeps the name given for ``"latest"``, ``"v1"`` and ``"v0"``, else the line's name.
     dtype : str
         vLLM's ``--dtype``: ``auto`` (default), ``bfloat16``, ``float16`` or ``float32``.
     max_num_batched_tokens, max_num_seqs : int, optional
