@@ -56,8 +56,8 @@ def refusal(model_type: str) -> str | None:
 
     >>> refusal("llama") is None
     True
-    >>> refusal("bert")
-    "model_type 'bert' is an encoder or encoder-decoder model; vramlab sizes decoder-only LLMs (llama, qwen3, gemma3, ...)"
+    >>> refusal("bert") is None   # counted exactly; its cache is refused (vramlab.families.encoders)
+    True
     """
     if model_type in NOT_DECODERS and ALIASES.get(model_type, model_type) not in FAMILIES:
         return (f"model_type {model_type!r} is an encoder or encoder-decoder model; vramlab sizes decoder-only "
