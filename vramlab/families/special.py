@@ -2,15 +2,193 @@
 
 Each entry was read from transformers 5.24 (configuration_<family>.py defaults, modeling_<family>.py
 blocks); ``tests/test_coverage.py`` checks every family against the model built on the meta device.
+Parameter rules that the table's fields cannot say are the ``_*_params`` functions below; a family
+whose cache is not vramlab's per-token K/V (or MLA latent) of each attention layer carries a
+``cache_refusal``.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from ..errors import VramlabError, show
 from .family import Family
 
 _fam = Family
 
+
+# -- config readers (the fields below are not in vramlab.fields.FIELDS: checked here, naming the field)
+def _int(cfg: dict, key: str, mt: str, default: Any = None, minimum: int = 1) -> int:
+    """An integer config field (``default`` when absent or null), refused by name when out of range."""
+    v = cfg.get(key)
+    v = default if v is None else v
+    if v is None:
+        raise VramlabError(f"config of model_type {mt!r} is missing {key!r} (an integer >= {minimum})", field=key)
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
+        raise VramlabError(f"config field {key!r} must be an integer >= {minimum}, got {show(v)}", field=key)
+    return v
+
+
+def _str_list(cfg: dict, key: str, n: int, choices: tuple[str, ...]) -> list[str] | None:
+    """A per-layer list of strings (None when absent): ``n`` entries, each one of ``choices``."""
+    v = cfg.get(key)
+    if v is None:
+        return None
+    if not isinstance(v, (list, tuple)) or len(v) != n or any(x not in choices for x in v):
+        raise VramlabError(f"config field {key!r} must list {n} layers (num_hidden_layers), each one of "
+                           f"{', '.join(choices)}; got {show(v)}", field=key)
+    return list(v)
+
+
+def _layers(cfg: dict, mt: str) -> int:
+    return _int(cfg, "num_hidden_layers", mt)
+
+
+def _mlp_types(cfg: dict, mt: str, first_dense: int, freq: int = 1) -> None:
+    """Read ``mlp_layer_types`` ("dense"/"sparse" per layer) into ``first_k_dense_replace`` and ``moe_layer_freq``.
+
+    transformers 5.24 (configuration_deepseek_v32.py and the configs derived from it) builds the
+    MoE block where ``mlp_layer_types[i]`` is "sparse"; without the list, layers from
+    ``first_dense`` on with ``i % freq == 0`` are sparse. vramlab's rule is that same pattern; a
+    list that no (first_k_dense_replace, moe_layer_freq) describes is refused.
+    """
+    n = _layers(cfg, mt)
+    types = _str_list(cfg, "mlp_layer_types", n, ("dense", "sparse"))
+    if types is None:
+        types = ["sparse" if i >= first_dense and i % freq == 0 else "dense" for i in range(n)]
+    sparse = [i for i, t in enumerate(types) if t == "sparse"]
+    k = sparse[0] if sparse else n
+    for f in range(1, n + 1):
+        if [i for i in range(k, n) if i % f == 0] == sparse:
+            cfg["first_k_dense_replace"], cfg["moe_layer_freq"] = k, f
+            return
+    raise VramlabError("config field 'mlp_layer_types' places its sparse (MoE) layers in a pattern vramlab does not "
+                       "model (valid: dense layers first, then every moe_layer_freq-th layer sparse)",
+                       field="mlp_layer_types")
+
+
+def _moe_layers(m: Any) -> list[int]:
+    """The MoE layers of a ``first_k_dense`` family (the rule of vramlab.params.moe_layer_indices)."""
+    k, f = int(m.config.get("first_k_dense_replace") or 0), int(m.config.get("moe_layer_freq") or 1)
+    return [i for i in range(m.num_layers) if i >= k and i % f == 0]
+
+
+# -- DeepSeek-V3.2-style sparse attention (DSA): MLA plus an indexer key per token -----------------------
+def _dsa_layers(cfg: dict, n: int, mt: str) -> list[dict]:
+    """``layer_types`` (indexed_attention, full_attention, sliding_attention) and, with ``indexer_types``,
+    which indexed layers run an indexer of their own and cache its key ("full"; "shared" reuses the top-k
+    of the previous full layer and has neither: transformers 5.24 modeling_glm_moe_dsa.py)."""
+    types = _str_list(cfg, "layer_types", n, ("indexed_attention", "full_attention", "sliding_attention"))
+    types = types or ["indexed_attention"] * n
+    own = _str_list(cfg, "indexer_types", n, ("full", "shared")) or ["full"] * n
+    d_i = _int(cfg, "index_head_dim", mt)
+    rows = []
+    for t, o in zip(types, own):
+        if t == "sliding_attention":
+            rows.append({"kind": "sliding", "window": _int(cfg, "sliding_window", mt)})
+        else:
+            rows.append({"kind": "full", "index_keys": d_i if t == "indexed_attention" and o == "full" else 0})
+    return rows
+
+
+def _axk2_prepare(cfg: dict) -> None:
+    """A.X-K2 (configuration_axk2.py): legacy ``first_k_dense_replace`` / ``moe_layer_freq``, default 1 and 1."""
+    _mlp_types(cfg, "axk2", _int(cfg, "first_k_dense_replace", "axk2", 1, 0), _int(cfg, "moe_layer_freq", "axk2", 1))
+    _mla_head_dim(cfg, "axk2")
+
+
+def _mla_head_dim(cfg: dict, mt: str) -> None:
+    """MLA configs of transformers 5.24 set ``head_dim`` to the RoPE slice; vramlab's MLA head width is the
+    query-key width ``qk_nope_head_dim + qk_rope_head_dim`` (the ``qk_head_dim`` transformers derives)."""
+    cfg["head_dim"] = _int(cfg, "qk_nope_head_dim", mt) + _int(cfg, "qk_rope_head_dim", mt)
+
+
+def _axk2_params(m: Any, c: Any, std: Any) -> None:
+    """A.X-K2 (transformers 5.24 modeling_axk2.py): DeepSeek-V3.2 blocks, but the query has no q_b_proj:
+    ``q_gate_proj`` maps [q_a_layernorm(q), q] (2 r_q) to H_q (d_qk + d_v), queries and an output gate;
+    ``input_layernorm`` on every layer and ``post_attention_layernorm`` on MoE layers are gated RMSNorms with
+    a low-rank h -> gated_norm_rank -> h gate MLP."""
+    for step in (std.embeddings, std.attention, std.mlp, std.norms):
+        step(m, c)
+    cfg, L, nq = m.config, m.num_layers, m.num_q_heads
+    r_q, qk, v = int(cfg["q_lora_rank"]), m.head_dim, int(cfg["v_head_dim"])
+    c["attention"] += L * (2 * r_q * nq * (qk + v) - r_q * nq * qk)
+    gate = _int(cfg, "gated_norm_rank", m.model_type, 16)
+    c["norms"] += (L + len(_moe_layers(m))) * 2 * m.hidden_size * gate
+
+
+def _glm_dsa_prepare(cfg: dict) -> None:
+    """GLM-MoE-DSA (configuration_glm_moe_dsa.py): 3 dense layers by default; ``indexer_types`` from
+    ``index_topk_pattern`` ("F"/"S" letters) or ``index_topk_freq`` / ``index_skip_topk_offset``."""
+    mt = "glm_moe_dsa"
+    _mlp_types(cfg, mt, _int(cfg, "first_k_dense_replace", mt, 3, 0))
+    _mla_head_dim(cfg, mt)
+    if cfg.get("indexer_types") is None:
+        n, pattern = _layers(cfg, mt), cfg.get("index_topk_pattern")
+        if isinstance(pattern, str):
+            if set(pattern) - {"F", "S"}:
+                raise VramlabError(f"config field 'index_topk_pattern' must be letters F and S, got {show(pattern)}",
+                                   field="index_topk_pattern")
+            cfg["indexer_types"] = [{"F": "full", "S": "shared"}[x] for x in pattern]
+        elif pattern is not None:
+            cfg["indexer_types"] = pattern
+        else:
+            freq = max(_int(cfg, "index_topk_freq", mt, 1), 1)
+            off = _int(cfg, "index_skip_topk_offset", mt, 2, 0)
+            cfg["indexer_types"] = ["full" if max(i - off + 1, 0) % freq == 0 else "shared" for i in range(n)]
+
+
+def _hy_v4_prepare(cfg: dict) -> None:
+    """HY-V4 (configuration_hy_v4.py): one dense layer, KV heads = query heads, indexers on layer 0 and
+    every 4th layer from 1."""
+    mt = "hy_v4"
+    _mlp_types(cfg, mt, 1)
+    _mla_head_dim(cfg, mt)
+    cfg["num_key_value_heads"] = cfg.get("num_attention_heads")
+    if cfg.get("indexer_types") is None:
+        cfg["indexer_types"] = ["full" if i == 0 or (i - 1) % 4 == 0 else "shared" for i in range(_layers(cfg, mt))]
+
+
+def _hyper_connections(m: Any, c: Any, rows: int, groups: int) -> None:
+    """Hyper-connections (transformers 5.24 modeling_deepseek_v4.py, modeling_hy_v4.py): per layer an
+    attention and an FFN mixer, each ``fn`` (rows·hc x hc·h), ``base`` (rows·hc) and ``groups`` scales;
+    the head: ``hc_fn`` (hc x hc·h), ``hc_base`` (hc), ``hc_scale`` (1)."""
+    hc, h = _int(m.config, "hc_mult", m.model_type, 4), m.hidden_size
+    rows *= hc
+    c["norms"] += m.num_layers * 2 * (rows * hc * h + rows + groups) + hc * hc * h + hc + 1
+
+
+def _hy_v4_params(m: Any, c: Any, std: Any) -> None:
+    """HY-V4 (transformers 5.24 modeling_hy_v4.py): GLM-MoE-DSA blocks plus an output gate h -> H_q d_v,
+    one learned sink per head and hyper-connections of ``hc_mult`` streams (2 hc mixes: pre and post)."""
+    for step in (std.embeddings, std.attention, std.mlp, std.norms):
+        step(m, c)
+    L, nq, v = m.num_layers, m.num_q_heads, int(m.config["v_head_dim"])
+    c["attention"] += L * (m.hidden_size * nq * v + nq)
+    _hyper_connections(m, c, 2, 2)
+
+
+_DSA = dict(layout="mla", moe=True, experts_keys=("n_routed_experts", "num_local_experts"), moe_layers="first_k_dense",
+            shared_expert="deepseek", layer_rule=_dsa_layers)
+
 FAMILIES: dict[str, Family] = {f.model_type: f for f in [
+    _fam("axk2", **_DSA, prepare=_axk2_prepare, param_rule=_axk2_params, defaults={
+        "tie_word_embeddings": False, "attention_bias": False, "n_shared_experts": 1, "n_routed_experts": 128,
+        "num_experts_per_tok": 8, "moe_intermediate_size": 512, "kv_lora_rank": 128, "q_lora_rank": 384,
+        "qk_rope_head_dim": 32, "qk_nope_head_dim": 64, "v_head_dim": 64, "index_n_heads": 16, "index_head_dim": 128,
+        "index_topk": 2048, "max_position_embeddings": 131072}),
+    _fam("glm_moe_dsa", **_DSA, prepare=_glm_dsa_prepare, defaults={
+        "tie_word_embeddings": False, "attention_bias": False, "n_shared_experts": 1, "n_routed_experts": 256,
+        "num_experts_per_tok": 8, "moe_intermediate_size": 2048, "kv_lora_rank": 512, "q_lora_rank": 2048,
+        "qk_rope_head_dim": 64, "qk_nope_head_dim": 192, "v_head_dim": 256, "index_n_heads": 32,
+        "index_head_dim": 128, "index_topk": 2048, "max_position_embeddings": 202752}),
+    _fam("hy_v4", **_DSA, prepare=_hy_v4_prepare, param_rule=_hy_v4_params, defaults={
+        "tie_word_embeddings": False, "attention_bias": False, "n_shared_experts": 1, "n_routed_experts": 256,
+        "num_experts_per_tok": 8, "moe_intermediate_size": 768, "kv_lora_rank": 512, "q_lora_rank": 1536,
+        "qk_rope_head_dim": 64, "qk_nope_head_dim": 192, "v_head_dim": 256, "index_n_heads": 16,
+        "index_head_dim": 128, "index_topk": 2048, "max_position_embeddings": 262144}),
 ]}
 
 #: model_type spellings that name a family of this table.

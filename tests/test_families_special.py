@@ -1,0 +1,98 @@
+"""Families with blocks of their own layout (vramlab/families/special.py) against transformers 5.24.
+
+Parameter counts: vramlab's count of a config equals the model transformers builds from it on the
+meta device, for configs other than the class defaults (sizes changed, switches toggled, per-layer
+lists given). Caches: a tiny random model runs one forward pass on the CPU and the bytes of its
+cache tensors (MLA latents, indexer keys, K/V) equal vramlab's cache figure; families whose cache
+vramlab does not model refuse it, with the reason.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import vramlab as vl
+from vramlab.oracle import default_config, indexer_bytes
+
+from .oracle import build_model, cache_bytes, forward_cache, meta_param_count, transformers  # noqa: F401
+
+pytestmark = pytest.mark.oracle
+
+#: Small MLA + MoE sizes (the cache depends only on the ranks, heads and index_head_dim).
+_TINY_MLA = {"hidden_size": 64, "intermediate_size": 32, "moe_intermediate_size": 16, "vocab_size": 128,
+             "num_attention_heads": 2, "num_key_value_heads": 2, "n_routed_experts": 4, "num_experts_per_tok": 2,
+             "q_lora_rank": 16, "kv_lora_rank": 24, "qk_rope_head_dim": 8, "qk_nope_head_dim": 8, "v_head_dim": 8,
+             "index_n_heads": 2, "index_head_dim": 16, "index_topk": 4, "pad_token_id": 0, "bos_token_id": 0,
+             "eos_token_id": 0}
+
+
+def _config(model_type: str, **overrides) -> dict:
+    """transformers' default config of ``model_type`` with per-layer lists it derived dropped, then ``overrides``."""
+    cfg = default_config(model_type)
+    for key in ("layer_types", "mlp_layer_types", "indexer_types", "per_layer_config", "rope_parameters"):
+        cfg.pop(key, None)
+    cfg.update(overrides)
+    return cfg
+
+
+def _same_count(cfg: dict) -> None:
+    m = vl.load_model(cfg)
+    assert m.exact
+    assert m.param_count() == meta_param_count(cfg), cfg["model_type"]
+
+
+def _same_cache(cfg: dict, tokens=(3, 7)) -> vl.ModelSpec:
+    spec = vl.load_model(cfg)
+    model = build_model(cfg, "float32")
+    for n in tokens:
+        cache = forward_cache(model, n)
+        assert cache_bytes(cache) == vl.kv_cache_bytes(spec, tokens=n, kv_dtype="fp32"), (cfg["model_type"], n)
+    return spec
+
+
+# -- DSA families: MLA plus the indexer -----------------------------------------------------------
+@pytest.mark.parametrize("overrides", [
+    {"num_hidden_layers": 6, "mlp_layer_types": ["dense", "dense", "sparse", "dense", "sparse", "dense"],
+     "gated_norm_rank": 8, "attention_bias": True, "n_shared_experts": 2},
+    {"num_hidden_layers": 7, "first_k_dense_replace": 2, "moe_layer_freq": 2, "q_lora_rank": 256},
+])
+def test_axk2_counts(overrides):
+    _same_count(_config("axk2", **overrides))
+
+
+def test_axk2_caches_the_latent_and_the_indexer_key():
+    spec = _same_cache(_config("axk2", num_hidden_layers=3, **_TINY_MLA))
+    assert [la.index_keys for la in spec.layers] == [16] * 3
+
+
+def test_mlp_layer_types_outside_the_dense_then_periodic_rule_are_refused():
+    cfg = _config("axk2", num_hidden_layers=4, mlp_layer_types=["dense", "sparse", "sparse", "dense"])
+    with pytest.raises(vl.VramlabError) as e:
+        vl.load_model(cfg)
+    assert e.value.field == "mlp_layer_types"
+
+
+@pytest.mark.parametrize("overrides", [
+    {"num_hidden_layers": 8, "index_topk_pattern": "FFSSFSFS", "attention_bias": True},
+    {"num_hidden_layers": 9, "index_topk_freq": 3, "index_skip_topk_offset": 1, "first_k_dense_replace": 1},
+])
+def test_glm_moe_dsa_counts(overrides):
+    _same_count(_config("glm_moe_dsa", **overrides))
+
+
+def test_glm_moe_dsa_shared_layers_cache_no_indexer_key():
+    spec = _same_cache(_config("glm_moe_dsa", num_hidden_layers=4, index_topk_pattern="FSFS", **_TINY_MLA))
+    assert [la.index_keys for la in spec.layers] == [16, 0, 16, 0]
+
+
+@pytest.mark.parametrize("overrides", [
+    {"num_hidden_layers": 7, "hc_mult": 3},
+    {"num_hidden_layers": 5, "indexer_types": ["full", "shared", "full", "full", "shared"], "v_head_dim": 128},
+])
+def test_hy_v4_counts(overrides):
+    _same_count(_config("hy_v4", **overrides))
+
+
+def test_hy_v4_caches_the_latent_and_the_keys_of_its_indexers():
+    spec = _same_cache(_config("hy_v4", num_hidden_layers=6, **_TINY_MLA))
+    assert [la.index_keys for la in spec.layers] == [16, 16, 0, 0, 0, 16]
