@@ -87,3 +87,18 @@ def test_simulate_paging_bad_input(kwargs, field):
 def test_table_names_both_schemes():
     df = paging.simulate_paging(100, seed=0).table()
     assert list(df["requests that fit"]) == [64, paging.simulate_paging(100, seed=0).fit_paged]
+
+
+def test_block_groups_are_one_rule_for_paging_and_the_kv_pool():
+    import vramlab as vl
+    from vramlab import engines
+    assert paging.block_groups is engines.block_groups and paging.kv_layout is engines.kv_layout
+    g = vl.load_model("google/gemma-2-9b")
+    kinds = [la.kind for la in g.layers]
+    n_sliding, n_full = kinds.count("sliding"), kinds.count("full")
+    window = g.layers[kinds.index("sliding")].window
+    assert paging.block_groups(engines.engine_line("0.19"), g) == [("sliding", window, n_sliding),
+                                                                  ("full", None, n_full)]
+    assert paging.block_groups(engines.engine_line("0.8"), g) == [("full", None, g.num_layers)]
+    p = vl.kv_pool(g, engine="0.19.0", max_model_len=8192)
+    assert p.num_groups == len(paging.block_groups(engines.engine_line("0.19"), g))

@@ -35,6 +35,7 @@ from .units import GiB
 
 __all__ = ["EngineLine", "ENGINE_LINES", "engine_line", "resolve_engine", "parse_version", "line_batching",
            "line_auto_dtype", "line_block_size", "hybrid_group_size", "line_non_torch", "run_dtype", "kv_layout",
+           "block_groups",
            "VLLM_DTYPES",
            "NON_TORCH_V0", "NON_TORCH_V1", "TP_COMM_EARLY", "TP_COMM_LATE", "TP_COMM_V0", "RUNTIME_BUFFERS_V1",
            "SAMPLER_BYTES_INPLACE", "SAMPLER_BYTES_SORT", "SAMPLER_BYTES_FLASHINFER_PROBS",
@@ -213,8 +214,19 @@ _STATE = ("linear", "mamba")
 _KERNEL = {"linear": "linear_conv_kernel_dim", "mamba": "mamba_d_conv"}
 
 
-def _groups(line: EngineLine, m: ModelSpec) -> list[tuple[str, int | None, int]]:
-    """Block groups ``(kind, window, layers per group)``, one entry per group."""
+def block_groups(line: EngineLine, m: ModelSpec) -> list[tuple[str, int | None, int]]:
+    """Block groups ``(kind, window, layers per group)`` of ``m`` in ``line``, one entry per group.
+
+    V0 and 0.8 put every layer in one full-attention group; from 0.9 the hybrid allocator
+    groups layers of one kind (and window), each group cut to :func:`hybrid_group_size`
+    layers (``vllm/v1/core/kv_cache_utils.py``). The one grouping rule of vramlab
+    (:func:`kv_layout` and :mod:`vramlab.paging` use it).
+
+    >>> import vramlab as vl
+    >>> g = vl.load_model("google/gemma-2-9b")                 # 21 sliding + 21 full layers
+    >>> block_groups(engine_line("0.19"), g), block_groups(engine_line("0.8"), g)
+    ([('sliding', 4096, 21), ('full', None, 21)], [('full', None, 42)])
+    """
     kinds: dict[tuple[str, int | None], int] = {}
     for la in m.layers:
         key = (la.kind, la.window) if line.hybrid else ("full", None)
@@ -289,7 +301,7 @@ def kv_layout(line: EngineLine, m: ModelSpec, kv_dtype: DType, kv_bytes: int, *,
     if state:
         block_size = max(block_size, 16 * -(-state // (16 * one)))
     page = -(-(per_layer * block_size).numerator // (per_layer * block_size).denominator)
-    groups = _groups(line, m)
+    groups = block_groups(line, m)
     block_bytes = page * max(n for _, _, n in groups)
     num_blocks = max(0, kv_bytes) // block_bytes
 

@@ -5,8 +5,9 @@ PagedAttention (Kwon et al., SOSP 2023) hands out blocks of ``block_size`` token
 request grows, so only the last, partly filled block of each request is wasted.
 :func:`simulate_paging` replays a seeded request stream (:func:`sample_requests`) under
 both schemes. Pure Python: no model, no GPU; one KV slot is one token's K and V in every layer.
-:func:`block_layout` cuts a real model's KV pool into vLLM's blocks and block groups
-(:func:`vramlab.serving.kv_pool` uses it).
+:func:`block_groups` and :func:`kv_layout` (from :mod:`vramlab.engines`, one rule for both
+modules) cut a real model's KV pool into vLLM's blocks and block groups, as
+:func:`vramlab.serving.kv_pool` does.
 
 >>> r = simulate_paging(1000, seed=0)
 >>> round(r.contiguous_used_pct, 1) < 38.2 and r.paged_waste_pct < 4
@@ -18,15 +19,12 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass, field
-from typing import Any
 
-from .dtypes import DType
+from .engines import block_groups, kv_layout
 from .errors import VramlabError, check_int, check_items, check_number
-from .memory import kv_bytes_per_layer
-from .spec import ModelSpec
 
 __all__ = ["PAGED_ATTENTION_PAPER", "sample_requests", "PagingResult", "simulate_paging", "block_groups",
-           "block_layout"]
+           "kv_layout"]
 
 #: Figures of the PagedAttention paper (Kwon et al., "Efficient Memory Management for Large
 #: Language Model Serving with PagedAttention", SOSP 2023): share of KV memory holding token
@@ -206,79 +204,3 @@ def simulate_paging(n: int = 1000, max_model_len: int = 2048, block_size: int = 
                         paged_reserved=sum(paged), budget_tokens=budget,
                         fit_contiguous=min(len(lengths), budget // max_model_len), fit_paged=fit_p,
                         lengths=tuple(reqs))
-
-
-# --------------------------------------------------------------------------------------
-# vLLM's blocks
-
-def block_groups(m: ModelSpec, hybrid: bool = True) -> list[tuple[str, int | None, int]]:
-    """Block groups as vLLM's hybrid KV-cache allocator forms them: ``(kind, window, layers)``.
-
-    Layers of one kind (full, or sliding with one window) share a group; with several kinds
-    the groups are cut to one size (the larger when the kinds are within 25 % of each
-    other, else the smaller), so that one block holds the same number of layers in every
-    group: vramlab's reading of vLLM's hybrid allocator (``vllm/v1/core/kv_cache_utils.py``),
-    checked on the gemma-2 calibration row 43. ``hybrid=False`` (V0) puts every layer in one
-    full-attention group.
-
-    >>> import vramlab as vl
-    >>> block_groups(vl.load_model("google/gemma-2-9b"))   # 21 sliding + 21 full layers
-    [('sliding', 4096, 21), ('full', None, 21)]
-    """
-    kinds: dict[tuple[str, int | None], int] = {}
-    for la in m.layers:
-        key = (la.kind, la.window) if hybrid else ("full", None)
-        kinds[key] = kinds.get(key, 0) + 1
-    if len(kinds) == 1:
-        (k, w), n = next(iter(kinds.items()))
-        return [(k, w, n)]
-    lo, hi = min(kinds.values()), max(kinds.values())
-    size = hi if hi < lo * 1.25 else lo
-    out = []
-    for (k, w), n in kinds.items():
-        out += [(k, w, size)] * (-(-n // size))
-    return out
-
-
-def block_layout(m: ModelSpec, kv_dtype: DType, kv_bytes: int, *, tensor_parallel: int = 1, block_size: int = 16,
-                 batched_tokens: int = 8192, max_model_len: int = 8192, hybrid: bool = True,
-                 in_blocks: bool = True) -> dict[str, Any]:
-    """Pages, blocks, tokens and max concurrency of a KV pool of ``kv_bytes`` on one GPU.
-
-    A page is one layer's K and V for ``block_size`` tokens on this GPU (KV heads split by
-    tensor parallelism, at least one each; MLA's latent is replicated); a block holds one
-    page per layer of a group. A request needs ``ceil(max_model_len / block_size)`` blocks
-    per full group and, per sliding group, the blocks of its window plus one prefill chunk
-    (``batched_tokens``) plus one. Max concurrency is blocks / blocks per request
-    (``in_blocks``, V1) or tokens / ``max_model_len`` (V0). Returns the :class:`vramlab.serving.Pool`
-    fields ``page_bytes``, ``block_bytes``, ``num_groups``, ``num_blocks``, ``tokens``,
-    ``kv_bytes_per_token``, ``blocks_per_request``, ``max_concurrency``.
-
-    >>> import vramlab as vl
-    >>> m = vl.load_model("Qwen/Qwen3-8B")
-    >>> b = block_layout(m, vl.get_dtype("bf16"), 10 * 2**30, max_model_len=4096)
-    >>> b["block_bytes"] == 16 * 36 * 2 * 8 * 128 * 2, b["tokens"], b["max_concurrency"]
-    (True, 72816, 17.77734375)
-    """
-    per_layer = kv_bytes_per_layer(m, kv_dtype)  # bytes one token adds to one layer
-    if m.attention_kind != "MLA":
-        per_layer = per_layer * max(1, m.num_kv_heads // tensor_parallel) / m.num_kv_heads  # on this GPU
-    page = math.ceil(per_layer * block_size)
-    groups = block_groups(m, hybrid)
-    block_bytes = page * max(n for _, _, n in groups)
-    num_blocks = kv_bytes // block_bytes
-
-    def blocks_needed(kind: str, window: int | None) -> int:
-        if kind == "sliding" and window:
-            return -(-min(window - 1 + batched_tokens, max_model_len) // block_size) + 1
-        return -(-max_model_len // block_size)
-
-    per_request = sum(blocks_needed(k, w) for k, w, _ in groups)
-    if in_blocks:
-        conc = num_blocks / per_request if per_request else 0.0
-    else:
-        conc = num_blocks * block_size / max_model_len
-    return {"page_bytes": page, "block_bytes": block_bytes, "num_groups": len(groups), "num_blocks": num_blocks,
-            "tokens": num_blocks // len(groups) * block_size,
-            "kv_bytes_per_token": -(-block_bytes * len(groups) // block_size),
-            "blocks_per_request": per_request, "max_concurrency": conc}
