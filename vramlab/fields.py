@@ -102,6 +102,12 @@ FIELDS: dict[str, FieldRule] = {
                                "classifier_bias")},
     "local_attention": _I("int", 2, 10**9), "global_attn_every_n_layers": _I("int", 1, 10_000),
     "cross_attention_layers": _I("int_list", 0, 10_000, null="layers 3, 8, 13, ..., 38 (transformers' default)"),
+    # MoE families' own switches and sizes (vramlab.families.moe)
+    "num_dense_layers": _I("int", 0, 10_000), "num_shared_experts": _I("int", 0, 100_000),
+    "prefix_dense_sliding_window_pattern": _I("int", 1, 10_000), "dense_intermediate_size": _I("int", 1, 10**8),
+    "prefix_dense_intermediate_size": _I("int", 1, 10**8, null="intermediate_size"), "lm_head_bias": _I("bool"),
+    "mlp_layer_types": _I("str_list", hint=" (dense or sparse per layer)"),
+    "num_attention_heads_per_layer": _I("int_list", 1, 100_000, null="num_attention_heads on every layer"),
     # names
     "model_type": _I("str"), "torch_dtype": _I("str"), "dtype": _I("str"), "architectures": _I("str_list"),
 }
