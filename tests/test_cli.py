@@ -49,13 +49,16 @@ def raw_config(model_id: str) -> dict:
 
 def kv_bytes_per_token_16bit(cfg: dict) -> int:
     """KV-cache bytes per token at 2 bytes per value, straight from config fields."""
+    if "n_layer" in cfg:  # GPT-2's field names
+        cfg = {"num_hidden_layers": cfg["n_layer"], "num_attention_heads": cfg["n_head"], "hidden_size": cfg["n_embd"]}
     layers = cfg["num_hidden_layers"]
     if cfg.get("layer_types"):          # linear-attention layers keep a fixed state, no KV per token
         layers = sum(t != "linear_attention" for t in cfg["layer_types"])
     elif cfg.get("full_attention_interval"):   # Qwen3-Next: layer i is full attention when (i + 1) % k == 0
         layers = sum((i + 1) % cfg["full_attention_interval"] == 0 for i in range(layers))
     if cfg.get("kv_lora_rank"):  # MLA: one latent plus the decoupled RoPE key, no factor 2
-        return layers * (cfg["kv_lora_rank"] + cfg["qk_rope_head_dim"]) * 2
+        index = cfg.get("index_head_dim", 0)  # DeepSeek-V3.2: its sparse-attention indexer's key per layer
+        return layers * (cfg["kv_lora_rank"] + cfg["qk_rope_head_dim"] + index) * 2
     heads = cfg["num_attention_heads"]
     head_dim = cfg.get("head_dim") or cfg["hidden_size"] // heads
     if cfg.get("multi_query") and not cfg.get("new_decoder_architecture"):
@@ -93,7 +96,7 @@ def test_models_table_lists_every_preset_with_recomputed_kv(capsys):
         cfg = raw_config(model_id)
         family, kind, layers, params_b, kv_kib = rows[model_id]
         assert family == cfg["model_type"]
-        assert int(layers) == cfg["num_hidden_layers"]
+        assert int(layers) == cfg.get("num_hidden_layers", cfg.get("n_layer"))
         assert float(kv_kib) == pytest.approx(kv_bytes_per_token_16bit(cfg) / 1024, abs=0.005)
     assert rows["Qwen/Qwen3-8B"][:4] == ["qwen3", "GQA", "36", f"{QWEN3_8B_PARAMS / 1e9:.2f}"]
     assert rows["Qwen/Qwen3-8B"][4] == "144.00"  # 2 x 36 x 8 x 128 x 2 bytes = 147,456 bytes

@@ -32,6 +32,7 @@ LLAMA_LIKE = {
     "google/gemma-2-9b", "google/gemma-3-27b-it", "meta-llama/Llama-2-7b-hf",
     "meta-llama/Llama-3.1-405B", "meta-llama/Llama-3.1-70B-Instruct",
     "meta-llama/Llama-3.1-8B-Instruct", "microsoft/Phi-3-mini-4k-instruct", "mistralai/Mistral-7B-v0.1",
+    "mistralai/Mistral-Small-3.2-24B-Instruct-2506",
 }
 
 
@@ -151,7 +152,8 @@ def test_kv_bytes_per_token_from_raw_config(model):
             assert got == ref[key]
     c = model.config
     if model.attention_kind == "MLA":
-        assert got == (c["kv_lora_rank"] + c["qk_rope_head_dim"]) * c["num_hidden_layers"] * 2
+        index = c.get("index_head_dim", 0)  # DeepSeek-V3.2: the indexer's key per token and layer
+        assert got == (c["kv_lora_rank"] + c["qk_rope_head_dim"] + index) * c["num_hidden_layers"] * 2
     elif model.model_type != "falcon" and "hidden_size" in c:   # (GPT-2 names its fields n_embd, n_head)
         d = c.get("head_dim") or c["hidden_size"] // c["num_attention_heads"]
         h_kv = c.get("num_key_value_heads") or c["num_attention_heads"]
@@ -173,7 +175,8 @@ def test_deepseek_v2_if_expanded_to_heads():
 def test_kv_cache_bytes(model, kv_dtype):
     eq = F.kv_cache_bytes_for(model)
     state = "linear" if model.num_attention_layers != model.num_layers else None
-    general = F.kv_cache_bytes(mla=model.attention_kind == "MLA", sliding=True, state=state)
+    general = F.kv_cache_bytes(mla=model.attention_kind == "MLA", sliding=True, state=state,
+                               indexed=any(la.index_keys for la in model.layers))
     for t in TOKENS:
         for n in (1, 3):
             want = vl.kv_cache_bytes(model, t, n, kv_dtype)

@@ -75,6 +75,8 @@ def meta_param_count(config: dict) -> int:
     """Parameters of the transformers causal-LM model built on the meta device (no memory used)."""
     torch, transformers = _require()
     c = hf_config(config)
+    if type(c) not in transformers.MODEL_FOR_CAUSAL_LM_MAPPING and isinstance(config.get("text_config"), dict):
+        c = hf_config(config["text_config"])  # a multimodal config without a causal-LM class: its language model
     with torch.device("meta"):
         model = transformers.AutoModelForCausalLM.from_config(c)
     return sum(p.numel() for p in model.parameters())

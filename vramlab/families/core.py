@@ -11,6 +11,15 @@ _fam = Family  # the table below reads as _fam("llama", ...)
 _V3 = {"tie_word_embeddings": False, "attention_bias": False, "moe_layer_freq": 1, "first_k_dense_replace": 3,
        "n_shared_experts": 1, "n_routed_experts": 256, "num_experts_per_tok": 8, "moe_intermediate_size": 2048,
        "kv_lora_rank": 512, "q_lora_rank": 1536, "qk_rope_head_dim": 64, "qk_nope_head_dim": 128, "v_head_dim": 128}
+
+
+def _every_layer_indexed(cfg: dict) -> None:
+    """DeepSeek-V3.2 without ``layer_types``: every layer has the DSA indexer (transformers 5.24
+    configuration_deepseek_v32.py: ``layer_types = ["indexed_attention"] * num_hidden_layers``)."""
+    if cfg.get("layer_types") is None and isinstance(cfg.get("num_hidden_layers"), int):
+        cfg["layer_types"] = ["indexed_attention"] * cfg["num_hidden_layers"]
+
+
 _QWEN = {"tie_word_embeddings": False, "use_sliding_window": False, "max_window_layers": 28}
 FAMILIES: dict[str, Family] = {f.model_type: f for f in [
     _fam("llama", symbolic=True, defaults={
@@ -57,7 +66,8 @@ FAMILIES: dict[str, Family] = {f.model_type: f for f in [
     _fam("deepseek_v3", layout="mla", moe=True, experts_keys=("n_routed_experts",), moe_layers="first_k_dense",
          shared_expert="deepseek", defaults={**_V3, "max_position_embeddings": 4096}),
     _fam("deepseek_v32", layout="mla", moe=True, experts_keys=("n_routed_experts",), moe_layers="first_k_dense",
-         shared_expert="deepseek", layer_kinds={"indexed_attention": "indexed"}, defaults={  # + the DSA indexer
+         shared_expert="deepseek", layer_kinds={"indexed_attention": "indexed"}, prepare=_every_layer_indexed,
+         defaults={  # + the DSA indexer
              **_V3, "max_position_embeddings": 163840, "index_n_heads": 64, "index_head_dim": 128, "index_topk": 2048}),
     _fam("gpt_oss", attention_sinks=True, moe=True, experts_keys=("num_local_experts", "num_experts"),
          expert_width_key="intermediate_size", expert_biases=True, layer_pattern="alternate", defaults={

@@ -95,9 +95,11 @@ SYMBOLS: dict[str, str] = {
     "d_c": "MLA latent dimension (kv_lora_rank)",
     "d_R": "MLA decoupled RoPE key dimension (qk_rope_head_dim)",
     "L_full": "full-attention layers",
-    "L_swa": "sliding-window layers",
+    "L_swa": "sliding-window or chunked layers (each keeps at most W positions)",
+    "L_idx": "layers with a sparse-attention indexer (DeepSeek-V3.2's DSA)",
+    "d_idx": "key values the indexer caches per token and layer (index_head_dim)",
     "L_att": "layers that cache K and V per token (linear-attention and Mamba layers keep a fixed state instead)",
-    "W": "sliding window (positions a sliding layer keeps)",
+    "W": "sliding window or attention chunk (positions a sliding or chunked layer keeps)",
     # -- parameters
     "P": "parameters of the model",
     "P_q": "parameters stored in the quantized format (the linear layers)",
@@ -279,11 +281,15 @@ def symbols_for(model: Any, dtype: Any = "auto", kv_dtype: Any = "auto") -> dict
         quantized = sum(breakdown.get(k, 0) for k in families.quantized_components(m, wd.name))
     else:
         quantized = total
-    windows = {la.window for la in m.layers if la.kind == "sliding"}
+    windows = {la.window for la in m.layers if la.kind in ("sliding", "chunked")}
     if len(windows) > 1:
         raise VramlabError(
             f"model {m.name!r} has sliding layers with different windows {sorted(windows)}; "
             "the formulas take one window W", field="sliding_window")
+    indexed = [la for la in m.layers if la.index_keys]
+    if any(la.kind != "full" or la.index_keys != indexed[0].index_keys for la in indexed):
+        raise VramlabError(f"model {m.name!r} has indexer keys on layers that are not all full attention of one "
+                           "width; the formulas take one d_idx on full layers", field="layer_types")
     moe_layers = moe_layer_indices(m)
     values = {
         "V": m.vocab_size, "h": m.hidden_size, "L": m.num_layers, "H_q": m.num_q_heads,
@@ -297,8 +303,9 @@ def symbols_for(model: Any, dtype: Any = "auto", kv_dtype: Any = "auto") -> dict
         "P": total, "P_q": quantized,
         "b_w": wd.bits, "b_kv": kd.bits, "b_act": activation_terms(m, 0, 0, wd)["b_act"],
         "d_c": m.kv_lora_rank or 0, "d_R": m.qk_rope_head_dim or 0,
-        "L_full": m.num_full_layers, "L_swa": m.num_sliding_layers, "W": windows.pop() if windows else 0,
-        "L_att": m.num_attention_layers,
+        "L_full": m.num_full_layers, "L_swa": sum(la.kind in ("sliding", "chunked") for la in m.layers),
+        "W": windows.pop() if windows else 0, "L_att": m.num_attention_layers,
+        "L_idx": len(indexed), "d_idx": indexed[0].index_keys if indexed else 0,
     }
     if m.num_attention_layers != m.num_layers:  # the fixed state of linear-attention or Mamba layers
         from .kv import state_values

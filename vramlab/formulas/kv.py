@@ -33,13 +33,15 @@ def kv_elements_per_layer(mla: bool = False):
     return _eq("e_kv", _prod(2, Hkv, d))
 
 
-def kv_bytes_per_token(mla: bool = False, stateful: bool = False):
+def kv_bytes_per_token(mla: bool = False, stateful: bool = False, indexed: bool = False):
     """Bytes of KV cache per token over all layers.
 
     MHA, GQA and MQA are one formula, ``KV_token = 2 L H_kv d_head b_kv / 8``, with
     ``H_kv = H_q`` (MHA), ``1 < H_kv < H_q`` (GQA) or ``H_kv = 1`` (MQA).
     MLA: ``KV_token = (d_c + d_R) L b_kv / 8``. ``stateful=True`` (a hybrid whose other
     layers are linear attention or Mamba): only the ``L_att`` attention layers cache K/V.
+    ``indexed=True`` (DeepSeek-V3.2's sparse attention) adds the indexer's key, ``d_idx`` values per
+    token in each of the ``L_idx`` indexed layers: ``+ L_idx d_idx b_kv / 8``.
 
     >>> import vramlab as vl
     >>> from vramlab.formulas import evaluate
@@ -49,9 +51,13 @@ def kv_bytes_per_token(mla: bool = False, stateful: bool = False):
     L, b = _s("L_att" if stateful else "L", "b_kv")
     if mla:
         dc, dr = _s("d_c", "d_R")
-        return _eq("KV_token", _over(_prod(_sum(dc, dr), L, b), 8))
-    Hkv, d = _s("H_kv", "d_head")
-    return _eq("KV_token", _over(_prod(2, L, Hkv, d, b), 8))
+        values = _prod(_sum(dc, dr), L)
+    else:
+        Hkv, d = _s("H_kv", "d_head")
+        values = _prod(2, L, Hkv, d)
+    if indexed:
+        values = _sum(values, _prod(*_s("L_idx", "d_idx")))
+    return _eq("KV_token", _over(_prod(values, b), 8))
 
 
 def sliding_window_cap():
@@ -67,14 +73,16 @@ def sliding_window_cap():
     return _eq("T_cached", sp.Min(T, W))
 
 
-def kv_cache_bytes(mla: bool = False, sliding: bool = True, state: str | None = None):
+def kv_cache_bytes(mla: bool = False, sliding: bool = True, state: str | None = None, indexed: bool = False):
     """Bytes of KV cache for ``N`` sequences of ``T`` tokens.
 
     ``M_KV = N (L_full T + L_swa min(T, W)) e_kv b_kv / 8`` with ``e_kv`` from
     :func:`kv_elements_per_layer`. ``sliding=False`` gives the simpler form for models
     whose layers all attend to the full context: ``M_KV = N T KV_token``, written out.
     ``state="linear"`` or ``"mamba"`` adds the fixed state of those layers
-    (:func:`state_bytes`), which does not grow with ``T``.
+    (:func:`state_bytes`), which does not grow with ``T``. ``L_swa`` counts sliding-window and
+    chunked layers alike (both keep at most ``W`` positions). ``indexed=True`` adds DeepSeek-V3.2's
+    indexer keys in its ``L_idx`` (full-attention) layers: ``+ N T L_idx d_idx b_kv / 8``.
 
     >>> import vramlab as vl
     >>> from vramlab.formulas import evaluate
@@ -94,6 +102,8 @@ def kv_cache_bytes(mla: bool = False, sliding: bool = True, state: str | None = 
     else:
         positions = _sum(_prod(Lf, T), _prod(Ls, sp.Min(T, W)))
         kv = _over(_prod(N, positions, *_factors(e), b), 8)
+    if indexed:
+        kv = _sum(kv, _over(_prod(N, T, *_s("L_idx", "d_idx"), b), 8))
     if state is None:
         return _eq("M_KV", kv)
     return _eq("M_KV", _sum(kv, state_bytes(mamba=state == "mamba").rhs))
@@ -110,7 +120,8 @@ def kv_bytes_per_token_for(model: Any):
     from ..presets import load_model
 
     m = load_model(model)
-    return kv_bytes_per_token(mla=m.attention_kind == "MLA", stateful=m.num_attention_layers != m.num_layers)
+    return kv_bytes_per_token(mla=m.attention_kind == "MLA", stateful=m.num_attention_layers != m.num_layers,
+                              indexed=any(la.index_keys for la in m.layers))
 
 
 def kv_cache_bytes_for(model: Any):
@@ -126,7 +137,9 @@ def kv_cache_bytes_for(model: Any):
     m = load_model(model)
     kinds = {la.kind for la in m.layers if la.conv_state or la.recurrent_state}
     state = None if not kinds else "mamba" if kinds == {"mamba"} else "linear"  # others: state_values refuses
-    return kv_cache_bytes(mla=m.attention_kind == "MLA", sliding=m.num_sliding_layers > 0, state=state)
+    windowed = any(la.kind in ("sliding", "chunked") for la in m.layers)
+    return kv_cache_bytes(mla=m.attention_kind == "MLA", sliding=windowed, state=state,
+                          indexed=any(la.index_keys for la in m.layers))
 
 
 # -- the fixed state of linear-attention and Mamba layers (registered here, beside the formula that uses them)
