@@ -64,11 +64,14 @@ def _one_layer_meta_model(config: dict):
     cfg = copy.deepcopy(config)
     text = cfg["text_config"] if isinstance(cfg.get("text_config"), dict) else cfg
     text["num_hidden_layers"] = text.get("full_attention_interval", 2)  # the last layer attends
-    for key in ("layer_types", "mlp_only_layers"):
+    for key in ("layer_types", "mlp_only_layers", "no_rope_layers"):  # per-layer lists of the full depth
         text.pop(key, None)
     text["first_k_dense_replace"] = min(text.get("first_k_dense_replace", 0), 1)
+    built = hf_config(cfg)
+    if type(built) not in transformers.MODEL_FOR_CAUSAL_LM_MAPPING:  # no causal-LM class: its language model
+        built = hf_config(text)
     with torch.device("meta"):
-        model = transformers.AutoModelForCausalLM.from_config(hf_config(cfg))
+        model = transformers.AutoModelForCausalLM.from_config(built)
     return model, text
 
 
