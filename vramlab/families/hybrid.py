@@ -1,16 +1,268 @@
 """Family table: Hybrid and attention-free stacks with Mamba (state-space), short-convolution or linear-attention layers.
 
 Each entry was read from transformers 5.24 (configuration_<family>.py defaults, modeling_<family>.py
-blocks); ``tests/test_coverage.py`` checks every family against the model built on the meta device.
+blocks); ``tests/test_coverage.py`` checks every family against the model built on the meta device and
+``tests/test_families_hybrid.py`` checks the parameters of other configs and the cache tensors (K/V,
+conv and recurrent states) after a forward pass.
+
+Mixer weights are counted under ``attention`` (the token-mixing part of a layer), their biases
+under ``biases`` and their norms under ``norms``, as :mod:`vramlab.params` does for Jamba.
+
+>>> from vramlab.families.hybrid import FAMILIES
+>>> FAMILIES["mamba"].layer_rule({"hidden_size": 768, "expand": 2, "state_size": 16, "conv_kernel": 4}, 1, "mamba")
+[{'kind': 'mamba', 'conv_state': 6144, 'recurrent_state': 24576}]
 """
 
 from __future__ import annotations
 
+from typing import Any, Mapping
+
+from ..errors import VramlabError, show
 from .family import Family
 
 _fam = Family
 
+
+# -- reading the family's own fields ------------------------------------------------------------
+def _int(cfg: Mapping[str, Any], key: str, mt: str, default: Any = None, minimum: int = 1) -> int:
+    """An integer config field of the family (``default`` when absent or null), validated."""
+    v = cfg.get(key)
+    v = default if v is None else v
+    if v is None:
+        raise VramlabError(f"config of model_type {mt!r} is missing {key!r} (an integer >= {minimum})", field=key)
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
+        raise VramlabError(f"config field {key!r} must be an integer >= {minimum}, got {show(v)}", field=key)
+    return v
+
+
+def _bool(cfg: Mapping[str, Any], key: str, default: bool) -> bool:
+    v = cfg.get(key)
+    if v is None:
+        return default
+    if not isinstance(v, bool):
+        raise VramlabError(f"config field {key!r} must be true or false, got {show(v)}", field=key)
+    return v
+
+
+def _types(cfg: Mapping[str, Any], n: int, mt: str, kinds: Mapping[str, str], key: str = "layer_types") -> list[str]:
+    """The config's list of layer types, each read into one of ``kinds``' values."""
+    types = cfg.get(key)
+    if not isinstance(types, (list, tuple)) or len(types) != n:
+        raise VramlabError(f"config field {key!r} of model_type {mt!r} must list {n} layer types "
+                           f"(num_hidden_layers), got {show(types)}", field=key)
+    bad = [t for t in types if t not in kinds]
+    if bad:
+        raise VramlabError(f"config field {key!r} holds {show(bad[0])}, a layer type vramlab does not model for "
+                           f"model_type {mt!r}; valid: {', '.join(kinds)}", field=key)
+    return [kinds[t] for t in types]
+
+
+# -- Mamba-1 mixers (transformers 5.24 modeling_mamba.py, modeling_falcon_mamba.py: MambaMixer) ---------
+def _mamba1_dims(cfg: Mapping[str, Any], mt: str) -> dict[str, int]:
+    """I = expand x hidden, state N, conv kernel, dt rank R (``"auto"``: ceil(hidden / 16), MambaConfig)."""
+    h = _int(cfg, "hidden_size", mt)
+    rank = cfg.get("time_step_rank")
+    rank = -(-h // 16) if rank in (None, "auto") else _int(cfg, "time_step_rank", mt)
+    return {"inner": _int(cfg, "expand", mt) * h, "state": _int(cfg, "state_size", mt),
+            "kernel": _int(cfg, "conv_kernel", mt), "rank": rank}
+
+
+def _mamba1_layers(cfg: Mapping[str, Any], n: int, mt: str) -> list[dict]:
+    """Every layer a Mamba-1 mixer: conv state I x kernel, SSM state I x N (fp32), per sequence."""
+    d = _mamba1_dims(cfg, mt)
+    return [{"kind": "mamba", "conv_state": d["inner"] * d["kernel"], "recurrent_state": d["inner"] * d["state"]}] * n
+
+
+def _mamba1_params(m: Any, c: Any, std: Any) -> None:
+    """Embeddings, per layer an RMSNorm and a MambaMixer (in_proj h -> 2I, depthwise conv, x_proj
+    I -> R + 2N, dt_proj R -> I with bias, A_log I x N, D, out_proj I -> h), the final norm."""
+    h, n, cfg = m.hidden_size, m.num_layers, m.config
+    d = _mamba1_dims(cfg, m.model_type)
+    inner, state, kernel, rank = d["inner"], d["state"], d["kernel"], d["rank"]
+    std.embeddings(m, c)
+    c["attention"] += n * (2 * h * inner + inner * kernel + inner * (rank + 2 * state) + rank * inner
+                           + inner * state + inner + inner * h)
+    c["biases"] += n * (inner + inner * _bool(cfg, "use_conv_bias", True) + (2 * inner + h) * _bool(cfg, "use_bias", False))
+    c["norms"] += (n + 1) * h
+
+
+def _mamba_prepare(cfg: dict) -> None:
+    """MambaConfig derives ``intermediate_size`` = expand x hidden; no attention: one nominal head, no K/V."""
+    if cfg.get("hidden_size") is not None and isinstance(cfg.get("expand"), int):
+        cfg["intermediate_size"] = cfg["expand"] * cfg["hidden_size"]
+    cfg["num_attention_heads"] = cfg["num_key_value_heads"] = 1  # no attention layer reads them
+
+
+# -- Mamba-2 mixers (transformers 5.24 modeling_mamba2.py Mamba2Mixer, modeling_bamba.py BambaMixer) -----
+#: The Mamba-2 field names of each family: inner-width expand, heads, head width, groups, state, kernel,
+#: conv bias, in/out projection bias (and their defaults where transformers has them).
+_M2_KEYS = {
+    "mamba2": ("expand", "num_heads", "head_dim", "n_groups", "state_size", "conv_kernel", "use_conv_bias", "use_bias"),
+    "mamba": ("mamba_expand", "mamba_n_heads", "mamba_d_head", "mamba_n_groups", "mamba_d_state", "mamba_d_conv",
+              "mamba_conv_bias", "mamba_proj_bias"),
+}
+
+
+def _mamba2_dims(cfg: Mapping[str, Any], mt: str, keys: str) -> dict[str, int]:
+    """I = expand x hidden, heads H, head width P (H x P = I), groups G, state N, kernel; conv over I + 2 G N."""
+    e, nh, hd, g, s, k, cb, pb = _M2_KEYS[keys]
+    d = {"inner": _int(cfg, e, mt) * _int(cfg, "hidden_size", mt), "heads": _int(cfg, nh, mt),
+         "head_dim": _int(cfg, hd, mt), "groups": _int(cfg, g, mt), "state": _int(cfg, s, mt),
+         "kernel": _int(cfg, k, mt), "conv_bias": _bool(cfg, cb, True), "proj_bias": _bool(cfg, pb, False)}
+    if d["heads"] * d["head_dim"] != d["inner"]:
+        raise VramlabError(f"config of model_type {mt!r}: {nh} x {hd} ({d['heads']} x {d['head_dim']}) must equal "
+                           f"{e} x hidden_size ({d['inner']}), as transformers requires", field=hd)
+    d["conv"] = d["inner"] + 2 * d["groups"] * d["state"]
+    return d
+
+
+def _mamba2_layer(d: Mapping[str, int]) -> dict:
+    """A Mamba-2 layer's state: conv input (I + 2 G N) x kernel, SSM state H x P x N (fp32)."""
+    return {"kind": "mamba2", "conv_state": d["conv"] * d["kernel"],
+            "recurrent_state": d["heads"] * d["head_dim"] * d["state"]}
+
+
+def _mamba2_mixers(m: Any, c: Any, d: Mapping[str, int], n: int) -> None:
+    """``n`` Mamba-2 mixers: in_proj h -> I + conv + H, depthwise conv, dt_bias, A_log and D per head,
+    a gated RMSNorm of I, out_proj I -> h."""
+    h = m.hidden_size
+    proj = d["inner"] + d["conv"] + d["heads"]
+    c["attention"] += n * (h * proj + d["conv"] * d["kernel"] + 3 * d["heads"] + d["inner"] * h)
+    c["biases"] += n * (d["conv"] * d["conv_bias"] + (proj + h) * d["proj_bias"])
+    c["norms"] += n * d["inner"]
+
+
+def _mamba2_only_layers(cfg: Mapping[str, Any], n: int, mt: str) -> list[dict]:
+    return [_mamba2_layer(_mamba2_dims(cfg, mt, "mamba2"))] * n
+
+
+def _mamba2_params(m: Any, c: Any, std: Any) -> None:
+    """Mamba2Model: embeddings, per layer an RMSNorm and a Mamba2Mixer, the final norm."""
+    std.embeddings(m, c)
+    _mamba2_mixers(m, c, _mamba2_dims(m.config, m.model_type, "mamba2"), m.num_layers)
+    c["norms"] += (m.num_layers + 1) * m.hidden_size
+
+
+def _mamba2_prepare(cfg: dict) -> None:
+    """Mamba2Mixer's inner width is expand x hidden; ``num_heads`` (the SSM heads) stand for the heads."""
+    if cfg.get("hidden_size") is not None and isinstance(cfg.get("expand"), int):
+        cfg["intermediate_size"] = cfg["expand"] * cfg["hidden_size"]
+    cfg["num_key_value_heads"] = cfg.get("num_heads")  # no attention layer reads them
+
+
+def _auto_head(cfg: dict) -> None:
+    """BambaConfig / GraniteMoeHybridConfig: ``mamba_d_head`` ``"auto"`` is mamba_expand x hidden / mamba_n_heads."""
+    if cfg.get("mamba_d_head") == "auto" and all(isinstance(cfg.get(k), int) and not isinstance(cfg.get(k), bool)
+                                                 for k in ("mamba_expand", "hidden_size", "mamba_n_heads")):
+        cfg["mamba_d_head"] = cfg["mamba_expand"] * cfg["hidden_size"] // cfg["mamba_n_heads"]
+
+
+# -- Bamba and Granite-4.0-H: attention or Mamba-2 per layer, then an MLP (or MoE) --------------------
+_HYBRID_TYPES = {"linear_attention": "mamba2", "mamba": "mamba2", "full_attention": "full", "attention": "full"}
+
+
+def _bamba_types(cfg: Mapping[str, Any], n: int, mt: str) -> list[str]:
+    """BambaConfig.layers_block_type: attention at ``attn_layer_indices``, Mamba-2 elsewhere."""
+    if cfg.get("layer_types") is not None:
+        return _types(cfg, n, mt, _HYBRID_TYPES)
+    at = cfg.get("attn_layer_indices") or []
+    if not isinstance(at, (list, tuple)) or not all(isinstance(i, int) and not isinstance(i, bool) for i in at):
+        raise VramlabError(f"config field 'attn_layer_indices' must be a list of layer indices, got {show(at)}",
+                           field="attn_layer_indices")
+    return ["full" if i in at else "mamba2" for i in range(n)]
+
+
+def _granite_types(cfg: Mapping[str, Any], n: int, mt: str) -> list[str]:
+    """GraniteMoeHybridConfig.layer_types (``"mamba"``/``"attention"`` remapped as transformers does);
+    absent: every layer Mamba-2."""
+    if cfg.get("layer_types") is None:
+        return ["mamba2"] * n
+    return _types(cfg, n, mt, _HYBRID_TYPES)
+
+
+def _granite_prepare(cfg: dict) -> None:
+    """``mamba_d_head`` ``"auto"``; no experts (``num_local_experts`` 0: Granite-4.0-H-Micro) means no router,
+    so transformers reads no ``num_experts_per_tok``."""
+    _auto_head(cfg)
+    if cfg.get("num_local_experts") == 0:
+        cfg["num_experts_per_tok"] = 0
+
+
+def _hybrid_layers(types_of: Any) -> Any:
+    def rule(cfg: Mapping[str, Any], n: int, mt: str) -> list[dict]:
+        types = types_of(cfg, n, mt)
+        state = _mamba2_layer(_mamba2_dims(cfg, mt, "mamba")) if "mamba2" in types else None
+        return [state if t == "mamba2" else {"kind": "full"} for t in types]
+    return rule
+
+
+def _bamba_params(m: Any, c: Any, std: Any) -> None:
+    """BambaDecoderLayer: input and pre-FF RMSNorms, attention (q/k/v/o, ``attention_bias``) or a
+    BambaMixer, a gated MLP (``mlp_bias``); the final norm."""
+    std.embeddings(m, c)
+    std.attention(m, c)  # the attention layers' q/k/v/o
+    n_ssm = sum(la.kind == "mamba2" for la in m.layers)
+    if n_ssm:
+        _mamba2_mixers(m, c, _mamba2_dims(m.config, m.model_type, "mamba"), n_ssm)
+    std.mlp(m, c)
+    std.norms(m, c)
+
+
+def _granite_params(m: Any, c: Any, std: Any) -> None:
+    """GraniteMoeHybridDecoderLayer: two RMSNorms, attention or a Mamba-2 mixer, the MoE (experts of
+    ``intermediate_size``, a router; none when ``num_local_experts`` is 0) and the shared MLP
+    (input_linear h -> 2 S, output_linear S -> h) in every layer."""
+    h, n = m.hidden_size, m.num_layers
+    std.embeddings(m, c)
+    std.attention(m, c)
+    n_ssm = sum(la.kind == "mamba2" for la in m.layers)
+    if n_ssm:
+        _mamba2_mixers(m, c, _mamba2_dims(m.config, m.model_type, "mamba"), n_ssm)
+    shared = _int(m.config, "shared_intermediate_size", m.model_type, minimum=0)
+    if m.is_moe:
+        c["experts"] += n * m.num_experts * 3 * h * m.intermediate_size
+        c["router"] += n * m.num_experts * h
+        c["shared_experts"] += n * 3 * h * shared
+    else:
+        c["mlp"] += n * 3 * h * shared
+    std.norms(m, c)
+
+
+def _own(defaults: Mapping[str, Any], then: Any = None) -> Any:
+    """A ``prepare`` filling the transformers defaults of fields vramlab's field table does not hold
+    (the family's own names, absent or null), then running ``then``."""
+    def prepare(cfg: dict) -> None:
+        for k, v in defaults.items():
+            if cfg.get(k) is None:
+                cfg[k] = v
+        if then is not None:
+            then(cfg)
+    return prepare
+
+
+_MAMBA = {"state_size": 16, "expand": 2, "time_step_rank": "auto"}  # MambaConfig, FalconMambaConfig
+_BAMBA_M2 = {"mamba_n_heads": 128, "mamba_n_groups": 1, "mamba_d_state": 256, "mamba_d_conv": 4, "mamba_expand": 2,
+             "mamba_conv_bias": True, "mamba_proj_bias": False}
 FAMILIES: dict[str, Family] = {f.model_type: f for f in [
+    _fam("mamba", prepare=_own(_MAMBA, _mamba_prepare), param_rule=_mamba1_params, layer_rule=_mamba1_layers,
+         defaults={"tie_word_embeddings": True, "conv_kernel": 4, "use_bias": False, "use_conv_bias": True}),
+    _fam("falcon_mamba", prepare=_own(_MAMBA, _mamba_prepare), param_rule=_mamba1_params, layer_rule=_mamba1_layers,
+         defaults={"tie_word_embeddings": True, "conv_kernel": 4, "use_bias": False, "use_conv_bias": True}),
+    _fam("mamba2", prepare=_own({"num_heads": 128, "state_size": 128, "expand": 2}, _mamba2_prepare),
+         param_rule=_mamba2_params, layer_rule=_mamba2_only_layers, defaults={
+             "tie_word_embeddings": False, "head_dim": 64, "conv_kernel": 4, "n_groups": 8, "use_bias": False,
+             "use_conv_bias": True}),
+    _fam("bamba", prepare=_own({"mamba_d_head": "auto"}, _auto_head), param_rule=_bamba_params,
+         layer_rule=_hybrid_layers(_bamba_types), defaults={
+             **_BAMBA_M2, "tie_word_embeddings": False, "attention_bias": False, "mlp_bias": False,
+             "max_position_embeddings": 262144}),
+    _fam("granitemoehybrid", prepare=_own({"mamba_d_head": "auto"}, _granite_prepare), param_rule=_granite_params,
+         layer_rule=_hybrid_layers(_granite_types), experts_keys=("num_local_experts",),
+         expert_width_key="intermediate_size", defaults={
+             **_BAMBA_M2, "tie_word_embeddings": False, "attention_bias": False, "max_position_embeddings": 2048,
+             "num_local_experts": 8, "num_experts_per_tok": 2, "shared_intermediate_size": 1024}),
 ]}
 
 #: model_type spellings that name a family of this table.

@@ -1,0 +1,101 @@
+"""Oracle: hybrid and attention-free families (Mamba-1/2, short convolutions, linear attention) against transformers.
+
+For each family a config other than transformers' default (sizes changed, switches toggled, the
+layer pattern of a real checkpoint) is counted by vramlab and by the model built on the meta device;
+then a tiny model is built on the CPU, one forward pass runs with ``use_cache=True`` and the bytes of
+its cache (K/V of the attention layers, conv and recurrent states of the others) are set beside
+:func:`vramlab.memory.kv_cache_breakdown`, in float32 and bfloat16, for two lengths and batch sizes.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import vramlab as vl
+from vramlab.memory import kv_cache_breakdown
+
+from .oracle import TORCH_KV_DTYPES, build_model, cache_layers, forward_cache, meta_param_count, tensor_bytes, torch
+
+pytestmark = pytest.mark.oracle
+
+_IDS = {"pad_token_id": 0, "bos_token_id": 0, "eos_token_id": 0, "vocab_size": 128}
+_ATT = {"hidden_size": 64, "intermediate_size": 32, "num_attention_heads": 4, "num_key_value_heads": 2, **_IDS}
+_M2 = {"mamba_n_heads": 8, "mamba_d_state": 8, "mamba_chunk_size": 4}
+
+#: name: (config, attention layers, layers with a fixed state)
+CASES = {
+    "mamba: untied, expand 3, kernel 3, projection biases, dt rank 5": ({
+        "model_type": "mamba", "num_hidden_layers": 2, "hidden_size": 64, "state_size": 8, "expand": 3,
+        "conv_kernel": 3, "use_bias": True, "time_step_rank": 5, "tie_word_embeddings": False, **_IDS}, 0, 2),
+    "falcon_mamba: no conv bias, dt rank auto": ({
+        "model_type": "falcon_mamba", "num_hidden_layers": 3, "hidden_size": 48, "state_size": 4,
+        "use_conv_bias": False, **_IDS}, 0, 3),
+    "mamba2: 8 heads of 16, 2 groups, projection biases": ({
+        "model_type": "mamba2", "num_hidden_layers": 2, "hidden_size": 64, "state_size": 8, "num_heads": 8,
+        "head_dim": 16, "n_groups": 2, "chunk_size": 4, "use_bias": True, **_IDS}, 0, 2),
+    "bamba: attention at layer 1 of 3, attention and projection biases": ({
+        "model_type": "bamba", "num_hidden_layers": 3, **_ATT, **_M2, "attn_layer_indices": [1],
+        "mamba_n_groups": 2, "mamba_proj_bias": True, "attention_bias": True}, 1, 2),
+    "granitemoehybrid: legacy mamba/attention layer_types, 4 experts": ({
+        "model_type": "granitemoehybrid", "num_hidden_layers": 3, **_ATT, **_M2,
+        "layer_types": ["mamba", "attention", "mamba"], "num_local_experts": 4, "shared_intermediate_size": 48}, 1, 2),
+    "granitemoehybrid: no experts (Granite-4.0-H-Micro), tied": ({
+        "model_type": "granitemoehybrid", "num_hidden_layers": 4, **_ATT, **_M2,
+        "layer_types": ["linear_attention", "full_attention"] * 2, "num_local_experts": 0,
+        "shared_intermediate_size": 48, "tie_word_embeddings": True}, 2, 2),
+}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _one_thread():
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(old)
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_parameters_equal_transformers(case):
+    cfg = CASES[case][0]
+    m = vl.load_model(cfg)
+    assert m.exact
+    assert m.param_count() == meta_param_count(cfg)
+    assert sum(m.param_breakdown().values()) == m.param_count()
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_cache_equals_transformers(case):
+    """K/V grows with the tokens in the attention layers; conv and recurrent states are fixed per sequence."""
+    from vramlab.oracle import state_tensors
+
+    cfg, n_attention, n_state = CASES[case]
+    for dtype in ("float32", "bfloat16"):
+        spec = vl.load_model({**cfg, "torch_dtype": dtype})
+        assert spec.num_attention_layers == n_attention
+        assert sum(la.conv_state + la.recurrent_state > 0 for la in spec.layers) == n_state
+        model = build_model(cfg, dtype)
+        per_sequence = set()
+        for tokens, batch in [(3, 1), (9, 2)]:
+            cache = forward_cache(model, tokens, batch=batch)
+            kv = sum(tensor_bytes(k) + tensor_bytes(v) for k, v in cache_layers(cache))
+            states = state_tensors(cache)
+            conv = sum(tensor_bytes(t) for t in states["conv"])
+            rec = sum(tensor_bytes(t) for t in states["recurrent"])
+            assert len(states["conv"]) == len(states["recurrent"]) == n_state
+            got = kv_cache_breakdown(spec, tokens=tokens, concurrency=batch, kv_dtype=TORCH_KV_DTYPES[dtype])
+            assert (kv, conv, rec) == (got["kv"], got["conv_state"], got["recurrent_state"]), (dtype, tokens, batch)
+            per_sequence.add((got["conv_state"] // batch, got["recurrent_state"] // batch))
+        assert len(per_sequence) == 1
+
+
+def test_mamba_without_heads_caches_no_kv():
+    m = vl.load_model(CASES["mamba: untied, expand 3, kernel 3, projection biases, dt rank 5"][0])
+    assert m.num_attention_layers == 0
+    assert kv_cache_breakdown(m, tokens=10_000)["kv"] == 0
+
+
+def test_bad_mamba2_heads_are_refused():
+    cfg = {**CASES["mamba2: 8 heads of 16, 2 groups, projection biases"][0], "head_dim": 12}
+    with pytest.raises(vl.VramlabError) as e:
+        vl.load_model(cfg)
+    assert e.value.field == "head_dim"
