@@ -96,3 +96,29 @@ def test_hy_v4_counts(overrides):
 def test_hy_v4_caches_the_latent_and_the_keys_of_its_indexers():
     spec = _same_cache(_config("hy_v4", num_hidden_layers=6, **_TINY_MLA))
     assert [la.index_keys for la in spec.layers] == [16, 16, 0, 0, 0, 16]
+
+
+@pytest.mark.parametrize("overrides", [
+    {"num_hidden_layers": 10, "swa_kv_lora_rank": 256, "swa_num_attention_heads": 32, "swa_num_key_value_heads": 32, "swa_qk_nope_head_dim": 64,
+     "swa_head_dim": 96, "attention_bias": True, "first_k_dense_replace": 2},
+    {"num_hidden_layers": 6, "use_sliding_window": False, "moe_layer_freq": [1, 0, 1, 0, 1, 0],
+     "n_shared_experts": 2, "moe_shared_expert_intermediate_size": 512},
+    {"num_hidden_layers": 6, "use_dsa": False, "sliding_window_size": 64},
+])
+def test_dots3_note_counts(overrides):
+    _same_count(_config("dots3_note_text", **overrides))
+
+
+def test_dots3_note_counts_the_language_model_of_the_multimodal_config():
+    cfg = default_config("dots3_note")
+    cfg["text_config"]["num_hidden_layers"] = 5
+    for key in ("layer_types", "mlp_layer_types", "per_layer_config", "rope_parameters"):
+        cfg["text_config"].pop(key)
+    m = vl.load_model(cfg)
+    assert m.model_type == "dots3_note_text" and m.param_count() == meta_param_count(cfg["text_config"])
+
+
+def test_dots3_note_refuses_its_cache():
+    m = vl.load_model(_config("dots3_note_text", num_hidden_layers=6))
+    with pytest.raises(vl.VramlabError, match="sliding-window MLA layers"):
+        vl.kv_cache_bytes(m, tokens=16)

@@ -170,6 +170,81 @@ def _hy_v4_params(m: Any, c: Any, std: Any) -> None:
     _hyper_connections(m, c, 2, 2)
 
 
+# -- dots3-note: DSA layers and sliding-window MLA layers of other widths ---------------------------------
+#: Per-layer MLA fields of dots3-note (``per_layer_config``) and, for sliding layers of a config without it,
+#: the ``swa_*`` fields' defaults (transformers 5.24 configuration_dots3_note.py).
+_DOTS_SWA = {"num_attention_heads": 64, "num_key_value_heads": 64, "q_lora_rank": 1024, "kv_lora_rank": 1024,
+             "head_dim": 256, "qk_nope_head_dim": 192, "v_head_dim": 128}
+_PER_LAYER = (*_DOTS_SWA, "qk_rope_head_dim", "attention_bias", "rms_norm_eps")
+
+
+def _dots_prepare(cfg: dict) -> None:
+    """dots3-note (configuration_dots3_note.py): ``layer_types`` from ``use_dsa`` / ``use_sliding_window`` (DSA
+    on layers 0, 1 and every 4th from 1, sliding elsewhere), ``mlp_layer_types`` from ``first_k_dense_replace``
+    and ``moe_layer_freq`` (an integer or a per-layer list), one shared MLP of ``n_shared_experts`` x
+    ``shared_experts_intermediate_size``, and per-layer MLA sizes (``per_layer_config``, else ``swa_*``)."""
+    mt, n = "dots3_note_text", _layers(cfg, "dots3_note_text")
+    freq = cfg.get("moe_layer_freq", 1)
+    if isinstance(freq, (list, tuple)) and cfg.get("mlp_layer_types") is None:
+        k = _int(cfg, "first_k_dense_replace", mt, 1, 0)
+        cfg["mlp_layer_types"] = ["sparse" if i >= k and i < len(freq) and freq[i] else "dense" for i in range(n)]
+        cfg.pop("moe_layer_freq")
+    _mlp_types(cfg, mt, _int(cfg, "first_k_dense_replace", mt, 1, 0), _int(cfg, "moe_layer_freq", mt, 1))
+    width = cfg.get("moe_shared_expert_intermediate_size", cfg.get("shared_experts_intermediate_size"))
+    cfg["shared_intermediate_size"] = _int(cfg, "n_shared_experts", mt) * _int({"w": width}, "w", mt, 1536)
+    use_dsa = cfg.get("use_dsa", None if "per_layer_config" in cfg else True)
+    if cfg.get("layer_types") is None:
+        full = "full_attention" if use_dsa is False else "indexed_attention"
+        slide = cfg.get("use_sliding_window", True)
+        cfg["layer_types"] = [full if not slide or i < 2 or i % 4 == 1 else "sliding_attention" for i in range(n)]
+    elif use_dsa is not None:
+        swap = {"full_attention": "indexed_attention"} if use_dsa else {"indexed_attention": "full_attention"}
+        cfg["layer_types"] = [swap.get(t, t) for t in cfg["layer_types"]]
+    if cfg.get("sliding_window") is None:
+        cfg["sliding_window"] = cfg.get("sliding_window_size", 512)
+    per = cfg.get("per_layer_config")
+    if per is None:
+        swa = {k: cfg.get(f"swa_{k}", v) for k, v in _DOTS_SWA.items()}
+        swa["qk_rope_head_dim"] = cfg.get("swa_qk_rope_head_dim", swa["head_dim"] - swa["qk_nope_head_dim"])
+        per = {i: swa for i, t in enumerate(cfg["layer_types"]) if t == "sliding_attention"}
+    if not isinstance(per, dict) or any(not isinstance(v, dict) or set(v) - set(_PER_LAYER) for v in per.values()):
+        raise VramlabError(f"config field 'per_layer_config' must map layer indices to overrides of "
+                           f"{', '.join(_PER_LAYER)}; got {show(per)}", field="per_layer_config")
+    try:
+        cfg["per_layer_config"] = {int(i): v for i, v in per.items()}
+    except (TypeError, ValueError):
+        raise VramlabError(f"config field 'per_layer_config' keys must be layer indices, got {show(list(per))}",
+                           field="per_layer_config") from None
+    _mla_head_dim(cfg, mt)
+
+
+def _mla_block(cfg: dict, mt: str, h: int) -> tuple[int, int, int]:
+    """(weights, norm values, biases) of one DeepSeek-V3 MLA block with a query LoRA (modeling_deepseek_v3.py)."""
+    nq, r_q, r_kv = (_int(cfg, k, mt) for k in ("num_attention_heads", "q_lora_rank", "kv_lora_rank"))
+    nope, rope, v = (_int(cfg, k, mt) for k in ("qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim"))
+    w = h * r_q + r_q * nq * (nope + rope) + h * (r_kv + rope) + r_kv * nq * (nope + v) + nq * v * h
+    return w, r_q + r_kv, (r_q + r_kv + rope + h) * bool(cfg.get("attention_bias"))
+
+
+def _dots_params(m: Any, c: Any, std: Any) -> None:
+    """dots3-note (transformers 5.24 modeling_dots3_note.py): per layer an MLA block of its own sizes
+    (``per_layer_config``), an RMSNorm of the RoPE key, a per-head gate h -> H_q and, on DSA layers, the
+    indexer (wq_b, wk, a LayerNorm of its key, weights_proj)."""
+    for step in (std.embeddings, std.mlp, std.norms):
+        step(m, c)
+    cfg, h, mt = m.config, m.hidden_size, m.model_type
+    n_i, d_i = _int(cfg, "index_n_heads", mt), _int(cfg, "index_head_dim", mt)
+    for i, t in enumerate(cfg["layer_types"]):
+        lay = {**cfg, **cfg["per_layer_config"].get(i, {})}
+        w, norms, bias = _mla_block(lay, mt, h)
+        c["attention"] += w + h * _int(lay, "num_attention_heads", mt)
+        c["norms"] += norms + _int(lay, "qk_rope_head_dim", mt)
+        c["biases"] += bias
+        if t == "indexed_attention":
+            c["attention"] += _int(lay, "q_lora_rank", mt) * n_i * d_i + h * d_i + h * n_i
+            c["norms"] += 2 * d_i
+
+
 _DSA = dict(layout="mla", moe=True, experts_keys=("n_routed_experts", "num_local_experts"), moe_layers="first_k_dense",
             shared_expert="deepseek", layer_rule=_dsa_layers)
 
@@ -189,10 +264,17 @@ FAMILIES: dict[str, Family] = {f.model_type: f for f in [
         "num_experts_per_tok": 8, "moe_intermediate_size": 768, "kv_lora_rank": 512, "q_lora_rank": 1536,
         "qk_rope_head_dim": 64, "qk_nope_head_dim": 192, "v_head_dim": 256, "index_n_heads": 16,
         "index_head_dim": 128, "index_topk": 2048, "max_position_embeddings": 262144}),
+    _fam("dots3_note_text", **{**_DSA, "shared_expert": "sized"}, prepare=_dots_prepare, param_rule=_dots_params,
+         cache_refusal="its sliding-window MLA layers cache a latent of their own width (per_layer_config "
+                       "kv_lora_rank) beside the DSA layers' latent and indexer keys", defaults={
+             "tie_word_embeddings": False, "attention_bias": False, "n_shared_experts": 1, "n_routed_experts": 256,
+             "num_experts_per_tok": 8, "moe_intermediate_size": 1536, "kv_lora_rank": 512, "q_lora_rank": 1024,
+             "qk_rope_head_dim": 64, "qk_nope_head_dim": 128, "v_head_dim": 128, "index_n_heads": 64,
+             "index_head_dim": 128, "index_topk": 2048, "max_position_embeddings": 524288}),
 ]}
 
 #: model_type spellings that name a family of this table.
-ALIASES: dict[str, str] = {}
+ALIASES: dict[str, str] = {"dots3_note": "dots3_note_text"}
 
 #: model_types of this group vramlab refuses, with what it does not know about their blocks.
 UNMODELLED: dict[str, str] = {}
