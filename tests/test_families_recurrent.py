@@ -24,7 +24,7 @@ def _config(model_type: str, **overrides) -> dict:
     """transformers' default config of ``model_type`` as a config.json dict, with ``overrides``."""
     cfg = default_config(model_type)
     if "num_hidden_layers" in overrides:  # lists per layer: let the config class derive them for the new count
-        for k in ("per_layer_config", "layer_types", "activation_sparsity_pattern"):
+        for k in ("per_layer_config", "layer_types", "activation_sparsity_pattern", "mlp_layer_types"):
             cfg.pop(k, None)
         if isinstance(cfg.get("intermediate_size"), list):
             cfg["intermediate_size"] = cfg["intermediate_size"][0]
@@ -129,4 +129,50 @@ def test_gemma4_cache_is_refused_with_the_reason():
     m = vl.load_model(_config("gemma4_text", num_hidden_layers=6))
     assert m.param_count() > 0
     with pytest.raises(VramlabError, match="global_head_dim"):
+        vl.kv_cache_bytes(m, tokens=128)
+
+
+# -- Inkling ----------------------------------------------------------------------------------------------
+_INKLING_SMALL = dict(hidden_size=256, num_attention_heads=8, num_key_value_heads=2, head_dim=32,
+                      swa_num_attention_heads=4, swa_num_key_value_heads=4, swa_head_dim=48, vocab_size=1000,
+                      moe_intermediate_size=96, n_routed_experts=8, num_experts_per_tok=2)
+INKLING = {
+    "dense prefix, own local layers, other kernel and bias bank": dict(
+        _INKLING_SMALL, num_hidden_layers=9, dense_mlp_idx=2, local_layer_ids=[1, 2, 4, 5, 7], intermediate_size=512,
+        conv_kernel_size=3, d_rel=8, rel_extent=64, sliding_window_size=32, n_shared_experts=1),
+    "checkpoint spelling: dense_intermediate_size and sconv_kernel_size": dict(
+        _INKLING_SMALL, num_hidden_layers=6, dense_mlp_idx=1, intermediate_size=96, dense_intermediate_size=640,
+        sconv_kernel_size=2),
+}
+
+
+@pytest.mark.parametrize("case", list(INKLING))
+def test_inkling_parameters(case):
+    _same_count(_config("inkling_text", **INKLING[case]))
+
+
+def test_inkling_active_parameters_leave_out_the_idle_routed_experts():
+    cfg = _config("inkling_text", **INKLING["dense prefix, own local layers, other kernel and bias bank"])
+    m = vl.load_model(cfg)
+    idle = (m.num_experts - m.num_experts_per_tok) * 3 * m.hidden_size * cfg["moe_intermediate_size"]
+    assert m.active_param_count() == m.param_count() - (9 - 2) * idle
+
+
+INKLING2 = {
+    "inkling2_text": dict(_INKLING_SMALL, num_hidden_layers=8, unpadded_vocab_size=900, d_rel=4, rel_extent=48,
+                          sliding_window_size=40, conv_kernel_size=3, layer_types=["hybrid_sliding", "hybrid"] * 4),
+    "inkling2_loop_text": dict(_INKLING_SMALL, num_hidden_layers=12, unpadded_vocab_size=1000, loop_layer_index_start=3,
+                               loop_layer_index_end=9, loop_gate_rank=16, n_layers_per_attn_res_block=3),
+}
+
+
+@pytest.mark.parametrize("model_type", list(INKLING2))
+def test_inkling2_parameters(model_type):
+    _same_count(_config(model_type, **INKLING2[model_type]))
+
+
+@pytest.mark.parametrize("model_type", ["inkling_text", "inkling2_text", "inkling2_loop_text"])
+def test_inkling_caches_are_refused_with_the_reason(model_type):
+    m = vl.load_model(_config(model_type))
+    with pytest.raises(VramlabError, match="short-convolution"):
         vl.kv_cache_bytes(m, tokens=128)

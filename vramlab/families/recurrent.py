@@ -182,6 +182,148 @@ def _gemma4_params(m: Any, c: Any, std: Any) -> None:
         c["norms"] += n * 3 * h
 
 
+# -- Inkling (Thinking Machines) ------------------------------------------------------------------------
+def _inkling_prepare(cfg: dict) -> None:
+    """transformers 5.24 configuration_inkling.py: its attribute_map names (the alias wins when both are given), ``layer_types`` and ``mlp_layer_types``
+    derived as ``__post_init__`` does, and the MoE layers read into the ``moe_layers`` list."""
+    for theirs, ours in (("sliding_window_size", "sliding_window"), ("n_routed_experts", "num_local_experts"),
+                         ("max_position_embeddings", "model_max_length")):
+        if cfg.get(ours) is None and cfg.get(theirs) is not None:
+            cfg[ours] = cfg[theirs]
+        cfg[theirs] = cfg.get(ours)
+    _alias(cfg)
+    if cfg.get("dense_intermediate_size") is not None:  # then intermediate_size is the experts' width
+        cfg["moe_intermediate_size"] = cfg["intermediate_size"]
+        cfg["intermediate_size"] = cfg.pop("dense_intermediate_size")
+    n = _int(cfg, "num_hidden_layers", minimum=1)
+    if cfg.get("layer_types") is None:
+        local = cfg.get("local_layer_ids")
+        local = set(local) if isinstance(local, (list, tuple)) else {i for i in range(n) if (i + 1) % 6}
+        cfg["layer_types"] = ["hybrid_sliding" if i in local else "hybrid" for i in range(n)]
+    if cfg.get("mlp_layer_types") is None:
+        dense = _int(cfg, "dense_mlp_idx", 0)
+        cfg["mlp_layer_types"] = ["dense" if i < dense else "sparse" for i in range(n)]
+    _check_types(cfg, "layer_types", n, ("hybrid", "hybrid_sliding"))
+    cfg["moe_layers"] = [i for i, t in enumerate(_check_types(cfg, "mlp_layer_types", n, ("dense", "sparse")))
+                         if t == "sparse"]
+
+
+def _alias(cfg: dict) -> None:
+    """``sconv_kernel_size`` (attribute_map) wins over ``conv_kernel_size``, as in transformers' config class."""
+    if cfg.get("sconv_kernel_size") is not None:
+        cfg["conv_kernel_size"] = cfg["sconv_kernel_size"]
+    if cfg.get("conv_kernel_size") is None:
+        cfg["conv_kernel_size"] = 4
+
+
+def _check_types(cfg: Mapping[str, Any], key: str, n: int, valid: tuple[str, ...]) -> list[str]:
+    types = cfg.get(key)
+    if not isinstance(types, (list, tuple)) or len(types) != n or any(t not in valid for t in types):
+        raise VramlabError(f"config field {key!r} must list {n} layers (num_hidden_layers), each one of "
+                           f"{', '.join(valid)}, got {show(types)}", field=key)
+    return list(types)
+
+
+def _inkling_layers(cfg: Mapping[str, Any], n: int, mt: str) -> list[dict]:
+    w = _int(cfg, "sliding_window", minimum=1)
+    return [{"kind": "sliding", "window": w} if t == "hybrid_sliding" else {"kind": "full"}
+            for t in cfg["layer_types"]]
+
+
+def _inkling_params(m: Any, c: Any, std: Any) -> None:
+    """transformers 5.24 modeling_inkling.py: normed embeddings, an untied head, per layer an attention with a
+    relative-position bias bank and short convolutions over K and V (sliding layers: the swa_* heads), short
+    convolutions after the attention and the MLP, a dense MLP or a MoE with shared experts."""
+    cfg, h = m.config, m.hidden_size
+    kernel, d_rel = _int(cfg, "conv_kernel_size", 4, 1), _int(cfg, "d_rel", 16, 1)
+    c["embeddings"] += m.vocab_size * h
+    c["lm_head"] += m.vocab_size * h  # never tied (InklingForCausalLM._tied_weights_keys is empty)
+    c["norms"] += 2 * h  # embed_norm, final norm
+    e, s, w = m.num_experts, _int(cfg, "n_shared_experts", 2, 1), _int(cfg, "moe_intermediate_size", minimum=1)
+    for t, mlp in zip(cfg["layer_types"], cfg["mlp_layer_types"]):
+        if t == "hybrid_sliding":
+            nq, nkv, hd = (_int(cfg, k, minimum=1) for k in ("swa_num_attention_heads", "swa_num_key_value_heads",
+                                                              "swa_head_dim"))
+            extent = _int(cfg, "sliding_window", minimum=1)
+        else:
+            nq, nkv, hd, extent = m.num_q_heads, m.num_kv_heads, m.head_dim, _int(cfg, "rel_extent", 1024, 1)
+        c["attention"] += 2 * h * nq * hd + 2 * h * nkv * hd + h * nq * d_rel + 2 * nkv * hd * kernel
+        c["attention"] += d_rel * extent + 2 * h * kernel  # the bias bank; attn_sconv, mlp_sconv
+        c["norms"] += 2 * hd + 2 * h
+        if mlp == "sparse":  # router over routed and shared experts, its global scale; shared experts
+            c["router"] += (e + s) * h + 1
+            c["experts"] += e * 3 * h * w
+            c["shared_experts"] += s * 3 * h * w
+        else:
+            c["mlp"] += 3 * h * m.intermediate_size + 1  # and its global_scale
+
+
+_INKLING_CACHE = ("per-layer K/V widths (sliding layers cache swa_num_key_value_heads x swa_head_dim, full layers "
+                  "num_key_value_heads x head_dim) and four short-convolution states per layer")
+
+
+def _inkling2_prepare(cfg: dict) -> None:
+    """transformers 5.24 configuration_inkling2.py / configuration_inkling2_loop.py: attribute_map names
+    (``intermediate_size`` is the experts' width), ``layer_types`` full every 6th layer, the loop fields."""
+    for theirs, ours in (("sliding_window_size", "sliding_window"), ("n_routed_experts", "num_local_experts"),
+                         ("max_position_embeddings", "model_max_length"), ("moe_intermediate_size", "intermediate_size")):
+        if cfg.get(ours) is None and cfg.get(theirs) is not None:
+            cfg[ours] = cfg[theirs]
+        cfg[theirs] = cfg.get(ours)
+    _alias(cfg)
+    loop = cfg.get("loop_config")
+    if isinstance(loop, Mapping):  # Inkling-2-Loop checkpoints: core_start, core_end, gate_rank
+        for theirs, ours in (("core_start", "loop_layer_index_start"), ("core_end", "loop_layer_index_end"),
+                             ("gate_rank", "loop_gate_rank"), ("num_passes", "loop_num_passes")):
+            if loop.get(theirs) is not None:
+                cfg[ours] = loop[theirs]
+    n = _int(cfg, "num_hidden_layers", minimum=1)
+    if cfg.get("layer_types") is None:
+        cfg["layer_types"] = ["hybrid" if (i + 1) % 6 == 0 else "hybrid_sliding" for i in range(n)]
+    _check_types(cfg, "layer_types", n, ("hybrid", "hybrid_sliding"))
+
+
+def _inkling2_params(m: Any, c: Any, std: Any) -> None:
+    """transformers 5.24 modeling_inkling2.py (and modeling_inkling2_loop.py): normed embeddings, a head of
+    ``unpadded_vocab_size`` rows, block attention residuals (one learned query per input, three before a full
+    layer's q, k, v), gated output projections, sink logits, L2-clip scales, a relative-position bias bank; K/V
+    short convolutions (full layers: dynamic taps); MoE experts and router in every layer. Loop layers add four
+    message gates and the model one query per message and loop layer."""
+    cfg, h = m.config, m.hidden_size
+    kernel, d_rel = _int(cfg, "conv_kernel_size", 4, 1), _int(cfg, "d_rel", 16, 1)
+    e, w = m.num_experts, _int(cfg, "moe_intermediate_size", minimum=1)
+    c["embeddings"] += m.vocab_size * h
+    c["lm_head"] += _int(cfg, "unpadded_vocab_size", minimum=1) * h  # never tied
+    c["norms"] += 2 * h  # embed_norm, final norm
+    c["attention"] += h  # final_input query
+    looped = m.model_type == "inkling2_loop_text"
+    if looped:
+        start, end = _int(cfg, "loop_layer_index_start", 6), _int(cfg, "loop_layer_index_end", 18)
+        rank = _int(cfg, "loop_gate_rank", 64, 1)
+        c["attention"] += max(end - start, 0) * 4 * h  # message_input queries
+    for i, t in enumerate(cfg["layer_types"]):
+        full = t == "hybrid"
+        if full:
+            nq, nkv, hd, extent = m.num_q_heads, m.num_kv_heads, m.head_dim, _int(cfg, "rel_extent", 1024, 1)
+        else:
+            nq, nkv, hd = (_int(cfg, k, minimum=1) for k in ("swa_num_attention_heads", "swa_num_key_value_heads",
+                                                              "swa_head_dim"))
+            extent = _int(cfg, "sliding_window", minimum=1)
+        c["attention"] += 3 * h * nq * hd + nq * hd + 2 * h * nkv * hd  # q, gate, o; q scale; k, v
+        c["attention"] += nq * h + d_rel * extent + h * nq * d_rel + nq * d_rel  # sink, bias bank, rel states
+        c["attention"] += 2 * (kernel * nkv * hd + h * nkv * kernel) if full else 2 * nkv * hd * kernel
+        c["attention"] += 2 * h * kernel + h + (3 * h if full else h) * (i > 0)  # convolutions, residual queries
+        c["norms"] += (4 if full else 2) * h
+        c["experts"] += e * 3 * h * w
+        c["router"] += e * h
+        if looped and start <= i < end:
+            c["attention"] += 4 * (2 * h * rank + 2 * rank * h)  # q, k, v, mlp message gates
+
+
+_INKLING2_CACHE = ("per-layer K/V widths (swa_* heads on sliding layers), four short-convolution states per layer "
+                   "(dynamic taps on full layers)")
+
+
 _GEMMA4_CACHE = ("per-layer K/V widths: full-attention layers cache global_head_dim-wide keys of "
                  "num_global_key_value_heads heads (keys only with attention_k_eq_v), sliding layers head_dim-wide "
                  "keys and values; vramlab's cache formula takes one width for every layer")
@@ -216,6 +358,19 @@ FAMILIES: dict[str, Family] = {f.model_type: f for f in [
          param_rule=_gemma4_params, layer_rule=_gemma4_layers, norms_per_layer=4, qk_norm=True,
          cache_refusal=_GEMMA4_CACHE, defaults={
              **_GEMMA, "vocab_size": 262144, "sliding_window": 1024, "max_position_embeddings": 262144}),
+    _fam("inkling_text", prepare=_inkling_prepare, param_rule=_inkling_params, layer_rule=_inkling_layers,
+         moe=True, experts_keys=("num_local_experts", "n_routed_experts"), moe_layers="interleave",
+         shared_expert="deepseek", cache_refusal=_INKLING_CACHE, defaults={
+             "vocab_size": 201024, "head_dim": 128, "max_position_embeddings": 131072, "moe_intermediate_size": 3072,
+             "n_routed_experts": 256, "num_experts_per_tok": 6, "n_shared_experts": 2}),
+    *(_fam(mt, prepare=_with_defaults({"unpadded_vocab_size": 200058}, _inkling2_prepare), param_rule=_inkling2_params, layer_rule=_inkling_layers, moe=True,
+           experts_keys=("num_local_experts", "n_routed_experts"), cache_refusal=_INKLING2_CACHE, defaults=d)
+      for mt, d in (("inkling2_text", {"vocab_size": 201024, "head_dim": 128, "max_position_embeddings": 1048576,
+                                       "moe_intermediate_size": 2304, "n_routed_experts": 384,
+                                       "num_experts_per_tok": 8}),
+                    ("inkling2_loop_text", {"vocab_size": 201024, "head_dim": 128, "max_position_embeddings": 1048576,
+                                            "moe_intermediate_size": 1152, "n_routed_experts": 128,
+                                            "num_experts_per_tok": 8}))),
 ]}
 
 #: model_type spellings that name a family of this table.
