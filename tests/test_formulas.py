@@ -115,7 +115,13 @@ EXACT_WEIGHT_DTYPES = ("fp32", "fp16", "bf16", "fp8", "int8", "int4", "int4-g32"
 
 @pytest.mark.parametrize("dtype", EXACT_WEIGHT_DTYPES)
 def test_weights_exact(model, dtype):
-    assert F.evaluate(F.quantized_weights_memory(), model, dtype=dtype) == vl.weights_bytes(model, dtype)
+    want = vl.weights_bytes(model, dtype)
+    try:
+        assert F.evaluate(F.quantized_weights_memory(), model, dtype=dtype) == want
+    except vl.VramlabError as exc:  # a fractional byte in all (int4's 4.15625 bits): rounded per component
+        assert "not a whole number" in str(exc)
+        got = F.evaluate(F.quantized_weights_memory(), model, dtype=dtype, rounding="ceil")
+        assert got <= want < got + len(vl.param_breakdown(model))
 
 
 @pytest.mark.parametrize("dtype", ("nf4", "Q6_K", "Q4_K_M", "Q5_K_M", "Q3_K_M"))
