@@ -100,7 +100,7 @@ FIELDS: dict[str, FieldRule] = {
     # Llama-like families' own switches and sizes (vramlab.families.llama_like)
     **{k: _I("bool") for k in ("use_post_norm", "use_qkv_bias", "use_parallel_residual", "norm_bias", "decoder_bias",
                                "classifier_bias")},
-    "local_attention": _I("int", 2, 10**9), "global_attn_every_n_layers": _I("int", 1, 10_000),
+    "local_attention": _I("int", 2, 10**9, null="no window (sliding_window -1)"), "global_attn_every_n_layers": _I("int", 1, 10_000),
     "cross_attention_layers": _I("int_list", 0, 10_000, null="layers 3, 8, 13, ..., 38 (transformers' default)"),
     # MoE families' own switches and sizes (vramlab.families.moe)
     "num_dense_layers": _I("int", 0, 10_000), "num_shared_experts": _I("int", 0, 100_000),
