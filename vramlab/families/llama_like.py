@@ -120,21 +120,28 @@ def _prepare_stablelm(cfg: dict) -> None:
 
 def _prepare_modernbert_decoder(cfg: dict) -> None:
     """transformers 5.24 configuration_modernbert_decoder.py: MHA (no KV-head field), head_dim = hidden / heads;
-    full attention where i % global_attn_every_n_layers (3) == 0; sliding_window = local_attention // 2."""
+    full attention where i % global_attn_every_n_layers (3) == 0; sliding_window, when the file gives none, is
+    local_attention // 2 (-1 without local_attention, which vramlab refuses)."""
     _drop(cfg, "head_dim", "num_key_value_heads")
-    every = _int(cfg, "global_attn_every_n_layers") or 3
-    _every_nth_full(cfg, every)
-    local = cfg.get("local_attention")
-    if not local:
-        raise VramlabError(f"config field 'local_attention' must be an integer >= 2 (modernbert-decoder's sliding "
-                           f"window is local_attention // 2), got {show(local)}", field="local_attention")
+    _every_nth_full(cfg, _int(cfg, "global_attn_every_n_layers") or 3)
+    if "sliding_window" in cfg:  # the file's value wins over local_attention // 2 (as a keyword of the class)
+        if cfg["sliding_window"] is None:
+            raise VramlabError("config field 'sliding_window' is null: transformers then gives the sliding layers "
+                               "no window; valid: an integer >= 1, or no field (local_attention // 2)",
+                               field="sliding_window")
+        return
+    if cfg.get("local_attention") is None:
+        raise VramlabError("config has neither 'sliding_window' nor 'local_attention' (transformers then sets the "
+                           "window to -1); valid: an integer >= 2, the window is local_attention // 2",
+                           field="local_attention")
     cfg["sliding_window"] = _int(cfg, "local_attention") // 2
 
 
 def _prepare_mllama(cfg: dict) -> None:
-    """transformers 5.24 modeling_mllama.py: head_dim is always hidden_size // num_attention_heads;
-    configuration_mllama.py: cross_attention_layers null is [3, 8, 13, 18, 23, 28, 33, 38]."""
+    """transformers 5.24 modeling_mllama.py: head_dim is always hidden_size // num_attention_heads, lm_head is
+    never tied; configuration_mllama.py: cross_attention_layers null is [3, 8, 13, 18, 23, 28, 33, 38]."""
     _drop(cfg, "head_dim")
+    cfg["tie_word_embeddings"] = False  # MllamaForCausalLM has no _tied_weights_keys: lm_head is its own
     if cfg.get("cross_attention_layers") is None:
         cfg["cross_attention_layers"] = [3, 8, 13, 18, 23, 28, 33, 38]
     layers = cfg["cross_attention_layers"]
@@ -211,7 +218,7 @@ _NO_BIAS = dict(qkv_bias="never", o_bias="never", mlp_bias="never")
 FAMILIES: dict[str, Family] = {f.model_type: f for f in [
     _fam("bitnet", norms_per_layer=3, mlp_bias="never", param_rule=_bitnet_params, defaults={
         "tie_word_embeddings": False, "attention_bias": False, "max_position_embeddings": 2048}),
-    _fam("cwm", **_NO_BIAS, symbolic=True, prepare=_prepare_cwm, defaults={
+    _fam("cwm", qkv_bias="never", o_bias="never", symbolic=True, prepare=_prepare_cwm, defaults={
         **_UNTIED, "head_dim": 128, "sliding_window": 8192, "max_position_embeddings": 131072}),
     _fam("diffllama", mlp_bias="never", prepare=_prepare_diffllama, param_rule=_diffllama_params, defaults={
         "tie_word_embeddings": False, "attention_bias": False, "max_position_embeddings": 2048}),
