@@ -15,7 +15,8 @@ import vramlab as vl
 from vramlab.errors import VramlabError
 from vramlab.oracle import default_config
 
-from .oracle import build_model, cache_bytes, cache_layers, forward_cache, meta_param_count, torch, transformers  # noqa: F401
+from .oracle import transformers  # noqa: F401  (skips the module without torch/transformers)
+from .oracle import build_model, cache_bytes, cache_layers, forward_cache, meta_param_count, torch  # noqa: E402
 
 pytestmark = pytest.mark.oracle
 
@@ -142,12 +143,17 @@ def test_gpt_bigcode_reads_multi_query_as_one_kv_head():
     ({"model_type": "gpt_neo", "max_position_embeddings": None}, "max_position_embeddings"),
     ({"model_type": "apertus1p5_text", "output_vocab_size": 12000, "tie_word_embeddings": True}, "output_vocab_size"),
     ({"model_type": "gpt_neox_japanese", "intermediate_multiple_size": 0}, "intermediate_multiple_size"),
+    ({"model_type": "gpt_neo", "attention_types": [[["global"], 10**12]]}, "attention_types"),
+    ({"model_type": "fuyu", "patch_size": 0}, "patch_size"),
+    ({"model_type": "cpmant", "prompt_length": "32"}, "prompt_length"),
 ])
 def test_configs_transformers_would_build_otherwise_are_refused(change, field):
     base = {"mpt": PARAM_CASES["mpt: untied head"], "gpt_bigcode": PARAM_CASES["gpt_bigcode: multi-head, untied head"],
             "gpt_neo": PARAM_CASES["gpt_neo: GPT-Neo-125M sizes"],
             "apertus1p5_text": PARAM_CASES["apertus1p5_text: head pruned to output_vocab_size"],
-            "gpt_neox_japanese": PARAM_CASES["gpt_neox_japanese: other MLP multiple, untied"]}[change["model_type"]]
+            "gpt_neox_japanese": PARAM_CASES["gpt_neox_japanese: other MLP multiple, untied"],
+            "fuyu": PARAM_CASES["fuyu: flat config as Fuyu-8B saves it"],
+            "cpmant": PARAM_CASES["cpmant: other prompt and segment sizes"]}[change["model_type"]]
     with pytest.raises(VramlabError) as err:
         vl.load_model({**base, **change})
     assert err.value.field == field

@@ -27,15 +27,15 @@ _fam = Family
 
 
 # -- reading a family's own field names --------------------------------------------------------
-def _int(cfg: dict, key: str, default: int | None = None, minimum: int = 1) -> int:
+def _int(cfg: dict, key: str, default: int | None = None, minimum: int = 1, maximum: int = 10**9) -> int:
     """A family-specific integer field (not in :data:`vramlab.fields.FIELDS`), validated."""
     v = cfg.get(key)
     v = default if v is None else v
     ok = isinstance(v, int) and not isinstance(v, bool)
     if not ok and isinstance(v, float) and v.is_integer():
         v, ok = int(v), True
-    if not ok or not minimum <= v <= 10**9:
-        raise VramlabError(f"config field {key!r} must be an integer between {minimum} and 1,000,000,000, "
+    if not ok or not minimum <= v <= maximum:
+        raise VramlabError(f"config field {key!r} must be an integer between {minimum} and {maximum:,}, "
                            f"got {show(v)}", field=key)
     return int(v)
 
@@ -112,8 +112,8 @@ def _prepare_neo(cfg: dict) -> None:
         types = cfg.get("attention_types")
         types = [[list(_NEO_KINDS), 12]] if types is None else types
         try:
-            kinds = [k for item in types for _ in range(item[1]) for k in item[0]]
-        except (TypeError, IndexError, KeyError):
+            kinds = [k for item in types for _ in range(_int({"n": item[1]}, "n", maximum=10_000)) for k in item[0]]
+        except (TypeError, IndexError, KeyError, VramlabError):
             raise VramlabError(f"config field 'attention_types' must be a list of [kinds, repeats] pairs "
                                f"such as [[['global', 'local'], 12]], got {show(types)}",
                                field="attention_types") from None
@@ -193,8 +193,11 @@ def _prepare_neox_japanese(cfg: dict) -> None:
 
 
 def _prepare_persimmon(cfg: dict) -> None:
-    """transformers 5.24 modeling_persimmon.py: query_key_value h -> 3h, q/k LayerNorms of hidden/H."""
+    """transformers 5.24 modeling_persimmon.py: query_key_value h -> 3h, q/k LayerNorms of hidden/H;
+    a flat Fuyu config also gives the image patches (configuration_fuyu.py defaults: 30 x 30, 3 channels)."""
     _mha(cfg)
+    if cfg.get("model_type") == "fuyu":
+        cfg["patch_size"], cfg["num_channels"] = _int(cfg, "patch_size", 30), _int(cfg, "num_channels", 3)
 
 
 def _prepare_apertus1p5(cfg: dict) -> None:
@@ -218,6 +221,11 @@ def _prepare_cpmant(cfg: dict) -> None:
     cfg["head_dim"] = _int(cfg, "head_dim", 64)
     cfg["num_key_value_heads"] = None
     cfg["tie_word_embeddings"] = False
+    for key, default in _CPMANT_SIZES.items():  # configuration_cpmant.py defaults
+        cfg[key] = _int(cfg, key, default)
+
+
+_CPMANT_SIZES = {"prompt_types": 32, "prompt_length": 32, "segment_types": 32, "position_bias_num_buckets": 512}
 
 
 # -- parameter rules for blocks the table's fields do not describe -----------------------------
@@ -240,8 +248,7 @@ def _persimmon_params(m: Any, c: Any, std: Any) -> None:
     patch_size^2 x num_channels patch to hidden (transformers 5.24 modeling_fuyu.py)."""
     _standard(m, c, std)
     if m.config.get("model_type") == "fuyu":
-        patch = _int(dict(m.config), "patch_size", 30) ** 2 * _int(dict(m.config), "num_channels", 3)
-        c["embeddings"] += patch * m.hidden_size
+        c["embeddings"] += m.config["patch_size"] ** 2 * m.config["num_channels"] * m.hidden_size
         c["biases"] += m.hidden_size
 
 
@@ -259,9 +266,9 @@ def _cpmant_params(m: Any, c: Any, std: Any) -> None:
     """transformers 5.24 modeling_cpmant.py: input_embedding of V + prompt_types x prompt_length rows,
     segment_embedding, the segment/relative position bias (buckets + segments^2, per head) and an lm_head
     of V rows; q/k/v/o, the gated FFN and the weight-only LayerNorms are standard, all without bias."""
-    cfg, h, V = dict(m.config), m.hidden_size, m.vocab_size
-    prompts, segments = _int(cfg, "prompt_types", 32) * _int(cfg, "prompt_length", 32), _int(cfg, "segment_types", 32)
-    buckets = _int(cfg, "position_bias_num_buckets", 512)
+    cfg, h, V = m.config, m.hidden_size, m.vocab_size
+    prompts, segments, buckets = cfg["prompt_types"] * cfg["prompt_length"], cfg["segment_types"], cfg[
+        "position_bias_num_buckets"]
     c["embeddings"] += (V + prompts + segments) * h + (buckets + segments * segments) * m.num_q_heads
     c["lm_head"] += V * h
     std.attention(m, c)
