@@ -122,3 +122,35 @@ def test_dots3_note_refuses_its_cache():
     m = vl.load_model(_config("dots3_note_text", num_hidden_layers=6))
     with pytest.raises(vl.VramlabError, match="sliding-window MLA layers"):
         vl.kv_cache_bytes(m, tokens=16)
+
+
+@pytest.mark.parametrize("overrides", [
+    {"num_hidden_layers": 7, "attention_bias": True, "sliding_window_size": 64, "v_head_dim": 64},
+    {"num_hidden_layers": 4, "layer_types": ["sliding_attention", "full_attention"] * 2,
+     "mlp_layer_types": ["dense", "dense", "sparse", "sparse"], "num_key_value_heads": 8},
+])
+def test_mimo_v2_flash_counts(overrides):
+    _same_count(_config("mimo_v2_flash", **overrides))
+
+
+def test_mimo_v2_flash_refuses_its_cache_of_two_kv_widths():
+    m = vl.load_model(_config("mimo_v2_flash", num_hidden_layers=6))
+    with pytest.raises(vl.VramlabError, match="twice the KV heads"):
+        vl.kv_cache_bytes(m, tokens=16)
+
+
+@pytest.mark.parametrize("overrides", [
+    {"num_layers": 3, "router_bias": True, "zero_expert_num": 5, "attention_bias": True, "q_lora_rank": 64},
+    {"num_layers": 2, "zero_expert_num": 0, "expert_ffn_hidden_size": 512, "ffn_hidden_size": 1024},
+])
+def test_longcat_flash_counts(overrides):
+    _same_count(_config("longcat_flash", **overrides))
+
+
+def test_longcat_flash_caches_one_latent_per_attention_sublayer():
+    tiny = {k: v for k, v in _TINY_MLA.items() if not k.startswith("index") and k not in (
+        "intermediate_size", "moe_intermediate_size", "num_experts_per_tok")}
+    cfg = _config("longcat_flash", num_layers=2, ffn_hidden_size=32, expert_ffn_hidden_size=16, moe_topk=2,
+                  zero_expert_num=2, qk_head_dim=None, head_dim=8, **tiny)
+    spec = _same_cache(cfg)
+    assert spec.num_layers == 4 and spec.num_experts_per_tok == 2

@@ -245,6 +245,66 @@ def _dots_params(m: Any, c: Any, std: Any) -> None:
             c["norms"] += 2 * d_i
 
 
+# -- MiMo-V2-Flash: sliding layers with twice the KV heads and sinks; values narrower than keys ----------
+def _mimo_prepare(cfg: dict) -> None:
+    """MiMo-V2-Flash (configuration_mimo_v2_flash.py): full attention on layer 0 and every 6th layer, sliding
+    elsewhere (window ``sliding_window_size`` + 1 when that field is given); one dense layer, then MoE."""
+    mt = "mimo_v2_flash"
+    n = _layers(cfg, mt)
+    if cfg.get("layer_types") is None:
+        cfg["layer_types"] = ["full_attention" if i == 0 or not (i + 1) % 6 else "sliding_attention" for i in range(n)]
+    if cfg.get("sliding_window_size") is not None:
+        cfg["sliding_window"] = _int(cfg, "sliding_window_size", mt) + 1
+    _mlp_types(cfg, mt, 1)
+
+
+def _mimo_params(m: Any, c: Any, std: Any) -> None:
+    """MiMo-V2-Flash (transformers 5.24 modeling_mimo_v2_flash.py): q and k of ``head_dim``, v and o of
+    ``v_head_dim``; sliding layers have 2 H_kv KV heads and one sink per head; MoE without shared experts."""
+    for step in (std.embeddings, std.mlp, std.norms):
+        step(m, c)
+    h, nq, hd = m.hidden_size, m.num_q_heads, m.head_dim
+    v, bias = _int(m.config, "v_head_dim", m.model_type), bool(m.config.get("attention_bias"))
+    for la in m.layers:
+        slide = la.kind == "sliding"
+        kv = m.num_kv_heads * (1 + slide)
+        c["attention"] += h * nq * hd + h * kv * (hd + v) + nq * v * h + nq * slide
+        c["biases"] += bias * (nq * hd + kv * (hd + v))
+
+
+# -- LongCat-Flash: two MLA + MLP sublayers and one MoE with zero-computation experts per layer ----------
+def _longcat_prepare(cfg: dict) -> None:
+    """LongCat-Flash (configuration_longcat_flash.py): ``num_layers`` decoder layers of two attention sublayers
+    each (transformers' ``num_hidden_layers`` is 2 x num_layers, the cache layers); its attribute_map names
+    (ffn_hidden_size, expert_ffn_hidden_size, moe_topk) read as the standard fields; one MoE per layer."""
+    mt = "longcat_flash"
+    if cfg.get("num_layers") is not None:
+        cfg["num_hidden_layers"] = 2 * _int(cfg, "num_layers", mt)
+    for std_key, key in (("intermediate_size", "ffn_hidden_size"), ("moe_intermediate_size", "expert_ffn_hidden_size"),
+                         ("num_experts_per_tok", "moe_topk")):
+        if cfg.get(key) is not None:
+            cfg[std_key] = cfg[key]
+    cfg["first_k_dense_replace"], cfg["moe_layer_freq"] = 0, 2  # one MoE per pair of sublayers
+    _mla_head_dim(cfg, mt)
+
+
+def _longcat_params(m: Any, c: Any, std: Any) -> None:
+    """LongCat-Flash (transformers 5.24 modeling_longcat_flash.py): per decoder layer two MLA blocks with a
+    query LoRA, two gated MLPs, four RMSNorms and one MoE whose router scores ``n_routed_experts +
+    zero_expert_num`` experts; the zero-computation ones are identities in the forward pass, yet
+    ``gate_up_proj`` is allocated for all of them (``down_proj`` for the routed ones only)."""
+    std.embeddings(m, c)
+    cfg, h, mt, n = m.config, m.hidden_size, m.model_type, m.num_layers // 2
+    w, norms, bias = _mla_block(cfg, mt, h)
+    scored = m.num_experts + _int(cfg, "zero_expert_num", mt, 0, 0)
+    c["attention"] += 2 * n * w
+    c["norms"] += 2 * n * norms + 4 * n * h + h
+    c["biases"] += 2 * n * bias + n * scored * bool(cfg.get("router_bias"))
+    c["mlp"] += 2 * n * 3 * h * m.intermediate_size
+    c["experts"] += n * (scored * 2 + m.num_experts) * h * int(cfg["moe_intermediate_size"])
+    c["router"] += n * scored * h
+
+
 _DSA = dict(layout="mla", moe=True, experts_keys=("n_routed_experts", "num_local_experts"), moe_layers="first_k_dense",
             shared_expert="deepseek", layer_rule=_dsa_layers)
 
@@ -271,6 +331,18 @@ FAMILIES: dict[str, Family] = {f.model_type: f for f in [
              "num_experts_per_tok": 8, "moe_intermediate_size": 1536, "kv_lora_rank": 512, "q_lora_rank": 1024,
              "qk_rope_head_dim": 64, "qk_nope_head_dim": 128, "v_head_dim": 128, "index_n_heads": 64,
              "index_head_dim": 128, "index_topk": 2048, "max_position_embeddings": 524288}),
+    _fam("mimo_v2_flash", moe=True, experts_keys=("n_routed_experts", "num_local_experts"), moe_layers="first_k_dense",
+         prepare=_mimo_prepare, param_rule=_mimo_params,
+         cache_refusal="keys of head_dim and values of v_head_dim per head, and twice the KV heads on its "
+                       "sliding-window layers", defaults={
+             "tie_word_embeddings": False, "attention_bias": False, "n_routed_experts": 256, "num_experts_per_tok": 8,
+             "moe_intermediate_size": 2048, "head_dim": 192, "v_head_dim": 128, "sliding_window": 129,
+             "max_position_embeddings": 131072}),
+    _fam("longcat_flash", layout="mla", moe=True, experts_keys=("n_routed_experts", "num_local_experts"),
+         moe_layers="first_k_dense", prepare=_longcat_prepare, param_rule=_longcat_params, defaults={
+             "tie_word_embeddings": False, "attention_bias": False, "n_routed_experts": 512, "kv_lora_rank": 512,
+             "q_lora_rank": 1536, "qk_rope_head_dim": 64, "qk_nope_head_dim": 128, "v_head_dim": 128,
+             "max_position_embeddings": 131072}),
 ]}
 
 #: model_type spellings that name a family of this table.
