@@ -88,10 +88,18 @@ def test_exact_families_do_not_drop_below_the_floor():
 
 
 def test_encoders_are_refused_as_not_decoders():
+    """Encoders the table counts (vramlab.families.encoders) are exact with their cache refused; the rest refused."""
     for mt in sorted(vl.families.NOT_DECODERS & set(TYPES)):
         kind, detail = outcome(mt)
-        if kind != "not built":
+        if kind == "not built":
+            continue
+        if mt not in vl.families.FAMILIES:
             assert kind == "refused" and "decoder-only" in str(detail), (mt, detail)
+            continue
+        assert kind == "exact", (mt, detail)
+        with pytest.raises(vl.VramlabError, match="decoder-only") as err:
+            vl.kv_cache_bytes(vl.load_model(default_config(mt)), 1024)
+        assert err.value.field == "model", (mt, err.value)
 
 
 def test_readme_coverage_table_is_up_to_date():
