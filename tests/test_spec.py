@@ -334,11 +334,14 @@ def test_missing_expert_count_takes_the_transformers_default(model_id, key):
     assert m.num_experts == getattr(theirs, key) > 0
 
 
-def test_missing_experts_per_token_without_a_default_is_refused():
+def test_missing_experts_per_token_without_a_default_refuses_what_needs_it():
     cfg = {k: v for k, v in text_config("deepseek-ai/DeepSeek-V2").items() if k != "num_experts_per_tok"}
-    with pytest.raises(vl.VramlabError) as exc:   # DeepseekV2Config's default is None
-        vl.load_model(cfg)
-    assert exc.value.field == "num_experts_per_tok"
+    m = vl.load_model(cfg)   # DeepseekV2Config's default is None: the parameters are counted
+    assert m.param_count() == vl.load_model("deepseek-ai/DeepSeek-V2").param_count()
+    for needs_it in (vl.active_param_count, lambda m: vl.activation_bytes(m, 2048, 1)):
+        with pytest.raises(vl.VramlabError) as exc:
+            needs_it(m)
+        assert exc.value.field == "num_experts_per_tok"
 
 
 def test_gpt_oss_without_intermediate_size_takes_2880():

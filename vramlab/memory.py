@@ -37,7 +37,7 @@ from typing import Any
 from . import families
 from .dtypes import TORCH_DTYPE_NAMES, DType, get_dtype
 from .errors import VramlabError, check_int, check_number
-from .params import COMPONENTS, param_breakdown
+from .params import COMPONENTS, experts_per_token, param_breakdown
 from .presets import load_model
 from .report import RichDisplay
 from .spec import ModelSpec
@@ -311,7 +311,7 @@ def activation_terms(m: Any, batched_tokens: int = DEFAULT_PREFILL_CHUNK, sequen
     m = load_model(m)
     batched_tokens = check_int("batched_tokens", batched_tokens, minimum=0, maximum=10**8)
     sequences = check_int("sequences", sequences, minimum=0, maximum=10**7)
-    width = m.num_experts_per_tok * families.expert_width(m) if m.is_moe else m.intermediate_size
+    width = experts_per_token(m) * families.expert_width(m) if m.is_moe else m.intermediate_size
     act = resolve_weight_dtype(m, dtype)
     b_act = int(act.bytes_per_value) if (act.kind == "float" and not act.weight_only) else 2
     return {"T_pass": batched_tokens, "h": m.hidden_size, "d_ff": width, "H_q": m.num_q_heads,

@@ -38,7 +38,7 @@ from .spec import PARAM_COUNTERS, ModelSpec
 
 __all__ = [
     "param_breakdown", "param_count", "active_param_count", "moe_layer_indices", "params_per_expert",
-    "embedding_split",
+    "embedding_split", "experts_per_token",
 ]
 
 COMPONENTS = ("embeddings", "attention", "mlp", "experts", "shared_experts", "router", "norms", "biases", "lm_head")
@@ -340,6 +340,26 @@ def param_count(m: ModelSpec) -> int:
     return sum(param_breakdown(m).values())
 
 
+def experts_per_token(m: ModelSpec) -> int:
+    """Routed experts each token runs (0 for a dense model).
+
+    Refused, naming ``num_experts_per_tok``, for a MoE config that leaves it unset: its
+    parameter count needs none, but the active parameters and activations do.
+
+    >>> from vramlab import load_model
+    >>> experts_per_token(load_model("Qwen/Qwen3-30B-A3B"))
+    8
+    """
+    if m.is_moe and not m.num_experts_per_tok:
+        from .errors import VramlabError
+
+        raise VramlabError(f"config of {m.name!r} has no 'num_experts_per_tok' (absent or null), the routed experts "
+                           f"each token runs: its parameters are counted, but what one token uses is unknown (valid: "
+                           f"an integer between 1 and the number of experts, {m.num_experts})",
+                           field="num_experts_per_tok")
+    return m.num_experts_per_tok
+
+
 def active_param_count(m: ModelSpec) -> int:
     """Parameters that take part in one token's forward pass.
 
@@ -354,7 +374,7 @@ def active_param_count(m: ModelSpec) -> int:
     if not m.is_moe:
         return total
     w, b = params_per_expert(m)
-    idle = m.num_experts - m.num_experts_per_tok
+    idle = m.num_experts - experts_per_token(m)
     return total - len(moe_layer_indices(m)) * idle * (w + b)
 
 

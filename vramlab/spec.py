@@ -330,9 +330,12 @@ def _attention(cfg: Mapping[str, Any], family: Family, g: Mapping[str, int], lab
 def _experts(cfg: Mapping[str, Any], given: Mapping[str, Any], family: Family, label: str) -> tuple[int, int]:
     """(routed experts, experts per token); (0, 0) for a dense model.
 
-    A MoE family is never silently dense: zero experts, or experts without a count per
-    token, are refused. The file's own spelling of the expert count wins over the family
-    default of another spelling (``num_experts`` vs ``num_local_experts``).
+    A MoE family is never silently dense: zero experts are refused. Experts without a count
+    per token (DeepseekV2Config's default is None; transformers builds that model) give 0
+    per token, meaning unknown: the parameter count needs none, and what does (active
+    parameters, activations) refuses, naming ``num_experts_per_tok``. The file's own
+    spelling of the expert count wins over the family default of another spelling
+    (``num_experts`` vs ``num_local_experts``).
     """
     keys = family.experts_keys
     n = next((given[k] for k in keys if given.get(k) is not None), None)
@@ -351,8 +354,7 @@ def _experts(cfg: Mapping[str, Any], given: Mapping[str, Any], family: Family, l
                                "(dense) or 1 <= num_experts_per_tok <= experts", field="num_experts_per_tok")
         return 0, 0
     if k is None:
-        raise VramlabError(f"config of {label!r} is missing 'num_experts_per_tok' (an integer between 1 and "
-                           f"the number of experts, {n})", field="num_experts_per_tok")
+        return n, 0  # unknown: vramlab.params.experts_per_token refuses for what needs it
     if not (1 <= k <= n):
         raise VramlabError(
             f"num_experts_per_tok must be between 1 and the number of experts ({n}), got {k}",

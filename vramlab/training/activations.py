@@ -91,13 +91,13 @@ def _mlp_values(m: ModelSpec) -> int:
         return 2 * m.intermediate_size
     if not m.is_moe:
         return 4 * m.intermediate_size
-    from ..params import moe_layer_indices
+    from ..params import experts_per_token, moe_layer_indices
 
     width = families.expert_width(m)
     n_moe = len(moe_layer_indices(m))
     dense = (m.num_layers - n_moe) * 4 * m.intermediate_size
     # each routed token: a gathered copy of its input (h) and the expert's 4 * width values
-    moe = n_moe * (m.num_experts_per_tok * (m.hidden_size + 4 * width) + 4 * families.shared_expert_width(m))
+    moe = n_moe * (experts_per_token(m) * (m.hidden_size + 4 * width) + 4 * families.shared_expert_width(m))
     return _ceil(Fraction(dense + moe, m.num_layers))
 
 
