@@ -43,6 +43,20 @@ CASES = {
         "model_type": "granitemoehybrid", "num_hidden_layers": 4, **_ATT, **_M2,
         "layer_types": ["linear_attention", "full_attention"] * 2, "num_local_experts": 0,
         "shared_intermediate_size": 48, "tie_word_embeddings": True}, 2, 2),
+    "lfm2: legacy block_ff_dim and tie_embedding, width multiplier, conv biases": ({
+        "model_type": "lfm2", "num_hidden_layers": 3, **_ATT, "block_ff_dim": 96, "block_multiple_of": 32,
+        "block_ffn_dim_multiplier": 1.5, "tie_embedding": False, "conv_bias": True,
+        "layer_types": ["conv", "full_attention", "conv"]}, 1, 2),
+    "lfm2: full_attn_idxs, no width adjustment": ({
+        "model_type": "lfm2", "num_hidden_layers": 4, **_ATT, "full_attn_idxs": [1, 3],
+        "block_auto_adjust_ff_dim": False, "conv_L_cache": 5}, 2, 2),
+    "lfm3: default pattern (conv, sliding, full), biases, no sandwich norms": ({
+        "model_type": "lfm3", "num_hidden_layers": 6, **_ATT, "head_dim": 16, "sliding_window": 16,
+        "conv_bias": True, "attention_bias": True, "use_sandwich_norm": False}, 2, 4),
+    "lfm3: no output gate, kernel 3": ({
+        "model_type": "lfm3", "num_hidden_layers": 4, **_ATT, "head_dim": 8, "sliding_window": 16,
+        "use_attention_gate": False, "conv_L_cache": 3,
+        "layer_types": ["conv", "sliding_attention", "conv", "full_attention"]}, 2, 2),
 }
 
 
@@ -81,7 +95,8 @@ def test_cache_equals_transformers(case):
             states = state_tensors(cache)
             conv = sum(tensor_bytes(t) for t in states["conv"])
             rec = sum(tensor_bytes(t) for t in states["recurrent"])
-            assert len(states["conv"]) == len(states["recurrent"]) == n_state
+            assert len(states["conv"]) == sum(la.conv_state > 0 for la in spec.layers)
+            assert len(states["recurrent"]) == sum(la.recurrent_state > 0 for la in spec.layers)
             got = kv_cache_breakdown(spec, tokens=tokens, concurrency=batch, kv_dtype=TORCH_KV_DTYPES[dtype])
             assert (kv, conv, rec) == (got["kv"], got["conv_state"], got["recurrent_state"]), (dtype, tokens, batch)
             per_sequence.add((got["conv_state"] // batch, got["recurrent_state"] // batch))

@@ -230,6 +230,81 @@ def _granite_params(m: Any, c: Any, std: Any) -> None:
     std.norms(m, c)
 
 
+# -- LFM2 / LFM3: gated short convolutions between (gated) attention layers --------------------------
+def _lfm_prepare(cfg: dict) -> None:
+    """Lfm2Config reads ``block_ff_dim`` as ``intermediate_size`` and ``tie_embedding`` as
+    ``tie_word_embeddings`` (the legacy names win, as the config class pops them)."""
+    for old, new in (("block_ff_dim", "intermediate_size"), ("tie_embedding", "tie_word_embeddings")):
+        if cfg.get(old) is not None:
+            cfg[new] = cfg[old]
+
+
+def _lfm_types(cfg: Mapping[str, Any], n: int, mt: str) -> list[str]:
+    """``layer_types``; absent: Lfm2Config's ``full_attn_idxs`` (default: every layer attention),
+    Lfm3Config's pattern (full at i % 4 == 2, sliding at i % 4 == 0 past layer 0, conv elsewhere)."""
+    if cfg.get("layer_types") is not None:
+        kinds = {"conv": "conv", "full_attention": "full"}
+        return _types(cfg, n, mt, {**kinds, "sliding_attention": "sliding"} if mt == "lfm3" else kinds)
+    if mt == "lfm3":
+        return ["full" if i % 4 == 2 else "sliding" if i % 4 == 0 and i > 0 else "conv" for i in range(n)]
+    idx = cfg.get("full_attn_idxs")
+    idx = list(range(n)) if idx is None else idx
+    if not isinstance(idx, (list, tuple)):
+        raise VramlabError(f"config field 'full_attn_idxs' must be a list of layer indices, got {show(idx)}",
+                           field="full_attn_idxs")
+    return ["full" if i in idx else "conv" for i in range(n)]
+
+
+def _lfm_layers(cfg: Mapping[str, Any], n: int, mt: str) -> list[dict]:
+    """Short-conv layers keep the last ``conv_L_cache`` inputs of the h conv channels; attention K/V."""
+    conv = {"kind": "conv", "conv_state": _int(cfg, "hidden_size", mt) * _int(cfg, "conv_L_cache", mt)}
+    window = _int(cfg, "sliding_window", mt) if mt == "lfm3" and cfg.get("sliding_window") is not None else None
+    out = []
+    for t in _lfm_types(cfg, n, mt):
+        if t == "sliding" and window is None:
+            raise VramlabError("config has sliding_attention layers but no 'sliding_window'", field="sliding_window")
+        out.append(conv if t == "conv" else {"kind": t, "window": window if t == "sliding" else None})
+    return out
+
+
+def _lfm2_width(cfg: Mapping[str, Any], mt: str) -> int:
+    """Lfm2MLP's width: with ``block_auto_adjust_ff_dim``, 2/3 of it, times ``block_ffn_dim_multiplier``,
+    rounded up to ``block_multiple_of``."""
+    width = _int(cfg, "intermediate_size", mt)
+    if not _bool(cfg, "block_auto_adjust_ff_dim", True):
+        return width
+    width = int(2 * width / 3)
+    mult = cfg.get("block_ffn_dim_multiplier", 1.0)
+    if mult is not None:
+        if isinstance(mult, bool) or not isinstance(mult, (int, float)) or not mult > 0:
+            raise VramlabError(f"config field 'block_ffn_dim_multiplier' must be a number > 0 or null, got "
+                               f"{show(mult)}", field="block_ffn_dim_multiplier")
+        step = _int(cfg, "block_multiple_of", mt, 256)
+        width = step * ((int(mult * width) + step - 1) // step)
+    return width
+
+
+def _lfm_params(m: Any, c: Any, std: Any) -> None:
+    """Lfm2/Lfm3DecoderLayer: operator and FFN RMSNorms (LFM3 sandwich norms: two more), a gated MLP
+    (w1, w3, w2), and either a ShortConv (in_proj h -> 3h, depthwise conv of ``conv_L_cache``,
+    out_proj h -> h; ``conv_bias``) or attention (q/k/v/o, per-head q/k RMSNorms; LFM3: ``attention_bias``
+    and the per-head output gate g_proj h -> heads); the final ``embedding_norm``."""
+    h, n, cfg, mt = m.hidden_size, m.num_layers, m.config, m.model_type
+    n_att, n_conv = m.num_attention_layers, sum(la.kind == "conv" for la in m.layers)
+    std.embeddings(m, c)
+    q, kv = m.num_q_heads * m.head_dim, m.num_kv_heads * m.head_dim
+    lfm3 = mt == "lfm3"
+    c["attention"] += n_att * (2 * h * q + 2 * h * kv + h * m.num_q_heads * (lfm3 and _bool(cfg, "use_attention_gate", True)))
+    c["biases"] += n_att * (q + 2 * kv + h) * (lfm3 and _bool(cfg, "attention_bias", False))
+    c["norms"] += n_att * 2 * m.head_dim
+    k = _int(cfg, "conv_L_cache", mt)
+    c["attention"] += n_conv * (3 * h * h + h * k + h * h)
+    c["biases"] += n_conv * 5 * h * _bool(cfg, "conv_bias", False)
+    width = _int(cfg, "intermediate_size", mt) if lfm3 else _lfm2_width(cfg, mt)
+    c["mlp"] += n * 3 * h * width
+    c["norms"] += (n * (2 + 2 * (lfm3 and _bool(cfg, "use_sandwich_norm", True))) + 1) * h
+
+
 def _own(defaults: Mapping[str, Any], then: Any = None) -> Any:
     """A ``prepare`` filling the transformers defaults of fields vramlab's field table does not hold
     (the family's own names, absent or null), then running ``then``."""
@@ -263,6 +338,11 @@ FAMILIES: dict[str, Family] = {f.model_type: f for f in [
          expert_width_key="intermediate_size", defaults={
              **_BAMBA_M2, "tie_word_embeddings": False, "attention_bias": False, "max_position_embeddings": 2048,
              "num_local_experts": 8, "num_experts_per_tok": 2, "shared_intermediate_size": 1024}),
+    _fam("lfm2", prepare=_own({"conv_L_cache": 3}, _lfm_prepare), param_rule=_lfm_params, layer_rule=_lfm_layers,
+         defaults={"tie_word_embeddings": True, "max_position_embeddings": 128000}),
+    _fam("lfm3", prepare=_own({"conv_L_cache": 7}, _lfm_prepare), param_rule=_lfm_params, layer_rule=_lfm_layers,
+         defaults={"tie_word_embeddings": True, "max_position_embeddings": 128000, "head_dim": 128,
+                   "sliding_window": 256, "attention_bias": False}),
 ]}
 
 #: model_type spellings that name a family of this table.
