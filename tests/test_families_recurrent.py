@@ -15,7 +15,7 @@ import vramlab as vl
 from vramlab.errors import VramlabError
 from vramlab.oracle import default_config
 
-from .oracle import build_model, cache_bytes, cache_layers, forward_cache, meta_param_count, transformers  # noqa: F401
+from .oracle import build_model, cache_bytes, cache_layers, forward_cache, meta_param_count, torch, transformers  # noqa: F401
 
 pytestmark = pytest.mark.oracle
 
@@ -176,3 +176,49 @@ def test_inkling_caches_are_refused_with_the_reason(model_type):
     m = vl.load_model(_config(model_type))
     with pytest.raises(VramlabError, match="short-convolution"):
         vl.kv_cache_bytes(m, tokens=128)
+
+
+# -- Dory ---------------------------------------------------------------------------------------------------
+DORY = {
+    "biases, tied head, own sections": dict(num_hidden_layers=10, n_input_layers=2, n_recurrent_layers=5,
+                                            n_output_layers=3, attention_bias=True, mlp_bias=True,
+                                            tie_word_embeddings=True, n_recurrent_loops=3, intermediate_size=5120),
+    "released layout: an attention and an mlp block per layer": dict(
+        num_hidden_layers=12, n_input_layers=4, n_recurrent_layers=4, n_output_layers=4,
+        layer_types=["sliding_attention", "mlp", "full_attention", "mlp"] * 3, recurrent_kv_cache_mode="last_loop"),
+}
+
+
+@pytest.mark.parametrize("case", list(DORY))
+def test_dory_parameters(case):
+    cfg = _config("dory", **DORY[case])
+    _same_count(cfg)
+    if "mlp" in (cfg.get("layer_types") or []):
+        assert vl.load_model(cfg).num_layers == 6
+
+
+# -- ZAYA ---------------------------------------------------------------------------------------------------
+def test_zaya_parameters():
+    _same_count(_config("zaya", num_hidden_layers=5, attention_bias=True, lm_head_bias=True, tie_word_embeddings=False,
+                        cca_time0=3, cca_time1=4, router_hidden_size=64, num_experts=6, moe_intermediate_size=256,
+                        num_attention_heads=16, num_key_value_heads=4, head_dim=64))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
+def test_zaya_cache_keys_values_convolution_window_and_delayed_values(dtype):
+    """K/V per token; per sequence the q/k convolution's input window and the previous token's delayed value half,
+    both in the model dtype."""
+    from vramlab.oracle import state_tensors
+
+    cfg = _tiny("zaya", num_hidden_layers=3, num_experts=3, moe_intermediate_size=32, router_hidden_size=8,
+                layer_types=["hybrid", "hybrid_sliding", "hybrid"], cca_time0=3, torch_dtype=dtype)
+    spec = vl.load_model(copy.deepcopy(cfg))
+    model = build_model(copy.deepcopy(cfg), dtype)
+    kv_dtype = {"float32": "fp32", "bfloat16": "bf16"}[dtype]
+    for tokens, batch in ((1, 1), (5, 2), (9, 2)):
+        cache = forward_cache(model, tokens, batch=batch)
+        states = state_tensors(cache)
+        assert [tuple(t.shape) for t in states["conv"]] == [(batch, 6 * 16, 2 + 1)] * 3  # q+k channels, window
+        assert [tuple(t.shape) for t in states["recurrent"]] == [(batch, 2 * 16 // 2)] * 3
+        assert all(t.dtype == getattr(torch, dtype) for t in states["conv"] + states["recurrent"])
+        assert cache_bytes(cache) == vl.kv_cache_bytes(spec, tokens=tokens, concurrency=batch, kv_dtype=kv_dtype)

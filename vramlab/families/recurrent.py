@@ -324,6 +324,81 @@ _INKLING2_CACHE = ("per-layer K/V widths (swa_* heads on sliding layers), four s
                    "(dynamic taps on full layers)")
 
 
+# -- Dory: nGPT-style layers on the unit sphere, a middle section run n_recurrent_loops times ---------------------
+def _dory_prepare(cfg: dict) -> None:
+    """transformers 5.24 configuration_dory.py: released configs list an attention and an ``mlp`` block per layer
+    (layer counts doubled); ``__post_init__`` halves them. Without ``layer_types``, full attention every 4th layer."""
+    types = cfg.get("layer_types")
+    if isinstance(types, (list, tuple)) and "mlp" in types:
+        cfg["layer_types"] = list(types[::2])
+        for key in ("num_hidden_layers", "n_input_layers", "n_output_layers", "n_recurrent_layers"):
+            if cfg.get(key) is not None:
+                cfg[key] = _int(cfg, key) // 2
+    n = _int(cfg, "num_hidden_layers", minimum=1)
+    if cfg.get("layer_types") is None:
+        cfg["layer_types"] = ["full_attention" if (i + 1) % 4 == 0 else "sliding_attention" for i in range(n)]
+    _check_types(cfg, "layer_types", n, ("full_attention", "sliding_attention"))
+
+
+def _dory_layers(cfg: Mapping[str, Any], n: int, mt: str) -> list[dict]:
+    w = cfg.get("sliding_window")
+    return [{"kind": "sliding", "window": w} if t == "sliding_attention" else {"kind": "full"}
+            for t in cfg["layer_types"]]
+
+
+def _dory_params(m: Any, c: Any, std: Any) -> None:
+    """transformers 5.24 modeling_dory.py: parameter-free L2 norms; per layer q, k, v, o and an output gate, the
+    ``sqk`` and ``s_gate`` scales, the ``lambda_1``/``lambda_2`` rates, a gated MLP with ``suv_gate``/``suv_up``
+    scales; an output head with a per-token ``logit_scale`` (kept when the weight is tied)."""
+    cfg, h, n, i = m.config, m.hidden_size, m.num_layers, m.intermediate_size
+    q, kv = m.num_q_heads * m.head_dim, m.num_kv_heads * m.head_dim
+    std.embeddings(m, c)
+    c["lm_head"] += m.vocab_size  # logit_scale
+    c["attention"] += n * (3 * h * q + 2 * h * kv + 2 * q)
+    c["mlp"] += n * (3 * h * i + 2 * i)
+    c["norms"] += n * 2 * h  # lambda_1, lambda_2
+    if cfg.get("attention_bias"):
+        c["biases"] += n * (q + 2 * kv + h)
+    if cfg.get("mlp_bias"):
+        c["biases"] += n * (2 * i + h)
+
+
+# -- ZAYA (Zyphra): Compressed Convolutional Attention and a routed MLP with a skip expert --------------------
+def _zaya_layers(cfg: Mapping[str, Any], n: int, mt: str) -> list[dict]:
+    """Per layer K/V, the q/k convolution's input window (``cca_time0 - 1 + cca_time1 - 1`` positions of the
+    q and k channels) and the previous token's delayed value half, kept in the model dtype (transformers 5.24
+    modeling_zaya.py ``ZayaCCAProjection``)."""
+    types = cfg.get("layer_types") or ["hybrid"] * n
+    _check_types({"layer_types": types}, "layer_types", n, ("hybrid", "hybrid_sliding"))
+    nq, hd = _int(cfg, "num_attention_heads", minimum=1), _int(cfg, "head_dim", minimum=1)
+    nkv = _int(cfg, "num_key_value_heads", nq, 1)
+    span = _int(cfg, "cca_time0", 2, 1) - 1 + _int(cfg, "cca_time1", 2, 1) - 1
+    state = {"conv_state": (nq + nkv) * hd * span, "recurrent_state": nkv * hd // 2, "state_in_compute_dtype": True}
+    if "hybrid_sliding" in types:
+        w = _int(cfg, "sliding_window", minimum=1)
+    return [{"kind": "sliding", "window": w, **state} if t == "hybrid_sliding" else {"kind": "full", **state}
+            for t in types]
+
+
+def _zaya_params(m: Any, c: Any, std: Any) -> None:
+    """transformers 5.24 modeling_zaya.py: CCA (q, k, two value halves, depthwise and grouped convolutions with
+    biases over the q and k channels, a temperature per KV head), a router (down projection, a scale from the
+    second layer on, a normed two-layer MLP over experts + the skip class), experts, residual scalings."""
+    cfg, h, n = m.config, m.hidden_size, m.num_layers
+    q, kv, hd = m.num_q_heads * m.head_dim, m.num_kv_heads * m.head_dim, m.head_dim
+    t0, t1, r = _int(cfg, "cca_time0", 2, 1), _int(cfg, "cca_time1", 2, 1), _int(cfg, "router_hidden_size", 256, 1)
+    e, w = m.num_experts, _int(cfg, "moe_intermediate_size", minimum=1)
+    std.embeddings(m, c)
+    if cfg.get("lm_head_bias"):
+        c["biases"] += m.vocab_size
+    c["norms"] += 3 * h  # input_hidden_states scale and bias, final norm
+    c["attention"] += n * (2 * h * q + 2 * h * kv + (q + kv) * (t0 + hd * t1) + m.num_kv_heads)
+    c["biases"] += n * 2 * (q + kv) + n * (q + 2 * kv + h) * bool(cfg.get("attention_bias"))
+    c["router"] += n * (h * r + r + r + 2 * (r * r + r) + (e + 1) * r) + (n - 1) * r
+    c["experts"] += n * e * 3 * h * w
+    c["norms"] += n * 10 * h  # two RMSNorms, two residual scalings of four vectors
+
+
 _GEMMA4_CACHE = ("per-layer K/V widths: full-attention layers cache global_head_dim-wide keys of "
                  "num_global_key_value_heads heads (keys only with attention_k_eq_v), sliding layers head_dim-wide "
                  "keys and values; vramlab's cache formula takes one width for every layer")
@@ -371,6 +446,14 @@ FAMILIES: dict[str, Family] = {f.model_type: f for f in [
                     ("inkling2_loop_text", {"vocab_size": 201024, "head_dim": 128, "max_position_embeddings": 1048576,
                                             "moe_intermediate_size": 1152, "n_routed_experts": 128,
                                             "num_experts_per_tok": 8}))),
+    _fam("dory", prepare=_dory_prepare, param_rule=_dory_params, layer_rule=_dory_layers, cache_refusal=(
+        "the recurrent section runs n_recurrent_loops times and, with recurrent_kv_cache_mode 'per_loop', caches K/V "
+        "once per loop in copies of its layers; vramlab's layer list holds one cache per layer"), defaults={
+        "tie_word_embeddings": False, "attention_bias": False, "mlp_bias": False, "head_dim": 256,
+        "sliding_window": 1024, "max_position_embeddings": 8192}),
+    _fam("zaya", param_rule=_zaya_params, layer_rule=_zaya_layers, moe=True, experts_keys=("num_experts",),
+         defaults={"tie_word_embeddings": True, "attention_bias": False, "head_dim": 128, "num_experts": 16,
+                   "num_experts_per_tok": 1, "moe_intermediate_size": 2048, "max_position_embeddings": 131072}),
 ]}
 
 #: model_type spellings that name a family of this table.
