@@ -154,3 +154,32 @@ def test_longcat_flash_caches_one_latent_per_attention_sublayer():
                   zero_expert_num=2, qk_head_dim=None, head_dim=8, **tiny)
     spec = _same_cache(cfg)
     assert spec.num_layers == 4 and spec.num_experts_per_tok == 2
+
+
+def _tiny_mla(**extra) -> dict:
+    return {**{k: v for k, v in _TINY_MLA.items() if not k.startswith("index")}, **extra}
+
+
+@pytest.mark.parametrize("overrides", [
+    {"use_qkv_bias": True, "num_experts": 16, "num_shared_experts": 2, "use_qk_norm": False, "num_hidden_layers": 4,
+     "first_k_dense_replace": 2},
+    {"num_hidden_layers": 3, "head_dim": 128, "num_key_value_heads": 8},
+])
+def test_sarvam_moe_counts(overrides):
+    _same_count(_config("sarvam_moe", **overrides))
+
+
+@pytest.mark.parametrize("overrides", [
+    {"num_experts": 16, "num_shared_experts": 2, "q_lora_rank": 512, "num_hidden_layers": 4, "attention_bias": True,
+     "head_dim": 576},
+    {"num_hidden_layers": 5, "first_k_dense_replace": 3, "kv_lora_rank": 256},
+])
+def test_sarvam_mla_counts(overrides):
+    _same_count(_config("sarvam_mla", **overrides))
+
+
+def test_sarvam_caches_gqa_keys_and_values_and_mla_latents():
+    _same_cache(_config("sarvam_moe", num_hidden_layers=2, hidden_size=64, intermediate_size=32,
+                        moe_intermediate_size=16, vocab_size=128, num_attention_heads=4, num_key_value_heads=2,
+                        head_dim=16, n_routed_experts=4, num_experts_per_tok=2, pad_token_id=0, eos_token_id=0))
+    _same_cache(_config("sarvam_mla", num_hidden_layers=2, **_tiny_mla(q_lora_rank=None)))

@@ -305,6 +305,18 @@ def _longcat_params(m: Any, c: Any, std: Any) -> None:
     c["router"] += n * scored * h
 
 
+# -- Sarvam: transformers builds GLM-4-MoE and DeepSeek-V3 models from Sarvam's own config classes ----------
+def _sarvam_prepare(cfg: dict) -> None:
+    """Sarvam (configuration_sarvam_moe.py, configuration_sarvam_mla.py): the attribute_map names of the
+    original checkpoints (num_experts, num_shared_experts, use_qkv_bias) read as the standard fields."""
+    for std_key, key in (("n_routed_experts", "num_experts"), ("n_shared_experts", "num_shared_experts"),
+                         ("attention_bias", "use_qkv_bias")):
+        if cfg.get(key) is not None:
+            cfg[std_key] = cfg.pop(key)
+    if cfg.get("kv_lora_rank") is not None:  # SarvamMLA: head_dim is derived (transformers drops the stored one)
+        _mla_head_dim(cfg, "sarvam_mla")
+
+
 _DSA = dict(layout="mla", moe=True, experts_keys=("n_routed_experts", "num_local_experts"), moe_layers="first_k_dense",
             shared_expert="deepseek", layer_rule=_dsa_layers)
 
@@ -343,6 +355,19 @@ FAMILIES: dict[str, Family] = {f.model_type: f for f in [
              "tie_word_embeddings": False, "attention_bias": False, "n_routed_experts": 512, "kv_lora_rank": 512,
              "q_lora_rank": 1536, "qk_rope_head_dim": 64, "qk_nope_head_dim": 128, "v_head_dim": 128,
              "max_position_embeddings": 131072}),
+    _fam("sarvam_moe", o_bias="never", qk_norm=True, qk_norm_rule="use_qk_norm", moe=True,
+         experts_keys=("n_routed_experts", "num_local_experts"), moe_layers="first_k_dense", shared_expert="deepseek",
+         prepare=_sarvam_prepare, defaults={  # transformers 5.24 builds Glm4MoeForCausalLM (modeling_glm4_moe.py)
+             "tie_word_embeddings": False, "attention_bias": False, "use_qk_norm": True, "head_dim": 64,
+             "max_position_embeddings": 131072, "moe_intermediate_size": 1024, "num_experts_per_tok": 6,
+             "n_shared_experts": 1, "n_routed_experts": 128, "first_k_dense_replace": 1, "vocab_size": 262144}),
+    _fam("sarvam_mla", layout="mla", moe=True, experts_keys=("n_routed_experts", "num_local_experts"),
+         moe_layers="first_k_dense", shared_expert="deepseek", prepare=_sarvam_prepare, defaults={
+             # transformers 5.24 builds DeepseekV3ForCausalLM (modeling_deepseek_v3.py)
+             "tie_word_embeddings": False, "attention_bias": False, "moe_layer_freq": 1, "first_k_dense_replace": 1,
+             "n_shared_experts": 1, "n_routed_experts": 128, "num_experts_per_tok": 8, "moe_intermediate_size": 2048,
+             "kv_lora_rank": 512, "q_lora_rank": None, "qk_rope_head_dim": 64, "qk_nope_head_dim": 128,
+             "v_head_dim": 128, "vocab_size": 262144, "max_position_embeddings": 4096}),
 ]}
 
 #: model_type spellings that name a family of this table.
