@@ -129,3 +129,12 @@ def test_the_command_line_counts_and_refuses_the_cache_in_one_line(capsys, tmp_p
     out, err = capsys.readouterr()
     assert not out and len(err.strip().splitlines()) == 1 and "decoder of an encoder-decoder model" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("arch", ["DistilBertForMaskedLM", "BlenderbotSmallForConditionalGeneration"])
+def test_a_config_without_model_type_is_not_guessed_into_an_encoder_family(arch):
+    # "bert" and "blenderbot" are inside other families' class names: guessing would miscount them
+    cfg = {"architectures": [arch], **_BERT}
+    with pytest.raises(vl.VramlabError, match="model_type") as err:
+        vl.load_model(cfg)
+    assert err.value.field == "model_type"

@@ -137,7 +137,7 @@ def _stack_rule(s: _Stack):
             c["embeddings"] += _int(cfg, "type_vocab_size", mt) * e
         c["norms"] += _ln(e) * s.embed_norm
         if s.always_mapped or e != h:
-            c["attention"] += e * h
+            c["embeddings"] += e * h  # outside the layers: weight-only formats keep it 16-bit
             c["biases"] += h
         cross = _cross_attention(cfg, mt)
         w, b = _attention_block(h, h, _switch(cfg, s.qkv_bias))
@@ -145,8 +145,8 @@ def _stack_rule(s: _Stack):
         c["biases"] += L * ((1 + cross) * b + inner + h)
         c["mlp"] += L * 2 * h * inner
         c["norms"] += L * (2 + cross) * _ln(h) + _ln(h) * _switch(cfg, s.final_norm)
-        if s.pooler:
-            c["attention"] += h * h
+        if s.pooler:  # BigBirdModel(add_pooling_layer=True): outside the layers, kept 16-bit like the head
+            c["lm_head"] += h * h
             c["biases"] += h
         _stack_extras(m, c, e)
         out = e if not s.head_key else _int(cfg, s.head_key, mt)
@@ -381,6 +381,10 @@ def _filling(own: Mapping[str, Any], then=None):
     """A ``prepare`` that gives absent (or null) fields their transformers default, then runs ``then``."""
 
     def prepare(cfg: dict) -> None:
+        if cfg.get("model_type") is None:  # guessed from ``architectures``: "bert" is in DistilBert, Albert, ...
+            raise VramlabError("config has no 'model_type'; vramlab reads encoder and encoder-decoder families only "
+                               "by their model_type (its architectures name could be one of several families)",
+                               field="model_type")
         for key, value in own.items():
             if cfg.get(key) is None:
                 cfg[key] = value
