@@ -222,3 +222,26 @@ def test_zaya_cache_keys_values_convolution_window_and_delayed_values(dtype):
         assert [tuple(t.shape) for t in states["recurrent"]] == [(batch, 2 * 16 // 2)] * 3
         assert all(t.dtype == getattr(torch, dtype) for t in states["conv"] + states["recurrent"])
         assert cache_bytes(cache) == vl.kv_cache_bytes(spec, tokens=tokens, concurrency=batch, kv_dtype=kv_dtype)
+
+
+# -- Lara-mini ----------------------------------------------------------------------------------------------
+def test_lara_mini_parameters():
+    _same_count(_config("lara_mini", num_hidden_layers=7, attention_bias=True, tie_word_embeddings=False,
+                        num_experts=16, num_experts_per_tok=2, shared_expert_intermediate_size=768,
+                        linear_num_key_heads=4, linear_num_value_heads=8, linear_value_head_dim=64))
+
+
+def test_lara_mini_cache_gated_deltanet_states_and_windows():
+    from vramlab.oracle import state_tensors
+
+    cfg = _tiny("lara_mini", num_hidden_layers=5, num_experts=4, num_experts_per_tok=2, moe_intermediate_size=32,
+                shared_expert_intermediate_size=16, linear_conv_kernel_dim=3, linear_key_head_dim=8,
+                linear_value_head_dim=12, linear_num_key_heads=2, linear_num_value_heads=4, torch_dtype="float32")
+    spec = vl.load_model(copy.deepcopy(cfg))
+    assert [la.kind for la in spec.layers] == ["linear", "sliding", "linear", "full", "sliding"]
+    model = build_model(copy.deepcopy(cfg), "float32")
+    for tokens, batch in ((3, 1), (9, 2)):
+        cache = forward_cache(model, tokens, batch=batch)
+        states = state_tensors(cache)
+        assert [tuple(t.shape) for t in states["conv"]] == [(batch, 2 * 2 * 8 + 4 * 12, 3)] * 2
+        assert cache_bytes(cache) == vl.kv_cache_bytes(spec, tokens=tokens, concurrency=batch, kv_dtype="fp32")

@@ -399,6 +399,14 @@ def _zaya_params(m: Any, c: Any, std: Any) -> None:
     c["norms"] += n * 10 * h  # two RMSNorms, two residual scalings of four vectors
 
 
+def _lara_mini_prepare(cfg: dict) -> None:
+    """transformers 5.24 configuration_lara_mini.py: without ``layer_types``, the released period of five
+    (linear, sliding, linear, full, sliding)."""
+    if cfg.get("layer_types") is None and cfg.get("num_hidden_layers") is not None:
+        period = ["linear_attention", "sliding_attention", "linear_attention", "full_attention", "sliding_attention"]
+        cfg["layer_types"] = [period[i % 5] for i in range(_int(cfg, "num_hidden_layers", minimum=1))]
+
+
 _GEMMA4_CACHE = ("per-layer K/V widths: full-attention layers cache global_head_dim-wide keys of "
                  "num_global_key_value_heads heads (keys only with attention_k_eq_v), sliding layers head_dim-wide "
                  "keys and values; vramlab's cache formula takes one width for every layer")
@@ -454,6 +462,15 @@ FAMILIES: dict[str, Family] = {f.model_type: f for f in [
     _fam("zaya", param_rule=_zaya_params, layer_rule=_zaya_layers, moe=True, experts_keys=("num_experts",),
          defaults={"tie_word_embeddings": True, "attention_bias": False, "head_dim": 128, "num_experts": 16,
                    "num_experts_per_tok": 1, "moe_intermediate_size": 2048, "max_position_embeddings": 131072}),
+    # Gated DeltaNet, sliding and full attention layers with q/k norms; every MLP routed plus an ungated shared
+    # expert (transformers 5.24 modeling_lara_mini.py): the standard steps describe it
+    _fam("lara_mini", prepare=_lara_mini_prepare, qk_norm=True, layer_kinds={"linear_attention": "linear"}, moe=True,
+         experts_keys=("num_experts",), shared_expert="sized", shared_width_key="shared_expert_intermediate_size",
+         defaults={"tie_word_embeddings": True, "attention_bias": False, "head_dim": 128, "sliding_window": 512,
+                   "linear_conv_kernel_dim": 4, "linear_key_head_dim": 128, "linear_value_head_dim": 128,
+                   "linear_num_key_heads": 8, "linear_num_value_heads": 16, "moe_intermediate_size": 512,
+                   "shared_expert_intermediate_size": 512, "num_experts_per_tok": 4, "num_experts": 128,
+                   "max_position_embeddings": 131072}),
 ]}
 
 #: model_type spellings that name a family of this table.
