@@ -57,6 +57,13 @@ CASES = {
         "model_type": "lfm3", "num_hidden_layers": 4, **_ATT, "head_dim": 8, "sliding_window": 16,
         "use_attention_gate": False, "conv_L_cache": 3,
         "layer_types": ["conv", "sliding_attention", "conv", "full_attention"]}, 2, 2),
+    "olmo_hybrid: default pattern (full every 4th), derived linear heads and widths, biases, kernel 3": ({
+        "model_type": "olmo_hybrid", "num_hidden_layers": 4, **_ATT, "attention_bias": True,
+        "linear_num_key_heads": 2, "linear_conv_kernel_dim": 3}, 1, 3),
+    "olmo_hybrid: layer_types, MHA, explicit d_k and d_v": ({
+        "model_type": "olmo_hybrid", "num_hidden_layers": 3, **_ATT, "num_key_value_heads": 4,
+        "layer_types": ["linear_attention", "full_attention", "linear_attention"], "linear_key_head_dim": 8,
+        "linear_value_head_dim": 12}, 1, 2),
 }
 
 

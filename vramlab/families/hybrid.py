@@ -305,6 +305,31 @@ def _lfm_params(m: Any, c: Any, std: Any) -> None:
     c["norms"] += (n * (2 + 2 * (lfm3 and _bool(cfg, "use_sandwich_norm", True))) + 1) * h
 
 
+# -- OLMo-Hybrid: Gated DeltaNet layers (separate q/k/v/a/b/g projections) and attention -------------
+def _olmo_hybrid_prepare(cfg: dict) -> None:
+    """OlmoHybridConfig.__post_init__: full attention at i % 4 == 3 (at least the last layer), Gated
+    DeltaNet elsewhere; linear heads default to the attention heads, d_k to int(0.75 h / heads), d_v to 2 d_k.
+
+    The Gated DeltaNet's q, k, v, g, a, b and o projections, conv and norm hold as many values as
+    Qwen3-Next's fused in_proj_qkvz / in_proj_ba (transformers 5.24 modeling_olmo_hybrid.py), so the
+    standard linear-attention step counts them.
+    """
+    n, h, heads = cfg.get("num_hidden_layers"), cfg.get("hidden_size"), cfg.get("num_attention_heads")
+    if cfg.get("layer_types") is None and isinstance(n, int) and not isinstance(n, bool) and n >= 1:
+        types = ["full_attention" if i % 4 == 3 else "linear_attention" for i in range(n)]
+        if "full_attention" not in types:
+            types[-1] = "full_attention"
+        cfg["layer_types"] = types
+    for key in ("linear_num_key_heads", "linear_num_value_heads"):
+        if cfg.get(key) is None:
+            cfg[key] = heads
+    ok = all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in (h, cfg["linear_num_key_heads"]))
+    if cfg.get("linear_key_head_dim") is None and ok:
+        cfg["linear_key_head_dim"] = int(0.75 * h / cfg["linear_num_key_heads"])
+    if cfg.get("linear_value_head_dim") is None and isinstance(cfg.get("linear_key_head_dim"), int):
+        cfg["linear_value_head_dim"] = 2 * cfg["linear_key_head_dim"]
+
+
 def _own(defaults: Mapping[str, Any], then: Any = None) -> Any:
     """A ``prepare`` filling the transformers defaults of fields vramlab's field table does not hold
     (the family's own names, absent or null), then running ``then``."""
@@ -343,6 +368,10 @@ FAMILIES: dict[str, Family] = {f.model_type: f for f in [
     _fam("lfm3", prepare=_own({"conv_L_cache": 7}, _lfm_prepare), param_rule=_lfm_params, layer_rule=_lfm_layers,
          defaults={"tie_word_embeddings": True, "max_position_embeddings": 128000, "head_dim": 128,
                    "sliding_window": 256, "attention_bias": False}),
+    _fam("olmo_hybrid", prepare=_olmo_hybrid_prepare, qk_norm=True, qk_norm_kind="full",
+         layer_kinds={"linear_attention": "linear"}, defaults={
+             "tie_word_embeddings": False, "attention_bias": False, "max_position_embeddings": 65536,
+             "linear_conv_kernel_dim": 4}),
 ]}
 
 #: model_type spellings that name a family of this table.
