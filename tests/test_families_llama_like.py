@@ -34,6 +34,8 @@ def _config(model_type: str, **text) -> dict:
         warnings.simplefilter("ignore")
         cfg = default_config(model_type)
     inner = cfg["text_config"] if isinstance(cfg.get("text_config"), dict) else cfg
+    # the language model alone: MllamaForCausalLM builds no vision tower (the whole checkpoint's is not sized here)
+    cfg.pop("vision_config", None)
     if "num_layers" in text:  # EXAONE's spelling (attribute_map), given instead of num_hidden_layers
         inner.pop("num_hidden_layers")
     if "num_hidden_layers" in text or "num_layers" in text:

@@ -68,10 +68,10 @@ def _prepare_internlm3(cfg: dict) -> None:
     for theirs, ours in (("qkv_bias", "attention_bias"), ("bias", "mlp_bias")):
         if cfg.get(theirs) is not None:
             cfg[ours] = cfg.pop(theirs)
-    if bool(cfg.get("attention_bias")) != bool(cfg.get("mlp_bias")):
+    qkv, mlp = (bool(check_field(k, cfg[k])) if cfg.get(k) is not None else False for k in ("attention_bias", "mlp_bias"))
+    if qkv != mlp:
         raise VramlabError("internlm3 needs qkv_bias (attention_bias) equal to bias (mlp_bias): transformers builds "
-                           f"its Llama blocks with one bias setting; got {cfg.get('attention_bias')} and "
-                           f"{cfg.get('mlp_bias')}", field="attention_bias")
+                           f"its Llama blocks with one bias setting; got {qkv} and {mlp}", field="attention_bias")
 
 
 def _prepare_iquestcoder(cfg: dict) -> None:
