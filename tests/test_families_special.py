@@ -183,3 +183,23 @@ def test_sarvam_caches_gqa_keys_and_values_and_mla_latents():
                         moe_intermediate_size=16, vocab_size=128, num_attention_heads=4, num_key_value_heads=2,
                         head_dim=16, n_routed_experts=4, num_experts_per_tok=2, pad_token_id=0, eos_token_id=0))
     _same_cache(_config("sarvam_mla", num_hidden_layers=2, **_tiny_mla(q_lora_rank=None)))
+
+
+_TINY = {"num_hidden_layers": 2, "hidden_size": 64, "intermediate_size": 32, "vocab_size": 128, "pad_token_id": 0,
+         "bos_token_id": 0, "eos_token_id": 0}
+
+
+def test_aria_text_counts_and_cache():
+    _same_count(_config("aria_text", mlp_bias=True, attention_bias=True, moe_num_shared_experts=1, moe_topk=3,
+                        num_key_value_heads=8, num_hidden_layers=3))
+    spec = _same_cache(_config("aria_text", **_TINY, num_attention_heads=4, num_key_value_heads=2, head_dim=16,
+                               moe_num_experts=4, moe_topk=2))
+    assert spec.num_experts_per_tok == 2
+
+
+def test_jetmoe_counts_and_caches_the_shared_keys_and_values():
+    _same_count(_config("jetmoe", num_experts_per_tok=3, num_key_value_heads=4, kv_channels=64,
+                        tie_word_embeddings=False, num_local_experts=6))
+    spec = _same_cache(_config("jetmoe", **_TINY, num_key_value_heads=2, kv_channels=16, num_local_experts=4,
+                               num_experts_per_tok=2))
+    assert (spec.num_q_heads, spec.num_kv_heads, spec.head_dim) == (4, 2, 16)

@@ -317,6 +317,30 @@ def _sarvam_prepare(cfg: dict) -> None:
         _mla_head_dim(cfg, "sarvam_mla")
 
 
+def _aria_prepare(cfg: dict) -> None:
+    """Aria-text (configuration_aria.py): experts per token are ``moe_topk`` (default 2)."""
+    cfg["num_experts_per_tok"] = _int(cfg, "moe_topk", "aria_text", 2)
+
+
+def _jetmoe_prepare(cfg: dict) -> None:
+    """JetMoE (configuration_jetmoe.py): ``head_dim`` is ``kv_channels``; query heads are H_kv x experts per token."""
+    cfg["head_dim"] = _int(cfg, "kv_channels", "jetmoe", 128)
+    cfg["num_attention_heads"] = _int(cfg, "num_key_value_heads", "jetmoe") * _int(cfg, "num_experts_per_tok", "jetmoe")
+
+
+def _jetmoe_params(m: Any, c: Any, std: Any) -> None:
+    """JetMoE (transformers 5.24 modeling_jetmoe.py): per layer a mixture of attention heads (E experts of a
+    query projection h -> H_kv d and an output projection back, a router and a bias of h) beside one shared
+    kv_proj h -> 2 H_kv d, and a MoE of E experts (h -> 2I, I -> h), a router and a bias of h."""
+    std.embeddings(m, c)
+    std.norms(m, c)
+    h, L, E, kv = m.hidden_size, m.num_layers, m.num_experts, m.num_kv_heads * m.head_dim
+    c["attention"] += L * (E * 2 * h * kv + 2 * h * kv)
+    c["experts"] += L * E * 3 * h * m.intermediate_size
+    c["router"] += L * 2 * h * E
+    c["biases"] += L * 2 * h
+
+
 _DSA = dict(layout="mla", moe=True, experts_keys=("n_routed_experts", "num_local_experts"), moe_layers="first_k_dense",
             shared_expert="deepseek", layer_rule=_dsa_layers)
 
@@ -368,6 +392,16 @@ FAMILIES: dict[str, Family] = {f.model_type: f for f in [
              "n_shared_experts": 1, "n_routed_experts": 128, "num_experts_per_tok": 8, "moe_intermediate_size": 2048,
              "kv_lora_rank": 512, "q_lora_rank": None, "qk_rope_head_dim": 64, "qk_nope_head_dim": 128,
              "v_head_dim": 128, "vocab_size": 262144, "max_position_embeddings": 4096}),
+    # Aria-text (modeling_aria.py): Llama attention; every layer a MoE of intermediate_size experts and one shared
+    # MLP of moe_num_shared_experts x intermediate_size (with biases when mlp_bias), no gate
+    _fam("aria_text", moe=True, experts_keys=("moe_num_experts",), expert_width_key="intermediate_size",
+         shared_expert="deepseek", shared_count_key="moe_num_shared_experts", shared_bias=True, prepare=_aria_prepare,
+         defaults={"tie_word_embeddings": False, "attention_bias": False, "mlp_bias": False, "moe_num_experts": 8,
+                   "moe_num_shared_experts": 2, "intermediate_size": 4096, "max_position_embeddings": 2048}),
+    _fam("jetmoe", moe=True, experts_keys=("num_local_experts",), expert_width_key="intermediate_size",
+         prepare=_jetmoe_prepare, param_rule=_jetmoe_params, defaults={
+             "tie_word_embeddings": True, "num_local_experts": 8, "num_experts_per_tok": 2,
+             "max_position_embeddings": 4096}),
 ]}
 
 #: model_type spellings that name a family of this table.
