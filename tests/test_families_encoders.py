@@ -69,6 +69,9 @@ CASES = [
                "cross_attention_hidden_size": 48}),
     ("bigbird_pegasus", {**_S2S, "use_bias": True}),
     ("marian", {**_S2S, "decoder_vocab_size": 900}),  # tied: the head is the decoder's 900-row embedding
+    ("bart", {**_S2S, "hidden_size": 32}),  # transformers' attribute_map: hidden_size is d_model, and wins
+    ("trocr", {**_S2S, "hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2}),
+    ("xlm", {"emb_dim": 64, "hidden_size": 32, "n_layers": 2, "n_heads": 4, "vocab_size": 500, "n_words": 700}),
     ("prophetnet", {"hidden_size": 64, "num_decoder_layers": 2, "num_decoder_attention_heads": 4,
                     "decoder_ffn_dim": 96, "vocab_size": 1000, "add_cross_attention": False, "ngram": 3,
                     "num_buckets": 8, "tie_word_embeddings": False}),

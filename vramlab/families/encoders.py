@@ -248,16 +248,15 @@ def _rename(mapping: Mapping[str, str], aliases: tuple[str, ...] = ("hidden_size
     """A ``prepare`` that reads a family's own field names into the standard ones.
 
     ``mapping`` maps each standard field to the family's field (the decoder's, for an encoder-decoder
-    family). A standard field in ``aliases`` is read when the family's field is absent, as transformers'
-    ``attribute_map`` reads it into that field (``hidden_size`` -> ``d_model``); any other standard field
-    the file carries is replaced, never read (BART: ``num_hidden_layers`` is the encoder's layers).
+    family). A standard field in ``aliases`` is an alias of the family's field in transformers'
+    ``attribute_map`` (``hidden_size`` -> ``d_model``) and wins over it, as it does in transformers (set
+    last); any other standard field the file carries is replaced, never read (BART: ``num_hidden_layers``
+    is the encoder's layers).
     """
 
     def prepare(cfg: dict) -> None:
         for std, own in mapping.items():
-            v = cfg.get(own)
-            if v is None and std in aliases:
-                v = cfg.get(std)
+            v = cfg.get(std) if std in aliases and cfg.get(std) is not None else cfg.get(own)
             if v is None:
                 raise VramlabError(f"config of {cfg.get('model_type')!r} is missing {own!r} (an integer >= 1)",
                                    field=own)
@@ -307,7 +306,7 @@ def _prophetnet_rule(m: Any, c: Any, std: Any) -> None:
 def _prepare_xlm(cfg: dict) -> None:
     """XLM: ``emb_dim``, ``n_layers``, ``n_heads`` (``n_words`` is an alias of vocab_size); the FFN is
     4 x emb_dim wide, as XLMModel derives it (configuration_xlm.py, modeling_xlm.py)."""
-    if cfg.get("vocab_size") is None and cfg.get("n_words") is not None:
+    if cfg.get("n_words") is not None:  # an alias of vocab_size; it wins, as in transformers
         cfg["vocab_size"] = cfg["n_words"]
     _rename({"hidden_size": "emb_dim", "num_hidden_layers": "n_layers", "num_attention_heads": "n_heads"},
             aliases=("hidden_size", "num_hidden_layers", "num_attention_heads"))(cfg)
@@ -356,7 +355,7 @@ def _xlm_rule(m: Any, c: Any, std: Any) -> None:
 def _prepare_xlnet(cfg: dict) -> None:
     """XLNet: ``d_model``, ``n_layer``, ``n_head``, ``d_inner``; ``n_token`` is an alias of vocab_size
     (configuration_xlnet.py)."""
-    if cfg.get("n_token") is not None:  # the table defaults vocab_size, so the file's n_token wins
+    if cfg.get("n_token") is not None:  # an alias of vocab_size; it wins, as in transformers
         cfg["vocab_size"] = cfg["n_token"]
     _rename({"hidden_size": "d_model", "num_hidden_layers": "n_layer", "num_attention_heads": "n_head",
              "intermediate_size": "d_inner"}, aliases=("hidden_size", "num_hidden_layers", "num_attention_heads"))(cfg)
