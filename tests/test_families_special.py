@@ -12,7 +12,8 @@ from __future__ import annotations
 import pytest
 
 import vramlab as vl
-from vramlab.oracle import default_config, indexer_bytes
+from vramlab.memory import kv_bytes_per_layer
+from vramlab.oracle import default_config
 
 from .oracle import build_model, cache_bytes, forward_cache, meta_param_count, transformers  # noqa: F401
 
@@ -42,11 +43,16 @@ def _same_count(cfg: dict) -> None:
 
 
 def _same_cache(cfg: dict, tokens=(3, 7)) -> vl.ModelSpec:
+    """The cache bytes after one pass equal vramlab's; a sliding layer stores W - 1 positions once the
+    context reaches its window W, vramlab counts the W read while a token is computed (tests/test_kv_oracle.py)."""
     spec = vl.load_model(cfg)
     model = build_model(cfg, "float32")
     for n in tokens:
         cache = forward_cache(model, n)
-        assert cache_bytes(cache) == vl.kv_cache_bytes(spec, tokens=n, kv_dtype="fp32"), (cfg["model_type"], n)
+        at_cap = sum(la.kind == "sliding" and n >= la.window for la in spec.layers)
+        per_layer = kv_bytes_per_layer(spec, "fp32") if at_cap else 0
+        assert cache_bytes(cache) + at_cap * per_layer == vl.kv_cache_bytes(spec, tokens=n, kv_dtype="fp32"), (
+            cfg["model_type"], n)
     return spec
 
 
@@ -203,3 +209,18 @@ def test_jetmoe_counts_and_caches_the_shared_keys_and_values():
     spec = _same_cache(_config("jetmoe", **_TINY, num_key_value_heads=2, kv_channels=16, num_local_experts=4,
                                num_experts_per_tok=2))
     assert (spec.num_q_heads, spec.num_kv_heads, spec.head_dim) == (4, 2, 16)
+
+
+@pytest.mark.parametrize("overrides", [
+    {"is_moe": True, "num_experts": 1000, "attention_bias": True, "mlp_bias": True, "num_key_value_heads": 2,
+     "num_hidden_layers": 3},
+    {"num_hidden_layers": 2, "head_dim": 64, "num_attention_heads": 4, "num_key_value_heads": 4},
+])
+def test_doge_counts(overrides):
+    _same_count(_config("doge", **overrides))
+
+
+@pytest.mark.parametrize("window", [None, 4])
+def test_doge_caches_keys_and_values_whatever_its_dynamic_mask_keeps(window):
+    _same_cache(_config("doge", **_TINY, num_attention_heads=4, num_key_value_heads=2, keep_window_size=2,
+                        sliding_window=window), tokens=(3, 9))

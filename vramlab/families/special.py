@@ -9,6 +9,7 @@ whose cache is not vramlab's per-token K/V (or MLA latent) of each attention lay
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ..errors import VramlabError, show
@@ -341,6 +342,28 @@ def _jetmoe_params(m: Any, c: Any, std: Any) -> None:
     c["biases"] += L * 2 * h
 
 
+def _doge_params(m: Any, c: Any, std: Any) -> None:
+    """Doge (transformers 5.24 modeling_doge.py): attention with q/k RMSNorms, a dynamic-mask ``A`` (H_kv) and
+    ``dt_proj`` H_kv d -> H_kv (biases of q, k, v, dt, o when attention_bias); a learned residual scale (h)
+    beside each of the two norms; the MLP, or with ``is_moe`` the cross-domain MoE: that MLP as the shared
+    expert, a router h -> 2 floor(sqrt(E)) and two E x h expert embeddings (down_embed, up_embed)."""
+    std.embeddings(m, c)
+    std.norms(m, c)
+    cfg, h, L, nq, nkv, d = m.config, m.hidden_size, m.num_layers, m.num_q_heads, m.num_kv_heads, m.head_dim
+    c["attention"] += L * (2 * h * nq * d + 2 * h * nkv * d + nkv + nkv * d * nkv)
+    c["biases"] += L * (nq * d + 2 * nkv * d + nkv + h) * bool(cfg.get("attention_bias"))
+    c["norms"] += L * (2 * d + 2 * h)
+    mlp = 3 * h * m.intermediate_size
+    c["biases"] += L * (2 * m.intermediate_size + h) * bool(cfg.get("mlp_bias"))
+    if not cfg.get("is_moe"):
+        c["mlp"] += L * mlp
+        return
+    E = _int(cfg, "num_experts", m.model_type, 16384)
+    c["shared_experts"] += L * mlp
+    c["router"] += L * h * 2 * math.isqrt(E)
+    c["experts"] += L * 2 * E * h
+
+
 _DSA = dict(layout="mla", moe=True, experts_keys=("n_routed_experts", "num_local_experts"), moe_layers="first_k_dense",
             shared_expert="deepseek", layer_rule=_dsa_layers)
 
@@ -402,6 +425,9 @@ FAMILIES: dict[str, Family] = {f.model_type: f for f in [
          prepare=_jetmoe_prepare, param_rule=_jetmoe_params, defaults={
              "tie_word_embeddings": True, "num_local_experts": 8, "num_experts_per_tok": 2,
              "max_position_embeddings": 4096}),
+    _fam("doge", layer_pattern="all_sliding", param_rule=_doge_params, defaults={
+        "tie_word_embeddings": False, "attention_bias": False, "mlp_bias": False, "sliding_window": None,
+        "max_position_embeddings": 2048}),
 ]}
 
 #: model_type spellings that name a family of this table.
