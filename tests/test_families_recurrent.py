@@ -245,3 +245,34 @@ def test_lara_mini_cache_gated_deltanet_states_and_windows():
         states = state_tensors(cache)
         assert [tuple(t.shape) for t in states["conv"]] == [(batch, 2 * 2 * 8 + 4 * 12, 3)] * 2
         assert cache_bytes(cache) == vl.kv_cache_bytes(spec, tokens=tokens, concurrency=batch, kv_dtype="fp32")
+
+
+# -- RecurrentGemma -----------------------------------------------------------------------------------------
+def test_recurrent_gemma_parameters():
+    _same_count(_config("recurrent_gemma", num_hidden_layers=7, block_types=["recurrent", "attention"],
+                        lru_width=1536, num_key_value_heads=2, attention_bias=True, tie_word_embeddings=False,
+                        conv1d_width=3, intermediate_size=4096, hidden_size=1024, num_attention_heads=8))
+    _same_count({k: v for k, v in _config("recurrent_gemma", num_hidden_layers=4, hidden_size=512).items()
+                 if k != "head_dim"})  # head_dim derived as hidden / heads
+
+
+# -- RWKV ---------------------------------------------------------------------------------------------------
+def test_rwkv_parameters():
+    _same_count(_config("rwkv", num_hidden_layers=6, hidden_size=512, attention_hidden_size=384, intermediate_size=1000,
+                        tie_word_embeddings=True, vocab_size=3000))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
+def test_rwkv_state_equals_the_tensors_transformers_returns(dtype):
+    """RWKV's cache is ``output.state``: five (batch, hidden, layers) tensors, two in the model dtype, three fp32."""
+    cfg = _config("rwkv", num_hidden_layers=3, hidden_size=32, attention_hidden_size=32, intermediate_size=64,
+                  vocab_size=128, torch_dtype=dtype)
+    spec = vl.load_model(copy.deepcopy(cfg))
+    model = build_model(copy.deepcopy(cfg), dtype)
+    kv_dtype = {"float32": "fp32", "bfloat16": "bf16"}[dtype]
+    for tokens, batch in ((1, 1), (7, 2)):
+        with torch.no_grad():
+            out = model(input_ids=torch.zeros((batch, tokens), dtype=torch.long), use_cache=True)
+        assert [t.dtype for t in out.state] == [getattr(torch, dtype)] * 2 + [torch.float32] * 3
+        measured = sum(t.numel() * t.element_size() for t in out.state)
+        assert measured == vl.kv_cache_bytes(spec, tokens=tokens, concurrency=batch, kv_dtype=kv_dtype)

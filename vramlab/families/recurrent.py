@@ -407,6 +407,78 @@ def _lara_mini_prepare(cfg: dict) -> None:
         cfg["layer_types"] = [period[i % 5] for i in range(_int(cfg, "num_hidden_layers", minimum=1))]
 
 
+# -- RecurrentGemma (Griffin): RG-LRU recurrent blocks and local attention, cycling through block_types ----------
+def _rg_prepare(cfg: dict) -> None:
+    """transformers 5.24 configuration_recurrent_gemma.py: head_dim is hidden / heads unless given (a head_dim
+    kwarg is set after ``__post_init__``), lru_width defaults to hidden, ``attention_window_size`` is the window."""
+    h, nq = _int(cfg, "hidden_size", minimum=1), _int(cfg, "num_attention_heads", minimum=1)
+    cfg["head_dim"], cfg["lru_width"] = _int(cfg, "head_dim", h // nq, 1), _int(cfg, "lru_width", h, 1)
+    cfg["sliding_window"] = _int(cfg, "attention_window_size", cfg.get("sliding_window") or 2048, 1)
+
+
+def _rg_types(cfg: Mapping[str, Any], n: int) -> list[str]:
+    kinds = cfg.get("block_types") or ["recurrent", "recurrent", "attention"]
+    if not isinstance(kinds, (list, tuple)) or any(k not in ("recurrent", "attention") for k in kinds):
+        raise VramlabError(f"config field 'block_types' must list 'recurrent' and 'attention' blocks, got {show(kinds)}",
+                           field="block_types")
+    return [kinds[i % len(kinds)] for i in range(n)]
+
+
+def _rg_layers(cfg: Mapping[str, Any], n: int, mt: str) -> list[dict]:
+    return [{"kind": "sliding", "window": cfg["sliding_window"]} if t == "attention" else {"kind": "linear"}
+            for t in _rg_types(cfg, n)]
+
+
+def _rg_params(m: Any, c: Any, std: Any) -> None:
+    """transformers 5.24 modeling_recurrent_gemma.py: per layer two RMSNorms and a gated MLP of half
+    ``intermediate_size`` with biases; attention blocks q, k, v (biases with attention_bias) and o with a bias;
+    recurrent blocks linear_x, linear_y, linear_out with biases, a depthwise conv with bias and the RG-LRU
+    (recurrent_param, block-diagonal input and recurrent gates with biases)."""
+    cfg, h, n = m.config, m.hidden_size, m.num_layers
+    q, kv, i, w = m.num_q_heads * m.head_dim, m.num_kv_heads * m.head_dim, m.intermediate_size // 2, cfg["lru_width"]
+    nh, k = m.num_q_heads, _int(cfg, "conv1d_width", 4, 1)
+    types = _rg_types(cfg, n)
+    att = types.count("attention")
+    std.embeddings(m, c)
+    c["norms"] += (2 * n + 1) * h
+    c["mlp"] += n * 3 * h * i
+    c["biases"] += n * (2 * i + h) + att * h + att * (q + 2 * kv) * bool(cfg.get("attention_bias"))
+    c["attention"] += att * (2 * h * q + 2 * h * kv)
+    rec = n - att
+    c["attention"] += rec * (3 * h * w + w * k + w + 2 * nh * (w // nh) ** 2)
+    c["biases"] += rec * (2 * w + h + w + 2 * nh * (w // nh))
+
+
+# -- RWKV-4: time-mix and channel-mix blocks, no attention heads --------------------------------------------
+def _rwkv_prepare(cfg: dict) -> None:
+    """transformers 5.24 configuration_rwkv.py: ``attention_hidden_size`` and ``intermediate_size`` (4 x hidden)
+    default from hidden; the WKV mix has no heads: read as one head of ``attention_hidden_size``."""
+    h = _int(cfg, "hidden_size", minimum=1)
+    cfg["attention_hidden_size"] = _int(cfg, "attention_hidden_size", h, 1)
+    cfg["intermediate_size"] = _int(cfg, "intermediate_size", 4 * h, 1)
+    cfg.update(num_attention_heads=1, num_key_value_heads=1, head_dim=cfg["attention_hidden_size"])
+    if cfg.get("max_position_embeddings") is None:
+        cfg["max_position_embeddings"] = cfg.get("context_length")
+
+
+def _rwkv_layers(cfg: Mapping[str, Any], n: int, mt: str) -> list[dict]:
+    """The state transformers allocates (modeling_rwkv.py ``RwkvModel.forward``): per layer two token-shift
+    vectors of hidden size in the model dtype and the WKV numerator, denominator and maximum in fp32."""
+    h = cfg["hidden_size"]
+    return [{"kind": "linear", "conv_state": 2 * h, "recurrent_state": 3 * h}] * n
+
+
+def _rwkv_params(m: Any, c: Any, std: Any) -> None:
+    """transformers 5.24 modeling_rwkv.py: LayerNorms with biases (ln1, ln2 per block, pre_ln before the first,
+    ln_out); time mixing (time_decay, time_first, three mix vectors, key/value/receptance/output) and channel
+    mixing (two mix vectors, key h->I, receptance h->h, value I->h)."""
+    h, n, a, i = m.hidden_size, m.num_layers, m.config["attention_hidden_size"], m.intermediate_size
+    std.embeddings(m, c)
+    c["norms"] += (4 * n + 4) * h
+    c["attention"] += n * (2 * a + 3 * h + 4 * h * a)
+    c["mlp"] += n * (2 * h + 2 * h * i + h * h)
+
+
 _GEMMA4_CACHE = ("per-layer K/V widths: full-attention layers cache global_head_dim-wide keys of "
                  "num_global_key_value_heads heads (keys only with attention_k_eq_v), sliding layers head_dim-wide "
                  "keys and values; vramlab's cache formula takes one width for every layer")
@@ -471,6 +543,12 @@ FAMILIES: dict[str, Family] = {f.model_type: f for f in [
                    "linear_num_key_heads": 8, "linear_num_value_heads": 16, "moe_intermediate_size": 512,
                    "shared_expert_intermediate_size": 512, "num_experts_per_tok": 4, "num_experts": 128,
                    "max_position_embeddings": 131072}),
+    _fam("recurrent_gemma", prepare=_rg_prepare, param_rule=_rg_params, layer_rule=_rg_layers, cache_refusal=(
+        "each attention block allocates a fixed attention_window_size K/V buffer whatever the context, and the "
+        "RG-LRU and convolution states live in the modules (no transformers Cache to check them against)"),
+         defaults={"tie_word_embeddings": True, "attention_bias": False, "vocab_size": 256000}),
+    _fam("rwkv", prepare=_rwkv_prepare, param_rule=_rwkv_params, layer_rule=_rwkv_layers, defaults={
+        "tie_word_embeddings": False, "vocab_size": 50277}),
 ]}
 
 #: model_type spellings that name a family of this table.
