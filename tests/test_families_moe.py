@@ -207,3 +207,45 @@ def test_minimax_m3_sparse_layers_cache_the_indexer_key():
         assert len(idx) == 2 and all(t.shape[-1] == 24 and t.shape[-2] == n for t in idx)
         assert cache_bytes(cache) + sum(tensor_bytes(t) for t in idx) == vl.kv_cache_bytes(spec, tokens=n,
                                                                                             kv_dtype="fp32")
+
+
+# -- the core table's DeepSeek-V2 and GLM-4-MoE ---------------------------------------------------------------------
+@pytest.mark.parametrize("model_type, overrides", [
+    ("deepseek_v2", dict(num_hidden_layers=4, first_k_dense_replace=1, moe_layer_freq=2, num_experts_per_tok=6)),
+    ("deepseek_v2", dict(num_hidden_layers=4, mlp_bias=True, first_k_dense_replace=2, q_lora_rank=None,
+                         attention_bias=True)),
+    ("glm4_moe", dict(num_hidden_layers=4, attention_bias=True, use_qk_norm=True, first_k_dense_replace=2)),
+    ("glm4_moe", dict(num_hidden_layers=3, hidden_size=4000, moe_layer_freq=2, mlp_bias=True)),
+    ("glm4_moe", dict(num_hidden_layers=3, head_dim=128, tie_word_embeddings=True, num_key_value_heads=4)),
+])
+def test_core_moe_counts_equal_transformers(model_type, overrides):
+    """DeepSeek-V2 and GLM-4-MoE read neither moe_layer_freq nor (GLM) mlp_bias; DeepSeek-V2's shared experts
+    carry mlp_bias; GLM-4-MoE without head_dim has hidden // heads, rounded down."""
+    _same_count(_config(model_type, **overrides))
+
+
+def test_deepseek_v2_default_counts_but_refuses_the_active_parameters():
+    """DeepseekV2Config's num_experts_per_tok is None: transformers builds the model, the experts per token are unknown."""
+    cfg = _config("deepseek_v2")
+    assert cfg.get("num_experts_per_tok") is None
+    m = _same_count(cfg)
+    with pytest.raises(vl.VramlabError) as e:
+        m.active_param_count()
+    assert e.value.field == "num_experts_per_tok"
+    assert vl.load_model(dict(cfg, num_experts_per_tok=6)).active_param_count() < m.param_count()
+
+
+def test_glm4_moe_default_head_dim_is_rounded_down():
+    cfg = _config("glm4_moe")
+    assert "head_dim" not in cfg and cfg["hidden_size"] % cfg["num_attention_heads"]
+    assert _same_count(cfg).head_dim == cfg["hidden_size"] // cfg["num_attention_heads"]
+
+
+def test_glm4_moe_and_deepseek_v2_caches():
+    glm = _config("glm4_moe", **{**_TINY, "hidden_size": 132, "num_attention_heads": 8, "num_hidden_layers": 2,
+                                 "n_routed_experts": 4})
+    del glm["head_dim"]  # 132 // 8 = 16 per head, as transformers derives it
+    assert _same_cache(glm).head_dim == 16
+    ds = _config("deepseek_v2", **_TINY_MLA, num_hidden_layers=2)
+    ds.pop("head_dim")
+    assert _same_cache(ds).kv_elements_per_token_per_layer == 24 + 8

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .family import Family
+from .moe import deepseek_v2_prepare, glm4_moe_prepare
 
 _fam = Family  # the table below reads as _fam("llama", ...)
 
@@ -58,11 +59,11 @@ FAMILIES: dict[str, Family] = {f.model_type: f for f in [
         "num_attention_heads": 71, "multi_query": True, "new_decoder_architecture": False, "parallel_attn": True,
         "bias": False, "alibi": False, "max_position_embeddings": 2048}),
     _fam("deepseek_v2", layout="mla", moe=True, experts_keys=("n_routed_experts",), moe_layers="first_k_dense",
-         shared_expert="deepseek", defaults={
-             "tie_word_embeddings": False, "attention_bias": False, "mlp_bias": False, "moe_layer_freq": 1,
-             "first_k_dense_replace": 0, "n_shared_experts": 2, "n_routed_experts": 64,
-             "moe_intermediate_size": 1407, "kv_lora_rank": 512, "q_lora_rank": 1536, "qk_rope_head_dim": 64,
-             "qk_nope_head_dim": 128, "v_head_dim": 128, "max_position_embeddings": 2048}),
+         shared_expert="deepseek", shared_bias=True, prepare=deepseek_v2_prepare, defaults={
+             "tie_word_embeddings": False, "attention_bias": False, "mlp_bias": False, "first_k_dense_replace": 0,
+             "n_shared_experts": 2, "n_routed_experts": 64, "moe_intermediate_size": 1407, "kv_lora_rank": 512,
+             "q_lora_rank": 1536, "qk_rope_head_dim": 64, "qk_nope_head_dim": 128, "v_head_dim": 128,
+             "max_position_embeddings": 2048}),
     _fam("deepseek_v3", layout="mla", moe=True, experts_keys=("n_routed_experts",), moe_layers="first_k_dense",
          shared_expert="deepseek", defaults={**_V3, "max_position_embeddings": 4096}),
     _fam("deepseek_v32", layout="mla", moe=True, experts_keys=("n_routed_experts",), moe_layers="first_k_dense",
@@ -122,9 +123,10 @@ FAMILIES.update({f.model_type: f for f in [
         "tie_word_embeddings": False, "attention_bias": True, "head_dim": 128, "max_position_embeddings": 131072}),
     _fam("glm4_moe", o_bias="never", qk_norm=True, qk_norm_rule="use_qk_norm", moe=True,
          experts_keys=("n_routed_experts", "num_local_experts"), moe_layers="first_k_dense", shared_expert="deepseek",
-         defaults={"tie_word_embeddings": False, "attention_bias": False, "use_qk_norm": False,
-                   "max_position_embeddings": 131072, "moe_intermediate_size": 1408, "num_experts_per_tok": 8,
-                   "n_shared_experts": 1, "n_routed_experts": 128, "first_k_dense_replace": 1}),
+         mlp_bias="never", prepare=glm4_moe_prepare, defaults={
+             "tie_word_embeddings": False, "attention_bias": False, "use_qk_norm": False,
+             "max_position_embeddings": 131072, "moe_intermediate_size": 1408, "num_experts_per_tok": 8,
+             "n_shared_experts": 1, "n_routed_experts": 128, "first_k_dense_replace": 1}),
     _fam("seed_oss", o_bias="attention_out_bias", defaults={
         "tie_word_embeddings": False, "attention_bias": True, "attention_out_bias": False, "mlp_bias": False,
         "max_position_embeddings": 524288}),

@@ -17,6 +17,7 @@ from collections import Counter
 from typing import Any, Callable
 
 from ..errors import VramlabError, show
+from ..fields import check_field
 from .family import Family
 
 _fam = Family
@@ -261,6 +262,26 @@ def _minimax_m3_params(m: Any, c: Counter, std: Any) -> None:
     n_i, d_i = int(_c(m, "index_n_heads", 0)), int(_c(m, "index_head_dim", 0))
     c["attention"] += sparse * (m.hidden_size * n_i * d_i + m.hidden_size * d_i)
     c["norms"] += sparse * 2 * d_i
+
+
+# -- prepare hooks of the core table's DeepSeek-V2 and GLM-4-MoE entries (vramlab/families/core.py) -------------------
+def deepseek_v2_prepare(cfg: dict) -> None:
+    """transformers 5.24 modeling_deepseek_v2.py: every layer from ``first_k_dense_replace`` on is MoE (the config's
+    ``moe_layer_freq`` is not read); configuration_deepseek_v2.py sets ``head_dim`` to ``qk_rope_head_dim``."""
+    _mla_prepare(cfg, alias=False)
+    cfg.pop("moe_layer_freq", None)
+
+
+def glm4_moe_prepare(cfg: dict) -> None:
+    """transformers 5.24 modeling_glm4_moe.py: ``head_dim`` absent (Glm4MoeConfig has no such field) is
+    ``hidden_size // num_attention_heads``, rounded down (42 for the class default 4096 / 96); every layer from
+    ``first_k_dense_replace`` on is MoE (``moe_layer_freq`` is not read)."""
+    cfg.pop("moe_layer_freq", None)
+    if cfg.get("head_dim") is None:
+        hidden, heads = (check_field(k, cfg[k]) if cfg.get(k) is not None else None
+                         for k in ("hidden_size", "num_attention_heads"))
+        if hidden is not None and heads is not None:
+            cfg["head_dim"] = hidden // heads
 
 
 def _phimoe_prepare(cfg: dict) -> None:
