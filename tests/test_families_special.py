@@ -224,3 +224,25 @@ def test_doge_counts(overrides):
 def test_doge_caches_keys_and_values_whatever_its_dynamic_mask_keeps(window):
     _same_cache(_config("doge", **_TINY, num_attention_heads=4, num_key_value_heads=2, keep_window_size=2,
                         sliding_window=window), tokens=(3, 9))
+
+
+def test_solar_open_counts_and_cache():
+    _same_count(_config("solar_open", attention_bias=True, n_shared_experts=2, num_hidden_layers=3, head_dim=64))
+    _same_cache(_config("solar_open", **_TINY, num_attention_heads=4, num_key_value_heads=2, head_dim=16,
+                        moe_intermediate_size=16, n_routed_experts=4, num_experts_per_tok=2))
+
+
+@pytest.mark.parametrize("overrides", [
+    {"attention_bias": True, "num_hidden_layers": 5, "head_dim": 64},
+    {"num_hidden_layers": 4, "mlp_layer_types": ["dense", "dense", "sparse", "dense"],
+     "layer_types": ["full_attention", "sliding_attention", "sliding_attention", "full_attention"]},
+])
+def test_beam_counts(overrides):
+    _same_count(_config("beam", **overrides))
+
+
+def test_beam_caches_sliding_and_full_layers():
+    spec = _same_cache(_config("beam", **{**_TINY, "num_hidden_layers": 6}, num_attention_heads=4,
+                               num_key_value_heads=2, head_dim=16, moe_intermediate_size=16, num_experts=8,
+                               num_experts_per_tok=2, n_group=2, topk_group=1, sliding_window=4), tokens=(3, 9))
+    assert [la.kind for la in spec.layers] == ["sliding"] * 5 + ["full"]

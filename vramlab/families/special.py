@@ -364,6 +364,23 @@ def _doge_params(m: Any, c: Any, std: Any) -> None:
     c["experts"] += L * 2 * E * h
 
 
+def _beam_prepare(cfg: dict) -> None:
+    """Beam (configuration_beam.py): full attention on every 6th layer and the last, sliding elsewhere;
+    three dense layers, then MoE."""
+    n = _layers(cfg, "beam")
+    if cfg.get("layer_types") is None:
+        cfg["layer_types"] = ["sliding_attention" if (i + 1) % 6 and i < n - 1 else "full_attention" for i in range(n)]
+    _mlp_types(cfg, "beam", 3)
+
+
+def _beam_params(m: Any, c: Any, std: Any) -> None:
+    """Beam (transformers 5.24 modeling_beam.py): Qwen3-MoE attention plus an output gate h -> H_q d (the
+    ``attn_gate`` field) with one gate bias per head; four RMSNorms per layer; MoE without shared experts."""
+    for step in (std.embeddings, std.attention, std.mlp, std.norms):
+        step(m, c)
+    c["biases"] += m.num_layers * m.num_q_heads
+
+
 _DSA = dict(layout="mla", moe=True, experts_keys=("n_routed_experts", "num_local_experts"), moe_layers="first_k_dense",
             shared_expert="deepseek", layer_rule=_dsa_layers)
 
@@ -428,6 +445,18 @@ FAMILIES: dict[str, Family] = {f.model_type: f for f in [
     _fam("doge", layer_pattern="all_sliding", param_rule=_doge_params, defaults={
         "tie_word_embeddings": False, "attention_bias": False, "mlp_bias": False, "sliding_window": None,
         "max_position_embeddings": 2048}),
+    # Solar-Open (modeling_solar_open.py): Llama attention (q/k/v biases with attention_bias, none on o); every
+    # layer GLM-4-MoE's MoE: routed experts and n_shared_experts x moe_intermediate_size shared
+    _fam("solar_open", o_bias="never", moe=True, experts_keys=("n_routed_experts", "num_local_experts"),
+         shared_expert="deepseek", defaults={
+             "tie_word_embeddings": False, "attention_bias": False, "head_dim": 128, "n_shared_experts": 1,
+             "n_routed_experts": 128, "num_experts_per_tok": 8, "moe_intermediate_size": 1280,
+             "max_position_embeddings": 131072}),
+    _fam("beam", qk_norm=True, attn_gate=True, norms_per_layer=4, moe=True, experts_keys=("num_experts",),
+         moe_layers="first_k_dense", prepare=_beam_prepare, param_rule=_beam_params, defaults={
+             "tie_word_embeddings": False, "attention_bias": False, "head_dim": 128, "sliding_window": 512,
+             "num_experts": 256, "num_experts_per_tok": 8, "moe_intermediate_size": 2560,
+             "max_position_embeddings": 8192}),
 ]}
 
 #: model_type spellings that name a family of this table.
