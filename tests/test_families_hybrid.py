@@ -64,6 +64,24 @@ CASES = {
         "model_type": "olmo_hybrid", "num_hidden_layers": 3, **_ATT, "num_key_value_heads": 4,
         "layer_types": ["linear_attention", "full_attention", "linear_attention"], "linear_key_head_dim": 8,
         "linear_value_head_dim": 12}, 1, 2),
+    "zamba: default block pattern from attn_layer_period 3 / offset 1, untied (a block per hybrid layer)": ({
+        "model_type": "zamba", "num_hidden_layers": 10, **_ATT, "attn_layer_period": 3, "attn_layer_offset": 1,
+        "n_mamba_heads": 2, "mamba_d_state": 8, "use_mamba_kernels": False, "mamba_proj_bias": True,
+        "mamba_dt_rank": 6, "tie_word_embeddings": False}, 3, 10),
+    "zamba: legacy mamba/hybrid blocks, tied (one shared block), no conv bias": ({
+        "model_type": "zamba", "num_hidden_layers": 4, **_ATT, "num_key_value_heads": 4,
+        "layers_block_type": ["mamba", "hybrid", "mamba", "hybrid"], "n_mamba_heads": 1, "mamba_d_state": 8,
+        "use_mamba_kernels": False, "mamba_conv_bias": False}, 2, 4),
+    "zamba2: 2 memory blocks, attention adapters, biases, 2 groups, untied": ({
+        "model_type": "zamba2", "num_hidden_layers": 4, **_ATT, "num_key_value_heads": 4,
+        "layers_block_type": ["mamba", "hybrid", "hybrid", "hybrid"], "n_mamba_heads": 4, "mamba_d_state": 8,
+        "chunk_size": 4, "use_mamba_kernels": False, "num_mem_blocks": 2, "adapter_rank": 8,
+        "use_shared_attention_adapter": True, "add_bias_linear": True, "mamba_ngroups": 2,
+        "tie_word_embeddings": False}, 3, 4),
+    "zamba2: tied memory blocks, GQA, MLP width given": ({
+        "model_type": "zamba2", "num_hidden_layers": 5, **_ATT, "intermediate_size": 48,
+        "layers_block_type": ["mamba", "hybrid", "hybrid", "mamba", "hybrid"], "n_mamba_heads": 2,
+        "mamba_d_state": 8, "chunk_size": 4, "use_mamba_kernels": False, "num_mem_blocks": 2, "adapter_rank": 4}, 3, 5),
 }
 
 

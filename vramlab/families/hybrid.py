@@ -330,6 +330,105 @@ def _olmo_hybrid_prepare(cfg: dict) -> None:
         cfg["linear_value_head_dim"] = 2 * cfg["linear_key_head_dim"]
 
 
+# -- Zamba / Zamba2: Mamba layers; "hybrid" layers add a shared attention + MLP block before theirs ------
+#: Zamba2Config's layers_block_type when the config gives none (54 layers, whatever num_hidden_layers says).
+_ZAMBA2_BLOCKS = (["linear_attention"] + (["linear_attention"] * 5 + ["hybrid"]) * 7 + ["linear_attention"] * 4
+                  + ["hybrid"] + ["linear_attention"] * 3 + ["hybrid"] + ["linear_attention"] * 2)
+
+
+def _zamba_prepare(cfg: dict) -> None:
+    """ZambaConfig / Zamba2Config.__post_init__: the block list (ZambaConfig: two Mamba layers, a hybrid
+    one, then hybrid where (i - 3) % attn_layer_period == attn_layer_offset), whose length is the depth
+    transformers builds; the shared attention reads 2 h, its heads are 2 h / heads wide (``head_dim``
+    here: the K/V width); Zamba2's MLP is 4 h wide unless given."""
+    types, n = cfg.get("layers_block_type"), cfg.get("num_hidden_layers")
+    if types is None and cfg.get("model_type") == "zamba2":
+        types = list(_ZAMBA2_BLOCKS)
+    elif types is None and isinstance(n, int) and not isinstance(n, bool) and n >= 3:
+        per, off = cfg.get("attn_layer_period", 6), cfg.get("attn_layer_offset", 4)
+        if all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in (per, off + 1)):
+            types = ["linear_attention"] * 2 + ["hybrid"] + [
+                "hybrid" if i % per == off else "linear_attention" for i in range(n - 3)]
+    if isinstance(types, (list, tuple)):
+        cfg["layers_block_type"], cfg["num_hidden_layers"] = list(types), len(types)
+    h, heads = cfg.get("hidden_size"), cfg.get("num_attention_heads")
+    if all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in (h, heads)):
+        cfg["head_dim"] = cfg.get("attention_head_dim") or 2 * h // heads
+        if cfg.get("model_type") == "zamba2" and cfg.get("intermediate_size") is None:
+            cfg["intermediate_size"] = 4 * h
+    cfg["num_key_value_heads"] = cfg.get("num_key_value_heads") or heads
+
+
+def _zamba_dims(cfg: Mapping[str, Any], mt: str) -> dict[str, int]:
+    """The Mamba mixer: Zamba's Mamba-1 with ``n_mamba_heads`` (x_proj, dt_proj per head: as many values as
+    one Mamba-1 mixer of I channels), Zamba2's Mamba-2 (I / ``n_mamba_heads`` wide heads, conv bias always)."""
+    h = _int(cfg, "hidden_size", mt)
+    inner, heads = _int(cfg, "mamba_expand", mt) * h, _int(cfg, "n_mamba_heads", mt)
+    if inner % heads:
+        raise VramlabError(f"config field 'n_mamba_heads' ({heads}) must divide mamba_expand x hidden_size ({inner})",
+                           field="n_mamba_heads")
+    d = {"inner": inner, "heads": heads, "head_dim": inner // heads, "state": _int(cfg, "mamba_d_state", mt),
+         "kernel": _int(cfg, "mamba_d_conv", mt)}
+    if mt == "zamba":
+        rank = cfg.get("mamba_dt_rank")
+        d["rank"] = -(-h // 16) if rank in (None, "auto") else _int(cfg, "mamba_dt_rank", mt)
+        return d
+    d.update(groups=_int(cfg, "mamba_ngroups", mt), conv_bias=True, proj_bias=_bool(cfg, "add_bias_linear", False))
+    d["conv"] = inner + 2 * d["groups"] * d["state"]
+    return d
+
+
+def _zamba_layers(cfg: Mapping[str, Any], n: int, mt: str) -> list[dict]:
+    """Every layer keeps its Mamba state; a hybrid layer also caches the shared attention's K/V."""
+    kinds = {"linear_attention": "ssm", "mamba": "ssm", "hybrid": "hybrid"}
+    types = _types(cfg, n, mt, kinds, key="layers_block_type")
+    d = _zamba_dims(cfg, mt)
+    if mt == "zamba":
+        state = {"kind": "mamba", "conv_state": d["inner"] * d["kernel"], "recurrent_state": d["inner"] * d["state"]}
+    else:
+        state = _mamba2_layer(d)
+    return [state if t == "ssm" else {**state, "kind": "full"} for t in types]
+
+
+def _zamba_params(m: Any, c: Any, std: Any) -> None:
+    """ZambaModel / Zamba2Model: a Mamba layer (RMSNorm + mixer) in every layer; per hybrid layer an h x h
+    linear; the shared blocks (Zamba: one; Zamba2: ``num_mem_blocks``; untied: one per hybrid layer) of attention over 2 h (q/k/v from
+    2 h, o to h), a gated MLP, RMSNorms of 2 h and h; Zamba2's per-hybrid-layer LoRA adapters (MLP gate_up,
+    and q/k/v with ``use_shared_attention_adapter``); the final norm. Tied blocks count once."""
+    h, n, cfg, mt = m.hidden_size, m.num_layers, m.config, m.model_type
+    d = _zamba_dims(cfg, mt)
+    std.embeddings(m, c)
+    if mt == "zamba":
+        inner, state, kernel, rank = d["inner"], d["state"], d["kernel"], d["rank"]
+        c["attention"] += n * (2 * h * inner + inner * kernel + inner * (rank + 2 * state) + rank * inner
+                               + inner * state + inner + inner * h)
+        proj = _bool(cfg, "mamba_proj_bias", False)
+        c["biases"] += n * (inner + inner * _bool(cfg, "mamba_conv_bias", True) + (2 * inner + h) * proj)
+    else:
+        _mamba2_mixers(m, c, d, n)
+    c["norms"] += (n + 1) * h
+    hybrid = m.num_attention_layers
+    if not hybrid:
+        return
+    c["attention"] += hybrid * h * h  # the linear after each shared block
+    att_in = _int(cfg, "attention_hidden_size", mt, 2 * h)
+    # transformers 5.24 ties the blocks (modeling_utils get_expanded_tied_weights_keys) only when
+    # tie_word_embeddings is true; untied, every hybrid layer holds a block of its own
+    mem = 1 if mt == "zamba" else _int(cfg, "num_mem_blocks", mt, 1)
+    ids = [j % mem for j in range(min(hybrid, mem) if m.tie_word_embeddings else hybrid)]  # block_id of each block
+    q, kv, width = m.num_q_heads * m.head_dim, m.num_kv_heads * m.head_dim, m.intermediate_size
+    c["attention"] += len(ids) * (att_in * (q + 2 * kv) + q * h)
+    c["mlp"] += len(ids) * 3 * h * width
+    c["norms"] += len(ids) * (att_in + h)
+    if mt == "zamba2":
+        c["biases"] += len(ids) * (2 * width + h) * _bool(cfg, "add_bias_linear", False)
+        # a block with block_id b holds an adapter for each hybrid layer i with i % num_mem_blocks == b
+        adapters = sum(sum(i % mem == b for i in range(hybrid)) for b in ids)
+        r = _int(cfg, "adapter_rank", mt, 128)
+        c["mlp"] += adapters * r * (h + 2 * width)
+        c["attention"] += adapters * 3 * r * 4 * h * _bool(cfg, "use_shared_attention_adapter", False)
+
+
 def _own(defaults: Mapping[str, Any], then: Any = None) -> Any:
     """A ``prepare`` filling the transformers defaults of fields vramlab's field table does not hold
     (the family's own names, absent or null), then running ``then``."""
@@ -372,6 +471,15 @@ FAMILIES: dict[str, Family] = {f.model_type: f for f in [
          layer_kinds={"linear_attention": "linear"}, defaults={
              "tie_word_embeddings": False, "attention_bias": False, "max_position_embeddings": 65536,
              "linear_conv_kernel_dim": 4}),
+    _fam("zamba", prepare=_own({"n_mamba_heads": 2, "mamba_dt_rank": "auto"}, _zamba_prepare),
+         param_rule=_zamba_params, layer_rule=_zamba_layers, defaults={
+             "tie_word_embeddings": True, "max_position_embeddings": 4096, "num_key_value_heads": 16, "attn_layer_period": 6,
+             "attn_layer_offset": 4, "mamba_d_state": 16, "mamba_d_conv": 4, "mamba_expand": 2,
+             "mamba_conv_bias": True, "mamba_proj_bias": False}),
+    _fam("zamba2", prepare=_own({"n_mamba_heads": 8, "mamba_ngroups": 1}, _zamba_prepare),
+         param_rule=_zamba_params, layer_rule=_zamba_layers, defaults={
+             "tie_word_embeddings": True, "max_position_embeddings": 4096, "mamba_d_state": 64, "mamba_d_conv": 4,
+             "mamba_expand": 2}),
 ]}
 
 #: model_type spellings that name a family of this table.
