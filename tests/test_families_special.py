@@ -246,3 +246,22 @@ def test_beam_caches_sliding_and_full_layers():
                                num_key_value_heads=2, head_dim=16, moe_intermediate_size=16, num_experts=8,
                                num_experts_per_tok=2, n_group=2, topk_group=1, sliding_window=4), tokens=(3, 9))
     assert [la.kind for la in spec.layers] == ["sliding"] * 5 + ["full"]
+
+
+@pytest.mark.parametrize("model_type, overrides", [
+    ("flint", {"attention_bias": True, "num_hidden_layers": 6, "mlp_only_layers": [0, 3], "decoder_sparse_step": 2}),
+    ("flint", {"num_hidden_layers": 5, "shared_expert_intermediate_size": 256, "head_dim": 64}),
+    ("kolibri1", {"num_hidden_layers": 6, "head_dim": 64, "shared_expert_intermediate_size": 256,
+                  "num_key_value_heads": 4}),
+])
+def test_sliding_moe_families_count(model_type, overrides):
+    _same_count(_config(model_type, **overrides))
+
+
+@pytest.mark.parametrize("model_type, layers", [("flint", 6), ("kolibri1", 5)])
+def test_sliding_moe_families_cache_sliding_and_full_layers(model_type, layers):
+    spec = _same_cache(_config(model_type, **{**_TINY, "num_hidden_layers": layers}, num_attention_heads=4,
+                               num_key_value_heads=2, head_dim=16, moe_intermediate_size=16,
+                               shared_expert_intermediate_size=16, num_experts=4, num_experts_per_tok=2,
+                               sliding_window=4), tokens=(3, 9))
+    assert {la.kind for la in spec.layers} == {"sliding", "full"}

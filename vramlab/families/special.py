@@ -381,6 +381,24 @@ def _beam_params(m: Any, c: Any, std: Any) -> None:
     c["biases"] += m.num_layers * m.num_q_heads
 
 
+def _flint_prepare(cfg: dict) -> None:
+    """Flint (configuration_flint.py): full attention on layers 0, 1, every 4th from 1 and the last, sliding
+    elsewhere; dense MLPs on ``mlp_only_layers`` (default [0, 1])."""
+    n = _layers(cfg, "flint")
+    if cfg.get("layer_types") is None:
+        cfg["layer_types"] = ["full_attention" if i < 2 or i % 4 == 1 or i == n - 1 else "sliding_attention"
+                              for i in range(n)]
+    if cfg.get("mlp_only_layers") is None:
+        cfg["mlp_only_layers"] = [0, 1]
+
+
+def _kolibri_prepare(cfg: dict) -> None:
+    """Kolibri-1 (configuration_kolibri1.py): full attention on every 5th layer, sliding elsewhere."""
+    if cfg.get("layer_types") is None:
+        cfg["layer_types"] = ["full_attention" if (i + 1) % 5 == 0 else "sliding_attention"
+                              for i in range(_layers(cfg, "kolibri1"))]
+
+
 _DSA = dict(layout="mla", moe=True, experts_keys=("n_routed_experts", "num_local_experts"), moe_layers="first_k_dense",
             shared_expert="deepseek", layer_rule=_dsa_layers)
 
@@ -457,6 +475,20 @@ FAMILIES: dict[str, Family] = {f.model_type: f for f in [
              "tie_word_embeddings": False, "attention_bias": False, "head_dim": 128, "sliding_window": 512,
              "num_experts": 256, "num_experts_per_tok": 8, "moe_intermediate_size": 2560,
              "max_position_embeddings": 8192}),
+    # Flint (modeling_flint.py): Qwen3-MoE attention with one sink per head; MoE layers add an ungated shared MLP
+    _fam("flint", qk_norm=True, attention_sinks=True, moe=True, experts_keys=("num_experts",), moe_layers="sparse_step",
+         shared_expert="sized", shared_width_key="shared_expert_intermediate_size", prepare=_flint_prepare, defaults={
+             "tie_word_embeddings": False, "attention_bias": False, "head_dim": 128, "sliding_window": 513,
+             "num_experts": 256, "num_experts_per_tok": 6, "moe_intermediate_size": 512, "decoder_sparse_step": 1,
+             "shared_expert_intermediate_size": 1024, "max_position_embeddings": 262144}),
+    # Kolibri-1 (modeling_kolibri1.py): EXAONE-4 attention (q/k norms, no biases), GLM-4's four norms per layer,
+    # every layer a MoE with an ungated shared MLP of shared_expert_intermediate_size
+    _fam("kolibri1", qk_norm=True, qkv_bias="never", o_bias="never", norms_per_layer=4, moe=True,
+         experts_keys=("num_experts",), shared_expert="sized", shared_width_key="shared_expert_intermediate_size",
+         prepare=_kolibri_prepare, defaults={
+             "tie_word_embeddings": False, "head_dim": 128, "sliding_window": 513, "num_experts": 384,
+             "num_experts_per_tok": 6, "moe_intermediate_size": 512, "shared_expert_intermediate_size": 512,
+             "max_position_embeddings": 262144}),
 ]}
 
 #: model_type spellings that name a family of this table.
