@@ -43,7 +43,7 @@ def _int(cfg: Mapping[str, Any], key: str, model_type: str, default: Any = None)
     """A non-negative integer field (its transformers default when absent), else a VramlabError."""
     v = _get(cfg, key, default)
     if v is None:
-        raise VramlabError(f"config of {model_type!r} is missing {key!r} (an integer >= 1)", field=key)
+        raise VramlabError(f"config of {model_type!r} is missing {key!r} (an integer >= 0)", field=key)
     if isinstance(v, bool) or not isinstance(v, int) or v < 0:
         raise VramlabError(f"config field {key!r} of {model_type!r} must be an integer >= 0, got {show(v)}", field=key)
     return v
@@ -183,7 +183,8 @@ def _stack_extras(m: Any, c: Any, e: int) -> None:
                                f"got {show(langs)}", field="languages")
         factor = _int(cfg, "adapter_reduction_factor", mt)
         if factor < 1:
-            raise VramlabError("config field 'adapter_reduction_factor' must be an integer >= 1", field="adapter_reduction_factor")
+            raise VramlabError("config field 'adapter_reduction_factor' of 'xmod' must be an integer >= 1, got 0",
+                               field="adapter_reduction_factor")
         b = h // factor
         c["mlp"] += L * len({str(x) for x in langs}) * 2 * h * b
         c["biases"] += L * len({str(x) for x in langs}) * (b + h)
@@ -228,9 +229,10 @@ def _decoder_rule(d: _Decoder):
         cfg, mt = m.config, m.model_type
         h, L, V, inner = m.hidden_size, m.num_layers, m.vocab_size, m.intermediate_size
         V_in = _int(cfg, d.vocab_key, mt, V)
-        c["embeddings"] += V_in * h + (_int(cfg, d.positions, mt) + d.position_offset) * h
+        positions = _int(cfg, d.positions, mt) + d.position_offset
         if mt == "trocr" and not cfg.get("use_learned_position_embeddings", True):
-            c["embeddings"] -= (_int(cfg, d.positions, mt) + d.position_offset) * h  # sinusoidal: a buffer
+            positions = 0  # TrOCRSinusoidalPositionalEmbedding keeps its table in a buffer, not a parameter
+        c["embeddings"] += V_in * h + positions * h
         kv_in = _int(cfg, "cross_attention_hidden_size", mt, h) if mt == "trocr" else h
         on = _switch(cfg, d.bias) if d.bias not in ("always", "no_k") else True
         c["attention"] += L * (4 * h * h + 2 * h * h + 2 * kv_in * h)
@@ -427,7 +429,8 @@ FAMILIES: dict[str, Family] = {f.model_type: f for f in [
     _fam("roformer", _stack_rule(_Stack(embed_key="embedding_size", positions="rotary")), _ENCODER_CACHE, {
         **_BERT, "max_position_embeddings": 1536}),
     _fam("rembert", _stack_rule(_Stack(embed_key="input_embedding_size", head_key="output_embedding_size",
-                                       always_mapped=True, split_bias=False, tied=False)), _ENCODER_CACHE, {**_BERT, "tie_word_embeddings": False}),
+                                       always_mapped=True, split_bias=False, tied=False)), _ENCODER_CACHE, {
+        **_BERT, "tie_word_embeddings": False}),
     _fam("bert-generation", _stack_rule(_Stack(head="plain", token_types=False)), _ENCODER_CACHE, _BERT),
     # seq2seq decoders: BartForCausalLM and its copies (the decoder with cross-attention)
     _fam("bart", _decoder_rule(_Decoder(position_offset=2, embed_norm="always")), _DECODER_CACHE, _BART,
