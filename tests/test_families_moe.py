@@ -225,7 +225,8 @@ def test_core_moe_counts_equal_transformers(model_type, overrides):
 
 
 def test_deepseek_v2_default_counts_but_refuses_the_active_parameters():
-    """DeepseekV2Config's num_experts_per_tok is None: transformers builds the model, the experts per token are unknown."""
+    """DeepseekV2Config's num_experts_per_tok is None: transformers builds the model; the experts per token are
+    unknown, so the active parameters are refused, naming the field."""
     cfg = _config("deepseek_v2")
     assert cfg.get("num_experts_per_tok") is None
     m = _same_count(cfg)

@@ -23,9 +23,9 @@ from .family import Family
 _fam = Family
 
 
-# -- config helpers: fields of these families only (vramlab.fields.FIELDS has the shared ones) -----------------
+# -- config helpers: prepare hooks read fields before vramlab.fields validates them ---------------------------------
 def _int(cfg: dict, key: str, minimum: int = 0, maximum: int = 10**8) -> int:
-    """A config integer of a family's own field, normalised in place (``4096.0`` -> ``4096``)."""
+    """A config integer read by a prepare hook, normalised in place (``4096.0`` -> ``4096``)."""
     v = cfg.get(key)
     if isinstance(v, float) and not isinstance(v, bool) and v.is_integer():
         v = int(v)
@@ -34,12 +34,6 @@ def _int(cfg: dict, key: str, minimum: int = 0, maximum: int = 10**8) -> int:
                            field=key)
     cfg[key] = v
     return v
-
-
-def _bool(cfg: dict, key: str) -> None:
-    """A config switch of a family's own field: JSON true/false (absent or null: the family default)."""
-    if cfg.get(key) is not None and not isinstance(cfg[key], bool):
-        raise VramlabError(f"config field {key!r} must be true or false, got {show(cfg[key])}", field=key)
 
 
 def _layers(cfg: dict) -> int | None:
@@ -182,7 +176,6 @@ def _laguna_prepare(cfg: dict) -> None:
     ``num_attention_heads_per_layer`` (null: num_attention_heads on every layer)."""
     _layer_types(cfg, lambda i: True)
     _moe_from_mlp_types(cfg, _first_dense(1))
-    _bool(cfg, "attention_bias")
     gating = cfg.get("gating")
     if gating is not None and not isinstance(gating, (bool, str)):
         raise VramlabError(f"config field 'gating' must be true, false or a string such as \"per-head\", got "
@@ -284,10 +277,6 @@ def glm4_moe_prepare(cfg: dict) -> None:
             cfg["head_dim"] = hidden // heads
 
 
-def _phimoe_prepare(cfg: dict) -> None:
-    _bool(cfg, "lm_head_bias")
-
-
 # Defaults: transformers 5.24 configuration_<family>.py signatures.
 FAMILIES: dict[str, Family] = {f.model_type: f for f in [
     _fam("afmoe", norms_per_layer=4, qk_norm=True, attn_gate=True, moe=True, experts_keys=("num_experts",),
@@ -356,10 +345,9 @@ FAMILIES: dict[str, Family] = {f.model_type: f for f in [
              "num_local_experts": 128, "num_experts_per_tok": 4, "dense_intermediate_size": 12288,
              "shared_intermediate_size": 3072, "index_n_heads": 4, "index_head_dim": 128}),
     _fam("phimoe", norm_size=2, moe=True, experts_keys=("num_local_experts",), expert_width_key="intermediate_size",
-         layer_pattern="all_sliding", lm_head_bias="lm_head_bias", mlp_bias="never", prepare=_phimoe_prepare,
-         defaults={"tie_word_embeddings": False, "attention_bias": False, "lm_head_bias": False,
-                   "max_position_embeddings": 131072, "num_local_experts": 16,
-                   "num_experts_per_tok": 2}),
+         layer_pattern="all_sliding", lm_head_bias="lm_head_bias", mlp_bias="never", defaults={
+             "tie_word_embeddings": False, "attention_bias": False, "lm_head_bias": False,
+             "max_position_embeddings": 131072, "num_local_experts": 16, "num_experts_per_tok": 2}),
 ]}
 
 #: model_type spellings that name a family of this table.
