@@ -82,6 +82,18 @@ CASES = {
         "model_type": "zamba2", "num_hidden_layers": 5, **_ATT, "intermediate_size": 48,
         "layers_block_type": ["mamba", "hybrid", "hybrid", "mamba", "hybrid"], "n_mamba_heads": 2,
         "mamba_d_state": 8, "chunk_size": 4, "use_mamba_kernels": False, "num_mem_blocks": 2, "adapter_rank": 4}, 3, 5),
+    "kimi_linear: checkpoint spellings (linear_attn_config, num_experts, num_shared_experts 2)": ({
+        "model_type": "kimi_linear", "num_hidden_layers": 3, **_ATT, "num_key_value_heads": 4,
+        "moe_intermediate_size": 16, "num_experts": 4, "num_experts_per_token": 2, "num_shared_experts": 2,
+        "kv_lora_rank": 16, "qk_rope_head_dim": 8, "qk_nope_head_dim": 8, "v_head_dim": 8,
+        "linear_attn_config": {"full_attn_layers": [2], "kda_layers": [1, 3], "head_dim": 8, "num_heads": 4,
+                               "short_conv_kernel_size": 3}}, 1, 2),
+    "kimi_linear: compressed queries, biases, mlp_layer_types, never tied": ({
+        "model_type": "kimi_linear", "num_hidden_layers": 5, **_ATT, "num_key_value_heads": 4,
+        "moe_intermediate_size": 16, "num_local_experts": 4, "num_experts_per_tok": 2, "kv_lora_rank": 16,
+        "q_lora_rank": 24, "attention_bias": True, "qk_rope_head_dim": 8, "qk_nope_head_dim": 8, "v_head_dim": 12,
+        "linear_head_dim": 8, "linear_num_heads": 2, "mlp_layer_types": ["sparse", "dense", "sparse", "dense", "sparse"],
+        "tie_word_embeddings": True}, 1, 4),
 }
 
 

@@ -429,6 +429,78 @@ def _zamba_params(m: Any, c: Any, std: Any) -> None:
         c["attention"] += adapters * 3 * r * 4 * h * _bool(cfg, "use_shared_attention_adapter", False)
 
 
+# -- Kimi Linear: Kimi Delta Attention layers between MLA layers, DeepSeek-style MoE ---------------------------
+def _is_count(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and v >= 1
+
+
+def _kimi_prepare(cfg: dict) -> None:
+    """KimiLinearConfig: its attribute_map names (``num_experts``, ``num_experts_per_token``,
+    ``num_shared_experts``, ``model_max_length``); the checkpoint's ``linear_attn_config`` (head_dim,
+    num_heads, short_conv_kernel_size; 1-indexed full_attn_layers / kda_layers) over the flat fields;
+    layer_types else full attention where i and i % 4 == 0; MoE from ``first_k_dense_replace`` (1) on
+    unless ``mlp_layer_types`` says otherwise (read into ``moe_layers``)."""
+    for alias, key in (("num_experts_per_token", "num_experts_per_tok"), ("num_shared_experts", "n_shared_experts"),
+                       ("model_max_length", "max_position_embeddings")):
+        if cfg.get(alias) is not None:
+            cfg[key] = cfg[alias]
+    cfg["tie_word_embeddings"] = False  # KimiLinearForCausalLM declares no tied weights (_tied_weights_keys = {})
+    sub = cfg.get("linear_attn_config") or {}
+    if not isinstance(sub, Mapping):
+        raise VramlabError(f"config field 'linear_attn_config' must be an object, got {show(sub)}",
+                           field="linear_attn_config")
+    for key, flat in (("head_dim", "linear_head_dim"), ("num_heads", "linear_num_heads"),
+                      ("short_conv_kernel_size", "linear_conv_kernel_dim")):
+        if sub.get(key) is not None:
+            cfg[flat] = sub[key]
+    n = cfg.get("num_hidden_layers")
+    if not _is_count(n):
+        return
+    if cfg.get("layer_types") is None and "full_attn_layers" in sub and "kda_layers" in sub:
+        types: list = [None] * n
+        for key, kind in (("full_attn_layers", "full_attention"), ("kda_layers", "linear_attention")):
+            for i in sub[key] if isinstance(sub[key], (list, tuple)) else ():
+                if isinstance(i, int) and 1 <= i <= n:
+                    types[i - 1] = kind
+        cfg["layer_types"] = types
+    elif cfg.get("layer_types") is None:
+        cfg["layer_types"] = ["full_attention" if i and i % 4 == 0 else "linear_attention" for i in range(n)]
+    mlp = cfg.get("mlp_layer_types")
+    if mlp is None:
+        k = cfg.get("first_k_dense_replace", 1)
+        mlp = ["dense" if i < k else "sparse" for i in range(n)] if isinstance(k, int) else None
+    cfg["moe_layers"] = _types({"mlp_layer_types": mlp}, n, cfg.get("model_type", "kimi_linear"),
+                               {"dense": "dense", "sparse": "sparse"}, key="mlp_layer_types")
+    cfg["moe_layers"] = [i for i, t in enumerate(cfg["moe_layers"]) if t == "sparse"]
+
+
+def _kimi_layers(cfg: Mapping[str, Any], n: int, mt: str) -> list[dict]:
+    """KDA layers keep the conv input of q, k and v (3 x heads x d per channel, kernel positions) and one
+    d x d state per head (fp32); the MLA layers their latent and RoPE key per token."""
+    heads, d = _int(cfg, "linear_num_heads", mt), _int(cfg, "linear_head_dim", mt)
+    kda = {"kind": "kda", "conv_state": 3 * heads * d * _int(cfg, "linear_conv_kernel_dim", mt),
+           "recurrent_state": heads * d * d}
+    return [kda if t == "kda" else {"kind": "full"} for t in _types(
+        cfg, n, mt, {"full_attention": "full", "linear_attention": "kda"})]
+
+
+def _kimi_params(m: Any, c: Any, std: Any) -> None:
+    """KimiLinearDecoderLayer: two RMSNorms, MLA (the standard step) or KimiLinearDeltaAttention (q/k/v
+    projections, a conv over them, the forget gate f_a h -> d, f_b d -> H d, dt_bias, A_log per head, b_proj
+    h -> H, output gate g_a / g_b, a gated RMSNorm of d, o_proj), then a dense MLP or the MoE (routed
+    experts, a router, ``n_shared_experts`` shared experts); its router correction bias is a buffer."""
+    h, cfg, mt = m.hidden_size, m.config, m.model_type
+    n = sum(la.kind == "kda" for la in m.layers)
+    heads, d, k = (_int(cfg, key, mt) for key in ("linear_num_heads", "linear_head_dim", "linear_conv_kernel_dim"))
+    qkv = heads * d
+    std.embeddings(m, c)
+    std.attention(m, c)
+    c["attention"] += n * (3 * h * qkv + 3 * qkv * k + 2 * (h * d + d * qkv) + qkv + heads + h * heads + qkv * h)
+    c["norms"] += n * d
+    std.mlp(m, c)
+    std.norms(m, c)
+
+
 def _own(defaults: Mapping[str, Any], then: Any = None) -> Any:
     """A ``prepare`` filling the transformers defaults of fields vramlab's field table does not hold
     (the family's own names, absent or null), then running ``then``."""
@@ -480,6 +552,13 @@ FAMILIES: dict[str, Family] = {f.model_type: f for f in [
          param_rule=_zamba_params, layer_rule=_zamba_layers, defaults={
              "tie_word_embeddings": True, "max_position_embeddings": 4096, "mamba_d_state": 64, "mamba_d_conv": 4,
              "mamba_expand": 2}),
+    _fam("kimi_linear", layout="mla", prepare=_own({"linear_head_dim": 128, "linear_num_heads": 32}, _kimi_prepare),
+         param_rule=_kimi_params, layer_rule=_kimi_layers, moe=True, experts_keys=("num_experts", "num_local_experts"),
+         moe_layers="interleave", shared_expert="deepseek", defaults={
+             "tie_word_embeddings": False, "attention_bias": False, "max_position_embeddings": 1048576,
+             "num_local_experts": 256, "num_experts_per_tok": 8, "n_shared_experts": 1, "moe_intermediate_size": 1024,
+             "kv_lora_rank": 512, "q_lora_rank": None, "qk_rope_head_dim": 64, "qk_nope_head_dim": 128,
+             "v_head_dim": 128, "linear_conv_kernel_dim": 4}),
 ]}
 
 #: model_type spellings that name a family of this table.
