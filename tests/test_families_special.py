@@ -30,7 +30,8 @@ _TINY_MLA = {"hidden_size": 64, "intermediate_size": 32, "moe_intermediate_size"
 def _config(model_type: str, **overrides) -> dict:
     """transformers' default config of ``model_type`` with per-layer lists it derived dropped, then ``overrides``."""
     cfg = default_config(model_type)
-    for key in ("layer_types", "mlp_layer_types", "indexer_types", "per_layer_config", "rope_parameters"):
+    for key in ("layer_types", "mlp_layer_types", "indexer_types", "per_layer_config", "rope_parameters",
+                "compress_rates"):
         cfg.pop(key, None)
     cfg.update(overrides)
     return cfg
@@ -265,3 +266,19 @@ def test_sliding_moe_families_cache_sliding_and_full_layers(model_type, layers):
                                shared_expert_intermediate_size=16, num_experts=4, num_experts_per_tok=2,
                                sliding_window=4), tokens=(3, 9))
     assert {la.kind for la in spec.layers} == {"sliding", "full"}
+
+
+@pytest.mark.parametrize("overrides", [
+    {"num_hidden_layers": 5, "compress_ratios": [0, 4, 128, 4, 0], "mlp_bias": True, "o_groups": 4, "hc_mult": 2,
+     "compress_rate_csa": 8, "compress_rate_hca": 32},
+    {"num_hidden_layers": 4, "compress_rates": {"compressed_sparse_attention": 2, "heavily_compressed_attention": 16},
+     "index_head_dim": 64, "q_lora_rank": 512},
+])
+def test_deepseek_v4_counts(overrides):
+    _same_count(_config("deepseek_v4", **overrides))
+
+
+def test_deepseek_v4_refuses_its_compressed_cache():
+    m = vl.load_model(_config("deepseek_v4", num_hidden_layers=4))
+    with pytest.raises(vl.VramlabError, match="compressed KV caches"):
+        vl.kv_cache_bytes(m, tokens=16)

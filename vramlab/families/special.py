@@ -152,12 +152,12 @@ def _hy_v4_prepare(cfg: dict) -> None:
         cfg["indexer_types"] = ["full" if i == 0 or (i - 1) % 4 == 0 else "shared" for i in range(_layers(cfg, mt))]
 
 
-def _hyper_connections(m: Any, c: Any, rows: int, groups: int) -> None:
-    """Hyper-connections (transformers 5.24 modeling_deepseek_v4.py, modeling_hy_v4.py): per layer an
-    attention and an FFN mixer, each ``fn`` (rows·hc x hc·h), ``base`` (rows·hc) and ``groups`` scales;
-    the head: ``hc_fn`` (hc x hc·h), ``hc_base`` (hc), ``hc_scale`` (1)."""
+def _hyper_connections(m: Any, c: Any, comb: bool) -> None:
+    """Hyper-connections of ``hc_mult`` streams (transformers 5.24 modeling_deepseek_v4.py, modeling_hy_v4.py):
+    per layer an attention and an FFN mixer, each ``fn`` (rows x hc·h), ``base`` (rows) and one scale per
+    output, rows = hc (pre) + hc (post) [+ hc² (comb, DeepSeek-V4)]; the head: hc x hc·h, hc and 1 values."""
     hc, h = _int(m.config, "hc_mult", m.model_type, 4), m.hidden_size
-    rows *= hc
+    rows, groups = (2 + comb * hc) * hc, 2 + comb
     c["norms"] += m.num_layers * 2 * (rows * hc * h + rows + groups) + hc * hc * h + hc + 1
 
 
@@ -168,7 +168,7 @@ def _hy_v4_params(m: Any, c: Any, std: Any) -> None:
         step(m, c)
     L, nq, v = m.num_layers, m.num_q_heads, int(m.config["v_head_dim"])
     c["attention"] += L * (m.hidden_size * nq * v + nq)
-    _hyper_connections(m, c, 2, 2)
+    _hyper_connections(m, c, False)
 
 
 # -- dots3-note: DSA layers and sliding-window MLA layers of other widths ---------------------------------
@@ -399,6 +399,57 @@ def _kolibri_prepare(cfg: dict) -> None:
                               for i in range(_layers(cfg, "kolibri1"))]
 
 
+# -- DeepSeek-V4: MQA with compressed KV (CSA / HCA compressors), grouped output projection, hash routing ----
+_V4_KINDS = ("sliding_attention", "compressed_sparse_attention", "heavily_compressed_attention")
+
+
+def _v4_prepare(cfg: dict) -> None:
+    """DeepSeek-V4 (configuration_deepseek_v4.py): ``layer_types`` from ``compress_ratios`` (0, 4, 128) or two
+    HCA layers then CSA/HCA alternating; ``compress_rates`` (CSA 4, HCA 128); every layer a MoE."""
+    n, ratio = _layers(cfg, "deepseek_v4"), {0: _V4_KINDS[0], 4: _V4_KINDS[1], 128: _V4_KINDS[2]}
+    if cfg.get("layer_types") is None and isinstance(cfg.get("compress_ratios"), list):
+        cfg["layer_types"] = [ratio.get(r, str(r)) for r in cfg["compress_ratios"]]
+    if cfg.get("layer_types") is None:
+        cfg["layer_types"] = [_V4_KINDS[2]] * min(n, 2) + [_V4_KINDS[1 + (i % 2 == 0)] for i in range(max(n - 2, 0))]
+    rates = {_V4_KINDS[1]: 4, _V4_KINDS[2]: 128, **(cfg.get("compress_rates") or {})}
+    for kind, legacy in ((_V4_KINDS[1], "compress_rate_csa"), (_V4_KINDS[2], "compress_rate_hca")):
+        rates[kind] = cfg.get(legacy) or rates[kind]  # the legacy scalars win, as in transformers
+    cfg["compress_rates"] = rates
+
+
+def _v4_layers(cfg: dict, n: int, mt: str) -> list[dict]:
+    types = _str_list(cfg, "layer_types", n, _V4_KINDS)
+    return [{"kind": "sliding", "window": _int(cfg, "sliding_window", mt)} if t == _V4_KINDS[0] else {"kind": "full"}
+            for t in types]
+
+
+def _v4_params(m: Any, c: Any, std: Any) -> None:
+    """DeepSeek-V4 (transformers 5.24 modeling_deepseek_v4.py): per layer q_a (h -> r_q, normed), q_b
+    (r_q -> H_q d), one shared KV head (h -> d, normed), the grouped output o_a (H_q d -> o_groups x
+    o_lora_rank, block-diagonal) and o_b (-> h), a sink per head; HCA layers a compressor (kv and gate
+    h -> d, a position bias of rate x d, a norm), CSA layers one of width 2d plus an indexer (the same of
+    index_head_dim, and q_b r_q -> n_i d_i, weights_proj h -> n_i); every layer a MoE with a shared MLP of
+    the expert width; hyper-connections with the comb mix."""
+    std.embeddings(m, c)
+    std.mlp(m, c)
+    cfg, h, mt, nq, d = m.config, m.hidden_size, m.model_type, m.num_q_heads, m.head_dim
+    r_q, groups, o_r = (_int(cfg, k, mt) for k in ("q_lora_rank", "o_groups", "o_lora_rank"))
+    n_i, d_i = _int(cfg, "index_n_heads", mt), _int(cfg, "index_head_dim", mt)
+    rates = cfg["compress_rates"]
+    L = m.num_layers
+    c["attention"] += L * (h * r_q + r_q * nq * d + h * d + o_r * nq * d + groups * o_r * h + nq)
+    c["norms"] += L * (r_q + d + 2 * h) + h
+    for t in cfg["layer_types"]:
+        if t == _V4_KINDS[2]:
+            c["attention"] += 2 * h * d + _int(rates, t, mt) * d
+            c["norms"] += d
+        elif t == _V4_KINDS[1]:
+            rate = _int(rates, t, mt)
+            c["attention"] += 4 * h * d + rate * 2 * d + 4 * h * d_i + rate * 2 * d_i + r_q * n_i * d_i + h * n_i
+            c["norms"] += d + d_i
+    _hyper_connections(m, c, True)
+
+
 _DSA = dict(layout="mla", moe=True, experts_keys=("n_routed_experts", "num_local_experts"), moe_layers="first_k_dense",
             shared_expert="deepseek", layer_rule=_dsa_layers)
 
@@ -489,6 +540,14 @@ FAMILIES: dict[str, Family] = {f.model_type: f for f in [
              "tie_word_embeddings": False, "head_dim": 128, "sliding_window": 513, "num_experts": 384,
              "num_experts_per_tok": 6, "moe_intermediate_size": 512, "shared_expert_intermediate_size": 512,
              "max_position_embeddings": 262144}),
+    _fam("deepseek_v4", moe=True, experts_keys=("n_routed_experts", "num_local_experts"), shared_expert="single",
+         shared_bias=True,
+         prepare=_v4_prepare, layer_rule=_v4_layers, param_rule=_v4_params,
+         cache_refusal="compressed KV caches (CSA and HCA compressors, their indexer) beside a sliding window",
+         defaults={"tie_word_embeddings": False, "attention_bias": False, "mlp_bias": False, "head_dim": 512,
+                   "num_key_value_heads": 1, "q_lora_rank": 1024, "n_routed_experts": 256, "num_experts_per_tok": 6,
+                   "moe_intermediate_size": 2048, "sliding_window": 128, "index_n_heads": 64, "index_head_dim": 128,
+                   "index_topk": 512, "max_position_embeddings": 1048576}),
 ]}
 
 #: model_type spellings that name a family of this table.
