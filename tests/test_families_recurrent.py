@@ -276,3 +276,58 @@ def test_rwkv_state_equals_the_tensors_transformers_returns(dtype):
         assert [t.dtype for t in out.state] == [getattr(torch, dtype)] * 2 + [torch.float32] * 3
         measured = sum(t.numel() * t.element_size() for t in out.state)
         assert measured == vl.kv_cache_bytes(spec, tokens=tokens, concurrency=batch, kv_dtype=kv_dtype)
+
+
+# -- xLSTM --------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("mode", ["single", "fused"])
+def test_xlstm_parameters(mode):
+    """The layers use hidden x factor for the q/k and v widths, unrounded; the FFN width is rounded up."""
+    _same_count(_config("xlstm", num_hidden_layers=3, num_blocks=3, hidden_size=128, embedding_dim=128, num_heads=4,
+                        use_bias=True, weight_mode=mode, tie_word_embeddings=True, qk_dim_factor=0.3,
+                        v_dim_factor=0.7, ffn_proj_factor=1.9, vocab_size=300))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
+def test_xlstm_state_equals_the_rnn_state_transformers_keeps(dtype):
+    cfg = _config("xlstm", num_hidden_layers=3, num_blocks=3, hidden_size=256, embedding_dim=256, num_heads=4,
+                  vocab_size=128, torch_dtype=dtype)
+    spec = vl.load_model(copy.deepcopy(cfg))
+    model = build_model(copy.deepcopy(cfg), dtype)
+    kv_dtype = {"float32": "fp32", "bfloat16": "bf16"}[dtype]
+    for tokens, batch in ((1, 1), (9, 2)):
+        with torch.no_grad():
+            out = model(input_ids=torch.zeros((batch, tokens), dtype=torch.long), use_cache=True)
+        cache = getattr(out, "cache", None) or out.cache_params
+        states = [t for layer in cache.rnn_state.values() for t in layer]
+        assert {t.dtype for t in states} == {getattr(torch, dtype)}
+        measured = sum(t.numel() * t.element_size() for t in states)
+        assert measured == vl.kv_cache_bytes(spec, tokens=tokens, concurrency=batch, kv_dtype=kv_dtype)
+
+
+def test_xlstm_refuses_embedding_dim_other_than_hidden_size():
+    with pytest.raises(VramlabError) as e:
+        vl.load_model(_config("xlstm", hidden_size=256, embedding_dim=512))
+    assert e.value.field == "embedding_dim"
+
+
+# -- HRM ----------------------------------------------------------------------------------------------------
+def _hrm(**kw) -> dict:
+    cfg = _config("hrm_text", **kw)
+    return {k: v for k, v in cfg.items() if v is not None}
+
+
+def test_hrm_parameters_and_cache_slots():
+    """One cache slot per attention call: per-stack layers x H_cycles x (L_cycles + 1)."""
+    _same_count(_hrm(num_hidden_layers=3, num_layers_per_stack=None, H_cycles=3, L_cycles=2, attention_bias=True,
+                     mlp_bias=True, tie_word_embeddings=True))
+    cfg = _hrm(num_hidden_layers=2, num_layers_per_stack=None, hidden_size=64, num_attention_heads=4, head_dim=16,
+               vocab_size=128, intermediate_size=32, H_cycles=2, L_cycles=2, torch_dtype="float32")
+    spec = vl.load_model(copy.deepcopy(cfg))
+    assert spec.num_layers == 2 * 2 * 3
+    model = build_model(copy.deepcopy(cfg), "float32")
+    for tokens in (3, 8):
+        cache = forward_cache(model, tokens, batch=2)
+        assert len(cache_layers(cache)) == spec.num_layers
+        assert cache_bytes(cache) == vl.kv_cache_bytes(spec, tokens=tokens, concurrency=2, kv_dtype="fp32")
+    saved = _hrm(num_hidden_layers=24, num_layers_per_stack=2, H_cycles=2, L_cycles=5)  # as to_dict writes it
+    _same_count(saved)

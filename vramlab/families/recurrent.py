@@ -25,9 +25,7 @@ _fam = Family
 
 def _int(cfg: Mapping[str, Any], key: str, default: Any = None, minimum: int = 0) -> int:
     """An integer config field (``default`` when absent or null), refused naming the field when invalid."""
-    v = cfg.get(key)
-    if v is None:
-        v = default
+    v = default if cfg.get(key) is None else cfg[key]
     if isinstance(v, float) and v.is_integer():
         v = int(v)
     if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
@@ -35,19 +33,40 @@ def _int(cfg: Mapping[str, Any], key: str, default: Any = None, minimum: int = 0
     return v
 
 
+def _check_types(cfg: Mapping[str, Any], key: str, n: int, valid: tuple[str, ...]) -> list[str]:
+    types = cfg.get(key)
+    if not isinstance(types, (list, tuple)) or len(types) != n or any(t not in valid for t in types):
+        raise VramlabError(f"config field {key!r} must list {n} layers (num_hidden_layers), each one of "
+                           f"{', '.join(valid)}, got {show(types)}", field=key)
+    return list(types)
+
+
 def _types(cfg: Mapping[str, Any], n: int, every: int, last_full: bool = False) -> list[str]:
     """``layer_types`` (full/sliding), else full attention every ``every``-th layer (Gemma-3n: 5, Gemma-4: 6)."""
-    types = cfg.get("layer_types")
-    if types is None:
-        types = ["full_attention" if (i + 1) % every == 0 else "sliding_attention" for i in range(n)]
-    if not isinstance(types, (list, tuple)) or len(types) != n or any(
-            t not in ("full_attention", "sliding_attention") for t in types):
-        raise VramlabError(f"config field 'layer_types' must list {n} layers (num_hidden_layers), each "
-                           f"'full_attention' or 'sliding_attention', got {show(types)}", field="layer_types")
-    types = list(types)
+    types = cfg.get("layer_types") or ["full_attention" if (i + 1) % every == 0 else "sliding_attention"
+                                       for i in range(n)]
+    types = _check_types({"layer_types": types}, "layer_types", n, ("full_attention", "sliding_attention"))
     if last_full:  # Gemma-4: transformers forces the last layer to full attention
         types[-1] = "full_attention"
     return types
+
+
+def _listed(sliding: str) -> Any:
+    """A layer rule for families whose ``prepare`` left ``layer_types``: ``sliding`` entries slide, others are full."""
+    def rule(cfg: Mapping[str, Any], n: int, mt: str) -> list[dict]:
+        w = _int(cfg, "sliding_window", minimum=1) if sliding in cfg["layer_types"] else None
+        return [{"kind": "sliding", "window": w} if t == sliding else {"kind": "full"} for t in cfg["layer_types"]]
+    return rule
+
+
+def _gemma_layers(every: int, last_full: bool, shared_default: int) -> Any:
+    """Gemma-3n / Gemma-4 layers: full or sliding, and the KV-shared ones caching nothing (``DummyLayer``)."""
+    def rule(cfg: Mapping[str, Any], n: int, mt: str) -> list[dict]:
+        types = _types(cfg, n, every, last_full)
+        shared, w = kv_sharing(types, _int(cfg, "num_kv_shared_layers", shared_default)), _window(cfg)
+        return [{"kind": "none"} if s else {"kind": "full"} if t == "full_attention" else
+                {"kind": "sliding", "window": w} for t, s in zip(types, shared)]
+    return rule
 
 
 def kv_sharing(types: list[str], shared: int) -> list[bool]:
@@ -78,23 +97,13 @@ def _gemma3n_prepare(cfg: dict) -> None:
         if len(widths) != n:
             raise VramlabError(f"config field 'intermediate_size' lists {len(widths)} widths for {n} layers "
                                "(num_hidden_layers)", field="intermediate_size")
-        widths = [_int({"intermediate_size": w}, "intermediate_size", minimum=1) for w in widths]
-        cfg["intermediate_sizes"] = widths
-        cfg["intermediate_size"] = max(widths)
-
-
-def _gemma3n_layers(cfg: Mapping[str, Any], n: int, mt: str) -> list[dict]:
-    types = _types(cfg, n, 5)
-    shared = kv_sharing(types, _int(cfg, "num_kv_shared_layers", 15))
-    w = _window(cfg)
-    return [{"kind": "none"} if s else ({"kind": "full"} if t == "full_attention" else {"kind": "sliding", "window": w})
-            for t, s in zip(types, shared)]
+        cfg["intermediate_sizes"] = [_int({"intermediate_size": w}, "intermediate_size", minimum=1) for w in widths]
+        cfg["intermediate_size"] = max(cfg["intermediate_sizes"])
 
 
 def _gemma3n_params(m: Any, c: Any, std: Any) -> None:
     """transformers 5.24 modeling_gemma3n.py: Gemma3nTextModel and its decoder layers (AltUp, LAuReL, PLE)."""
-    cfg, h, n = m.config, m.hidden_size, m.num_layers
-    nq, nkv, hd = m.num_q_heads, m.num_kv_heads, m.head_dim
+    cfg, h, n, nq, nkv, hd = m.config, m.hidden_size, m.num_layers, m.num_q_heads, m.num_kv_heads, m.head_dim
     hp, vp = _int(cfg, "hidden_size_per_layer_input", 256), _int(cfg, "vocab_size_per_layer_input", 262144)
     alt, rank = _int(cfg, "altup_num_inputs", 4, 1), _int(cfg, "laurel_rank", 64)
     widths = cfg.get("intermediate_sizes") or [m.intermediate_size] * n
@@ -103,8 +112,7 @@ def _gemma3n_params(m: Any, c: Any, std: Any) -> None:
     c["embeddings"] += vp * n * hp  # embed_tokens_per_layer
     own = n - sum(shared)  # layers with k/v projections and a k_norm
     c["attention"] += n * 2 * h * nq * hd + own * 2 * h * nkv * hd
-    if cfg.get("attention_bias"):
-        c["biases"] += n * (nq * hd + h) + own * 2 * nkv * hd
+    c["biases"] += (n * (nq * hd + h) + own * 2 * nkv * hd) * bool(cfg.get("attention_bias"))
     c["norms"] += (n + own) * hd  # q_norm, k_norm (v_norm has no weight)
     c["mlp"] += sum(3 * h * w for w in widths)
     # per_layer_model_projection, altup (un)embed projections; per layer: PLE gate and projection,
@@ -139,14 +147,6 @@ def _gemma4_widths(cfg: Mapping[str, Any], types: list[str]) -> list[tuple[int, 
                                "index with head_dim / num_key_value_heads overrides", field="per_layer_config")
         out[i] = (_int(over, "head_dim", hd, 1), _int(over, "num_key_value_heads", nkv, 1))
     return out
-
-
-def _gemma4_layers(cfg: Mapping[str, Any], n: int, mt: str) -> list[dict]:
-    types = _types(cfg, n, 6, last_full=True)
-    shared = kv_sharing(types, _int(cfg, "num_kv_shared_layers", 0))
-    w = _window(cfg)
-    return [{"kind": "none"} if s else ({"kind": "full"} if t == "full_attention" else {"kind": "sliding", "window": w})
-            for t, s in zip(types, shared)]
 
 
 def _gemma4_params(m: Any, c: Any, std: Any) -> None:
@@ -184,13 +184,8 @@ def _gemma4_params(m: Any, c: Any, std: Any) -> None:
 
 # -- Inkling (Thinking Machines) ------------------------------------------------------------------------
 def _inkling_prepare(cfg: dict) -> None:
-    """transformers 5.24 configuration_inkling.py: its attribute_map names (the alias wins when both are given), ``layer_types`` and ``mlp_layer_types``
+    """transformers 5.24 configuration_inkling.py: attribute_map names, ``layer_types`` and ``mlp_layer_types``
     derived as ``__post_init__`` does, and the MoE layers read into the ``moe_layers`` list."""
-    for theirs, ours in (("sliding_window_size", "sliding_window"), ("n_routed_experts", "num_local_experts"),
-                         ("max_position_embeddings", "model_max_length")):
-        if cfg.get(ours) is None and cfg.get(theirs) is not None:
-            cfg[ours] = cfg[theirs]
-        cfg[theirs] = cfg.get(ours)
     _alias(cfg)
     if cfg.get("dense_intermediate_size") is not None:  # then intermediate_size is the experts' width
         cfg["moe_intermediate_size"] = cfg["intermediate_size"]
@@ -208,26 +203,14 @@ def _inkling_prepare(cfg: dict) -> None:
                          if t == "sparse"]
 
 
-def _alias(cfg: dict) -> None:
-    """``sconv_kernel_size`` (attribute_map) wins over ``conv_kernel_size``, as in transformers' config class."""
-    if cfg.get("sconv_kernel_size") is not None:
-        cfg["conv_kernel_size"] = cfg["sconv_kernel_size"]
-    if cfg.get("conv_kernel_size") is None:
-        cfg["conv_kernel_size"] = 4
-
-
-def _check_types(cfg: Mapping[str, Any], key: str, n: int, valid: tuple[str, ...]) -> list[str]:
-    types = cfg.get(key)
-    if not isinstance(types, (list, tuple)) or len(types) != n or any(t not in valid for t in types):
-        raise VramlabError(f"config field {key!r} must list {n} layers (num_hidden_layers), each one of "
-                           f"{', '.join(valid)}, got {show(types)}", field=key)
-    return list(types)
-
-
-def _inkling_layers(cfg: Mapping[str, Any], n: int, mt: str) -> list[dict]:
-    w = _int(cfg, "sliding_window", minimum=1)
-    return [{"kind": "sliding", "window": w} if t == "hybrid_sliding" else {"kind": "full"}
-            for t in cfg["layer_types"]]
+def _alias(cfg: dict, extra: tuple = ()) -> None:
+    """Inkling's attribute_map: an alias (``sliding_window``, ``sconv_kernel_size``, ...) wins over its field."""
+    for key, alias in (("sliding_window_size", "sliding_window"), ("n_routed_experts", "num_local_experts"),
+                       ("max_position_embeddings", "model_max_length"), ("conv_kernel_size", "sconv_kernel_size"),
+                       *extra):
+        cfg[key] = cfg[alias] if cfg.get(alias) is not None else cfg.get(key)
+        cfg[alias] = cfg[key]
+    cfg["conv_kernel_size"] = cfg["conv_kernel_size"] or 4
 
 
 def _inkling_params(m: Any, c: Any, std: Any) -> None:
@@ -265,12 +248,7 @@ _INKLING_CACHE = ("per-layer K/V widths (sliding layers cache swa_num_key_value_
 def _inkling2_prepare(cfg: dict) -> None:
     """transformers 5.24 configuration_inkling2.py / configuration_inkling2_loop.py: attribute_map names
     (``intermediate_size`` is the experts' width), ``layer_types`` full every 6th layer, the loop fields."""
-    for theirs, ours in (("sliding_window_size", "sliding_window"), ("n_routed_experts", "num_local_experts"),
-                         ("max_position_embeddings", "model_max_length"), ("moe_intermediate_size", "intermediate_size")):
-        if cfg.get(ours) is None and cfg.get(theirs) is not None:
-            cfg[ours] = cfg[theirs]
-        cfg[theirs] = cfg.get(ours)
-    _alias(cfg)
+    _alias(cfg, (("moe_intermediate_size", "intermediate_size"),))
     loop = cfg.get("loop_config")
     if isinstance(loop, Mapping):  # Inkling-2-Loop checkpoints: core_start, core_end, gate_rank
         for theirs, ours in (("core_start", "loop_layer_index_start"), ("core_end", "loop_layer_index_end"),
@@ -340,12 +318,6 @@ def _dory_prepare(cfg: dict) -> None:
     _check_types(cfg, "layer_types", n, ("full_attention", "sliding_attention"))
 
 
-def _dory_layers(cfg: Mapping[str, Any], n: int, mt: str) -> list[dict]:
-    w = cfg.get("sliding_window")
-    return [{"kind": "sliding", "window": w} if t == "sliding_attention" else {"kind": "full"}
-            for t in cfg["layer_types"]]
-
-
 def _dory_params(m: Any, c: Any, std: Any) -> None:
     """transformers 5.24 modeling_dory.py: parameter-free L2 norms; per layer q, k, v, o and an output gate, the
     ``sqk`` and ``s_gate`` scales, the ``lambda_1``/``lambda_2`` rates, a gated MLP with ``suv_gate``/``suv_up``
@@ -357,10 +329,7 @@ def _dory_params(m: Any, c: Any, std: Any) -> None:
     c["attention"] += n * (3 * h * q + 2 * h * kv + 2 * q)
     c["mlp"] += n * (3 * h * i + 2 * i)
     c["norms"] += n * 2 * h  # lambda_1, lambda_2
-    if cfg.get("attention_bias"):
-        c["biases"] += n * (q + 2 * kv + h)
-    if cfg.get("mlp_bias"):
-        c["biases"] += n * (2 * i + h)
+    c["biases"] += n * ((q + 2 * kv + h) * bool(cfg.get("attention_bias")) + (2 * i + h) * bool(cfg.get("mlp_bias")))
 
 
 # -- ZAYA (Zyphra): Compressed Convolutional Attention and a routed MLP with a skip expert --------------------
@@ -419,8 +388,8 @@ def _rg_prepare(cfg: dict) -> None:
 def _rg_types(cfg: Mapping[str, Any], n: int) -> list[str]:
     kinds = cfg.get("block_types") or ["recurrent", "recurrent", "attention"]
     if not isinstance(kinds, (list, tuple)) or any(k not in ("recurrent", "attention") for k in kinds):
-        raise VramlabError(f"config field 'block_types' must list 'recurrent' and 'attention' blocks, got {show(kinds)}",
-                           field="block_types")
+        raise VramlabError(f"config field 'block_types' must list 'recurrent' and 'attention' blocks, got "
+                           f"{show(kinds)}", field="block_types")
     return [kinds[i % len(kinds)] for i in range(n)]
 
 
@@ -479,6 +448,75 @@ def _rwkv_params(m: Any, c: Any, std: Any) -> None:
     c["mlp"] += n * (2 * h + 2 * h * i + h * h)
 
 
+# -- xLSTM (mLSTM blocks) ---------------------------------------------------------------------------------------
+def _up(x: float, m: int) -> int:
+    return int(((x + m - 1) // m) * m)  # configuration_xlstm.round_up_to_next_multiple_of
+
+
+def _xlstm_prepare(cfg: dict) -> None:
+    """transformers 5.24 configuration_xlstm.py: ``embedding_dim`` / ``num_blocks`` spell hidden_size / layers;
+    q/k and v widths hidden x factor; the FFN width (read as intermediate_size) rounded up."""
+    for ours, theirs in (("hidden_size", "embedding_dim"), ("num_hidden_layers", "num_blocks")):
+        cfg[ours] = cfg[theirs] if cfg.get(ours) is None else cfg[ours]
+        if cfg.get(theirs) not in (None, cfg[ours]):  # transformers builds the embeddings / blocks from theirs
+            raise VramlabError(f"config fields {theirs!r} ({show(cfg[theirs])}) and {ours!r} ({show(cfg[ours])}) "
+                               "differ; xLSTM needs them equal", field=theirs)
+    h = _int(cfg, "hidden_size", minimum=1)
+    f = {k: cfg.get(k, d) for k, d in (("qk_dim_factor", 0.5), ("v_dim_factor", 1.0), ("ffn_proj_factor", 2.667))}
+    if any(isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0 for v in f.values()):
+        raise VramlabError(f"config fields qk_dim_factor, v_dim_factor, ffn_proj_factor must be numbers > 0, got "
+                           f"{show(f)}", field="qk_dim_factor")
+    nh = _int(cfg, "num_heads", cfg.get("num_attention_heads"), 1)
+    cfg["qk_dim"], cfg["v_dim"] = int(h * f["qk_dim_factor"]), int(h * f["v_dim_factor"])  # xLSTMLayer
+    cfg["qk_head_dim"], cfg["v_head_dim"] = (_up(h * f[k], 64) // nh for k in ("qk_dim_factor", "v_dim_factor"))
+    cfg["intermediate_size"] = _up(h * f["ffn_proj_factor"], _int(cfg, "ffn_round_up_to_multiple_of", 64, 1))
+
+
+def _xlstm_layers(cfg: Mapping[str, Any], n: int, mt: str) -> list[dict]:
+    """``xLSTMCache.rnn_state``: per layer and head a d_qk x d_v matrix, a d_qk normaliser and a stabiliser, in the
+    model dtype, d_qk and d_v from the config's widths rounded up to 64 (the layers use the unrounded ones)."""
+    nh, dk, dv = _int(cfg, "num_heads", cfg.get("num_attention_heads"), 1), cfg["qk_head_dim"], cfg["v_head_dim"]
+    return [{"kind": "linear", "recurrent_state": nh * (dk * dv + dk + 1), "state_in_compute_dtype": True}] * n
+
+
+def _xlstm_params(m: Any, c: Any, std: Any) -> None:
+    """transformers 5.24 modeling_xlstm.py (single or fused weights, the same sizes): q, k, v, output gate, input
+    and forget gates with biases, a multi-head norm, out_proj; a gated FFN; RMSNorms (biases with use_bias)."""
+    cfg, h, n, u, nh = m.config, m.hidden_size, m.num_layers, m.intermediate_size, m.num_q_heads
+    qk, v, bias = cfg["qk_dim"], cfg["v_dim"], bool(cfg.get("use_bias"))
+    c["embeddings"] += m.vocab_size * h
+    c["lm_head"] += m.vocab_size * h  # xLSTMForCausalLM ties nothing
+    c["attention"] += n * (2 * h * qk + 2 * h * v + 2 * h * nh + v * h)
+    c["mlp"] += n * 3 * h * u
+    c["norms"] += n * (2 * h + nh * (v // nh)) * (1 + bias) + h
+    c["biases"] += n * 2 * nh + n * bias * (2 * qk + 2 * v + h + 2 * u + h)
+
+
+# -- HRM (hierarchical reasoning model): a low and a high stack, re-run H_cycles x (L_cycles + 1) times ------------
+def _hrm_prepare(cfg: dict) -> None:
+    """transformers 5.24 configuration_hrm_text.py: ``num_hidden_layers`` counts attention calls (one cache slot
+    each): per-stack layers x H_cycles x (L_cycles + 1); a config without ``num_layers_per_stack`` gives the
+    per-stack count there. Attention is multi-head: K/V heads are the query heads."""
+    if cfg.get("num_layers_per_stack") is None:
+        cycles = _int(cfg, "H_cycles", 2, 1) * (_int(cfg, "L_cycles", 3, 1) + 1)
+        cfg["num_layers_per_stack"] = _int(cfg, "num_hidden_layers", minimum=1)
+        cfg["num_hidden_layers"] = cfg["num_layers_per_stack"] * cycles
+    cfg["num_key_value_heads"] = cfg.get("num_attention_heads")
+
+
+def _hrm_params(m: Any, c: Any, std: Any) -> None:
+    """transformers 5.24 modeling_hrm_text.py: two stacks of ``num_layers_per_stack`` layers, each q, k, v, o and
+    a sigmoid output gate (biases with attention_bias), a gated MLP (biases with mlp_bias); parameter-free norms;
+    the ``z_L_init`` vector."""
+    cfg, h, q, i = m.config, m.hidden_size, m.num_q_heads * m.head_dim, m.intermediate_size
+    n = 2 * _int(cfg, "num_layers_per_stack", minimum=1)
+    std.embeddings(m, c)
+    c["attention"] += n * 5 * h * q
+    c["mlp"] += n * 3 * h * i
+    c["norms"] += h  # z_L_init
+    c["biases"] += n * ((4 * q + h) * bool(cfg.get("attention_bias")) + (2 * i + h) * bool(cfg.get("mlp_bias")))
+
+
 _GEMMA4_CACHE = ("per-layer K/V widths: full-attention layers cache global_head_dim-wide keys of "
                  "num_global_key_value_heads heads (keys only with attention_k_eq_v), sliding layers head_dim-wide "
                  "keys and values; vramlab's cache formula takes one width for every layer")
@@ -500,37 +538,34 @@ def _with_defaults(own: Mapping[str, Any], then: Any = None) -> Any:
 _G3N = {"vocab_size_per_layer_input": 262144, "hidden_size_per_layer_input": 256, "altup_num_inputs": 4,
         "num_kv_shared_layers": 15, "laurel_rank": 64}
 _G4 = {"attention_k_eq_v": False, "num_kv_shared_layers": 0, "use_double_wide_mlp": False}
+_INK2 = {"vocab_size": 201024, "head_dim": 128, "max_position_embeddings": 1048576, "num_experts_per_tok": 8}
+_LONG = "the recurrent section runs n_recurrent_loops times and, with recurrent_kv_cache_mode 'per_loop', caches"
 FAMILIES: dict[str, Family] = {f.model_type: f for f in [
     _fam("gemma3n_text", prepare=_with_defaults(_G3N, _gemma3n_prepare), param_rule=_gemma3n_params,
-         layer_rule=_gemma3n_layers, norms_per_layer=4, qk_norm=True, defaults={
+         layer_rule=_gemma_layers(5, False, 15), norms_per_layer=4, qk_norm=True, defaults={
              **_GEMMA, "vocab_size": 262400, "sliding_window": 512, "max_position_embeddings": 32768}),
     _fam("gemma4_text", prepare=_with_defaults({**_G4, "vocab_size_per_layer_input": 262144,
                                                 "hidden_size_per_layer_input": 256, "enable_moe_block": False}),
-         param_rule=_gemma4_params, layer_rule=_gemma4_layers, norms_per_layer=4, qk_norm=True,
+         param_rule=_gemma4_params, layer_rule=_gemma_layers(6, True, 0), norms_per_layer=4, qk_norm=True,
          cache_refusal=_GEMMA4_CACHE, defaults={
              **_GEMMA, "vocab_size": 262144, "sliding_window": 512, "max_position_embeddings": 131072}),
     _fam("gemma4_unified_text", prepare=_with_defaults({**_G4, "use_bidirectional_attention": "vision"}),
-         param_rule=_gemma4_params, layer_rule=_gemma4_layers, norms_per_layer=4, qk_norm=True,
+         param_rule=_gemma4_params, layer_rule=_gemma_layers(6, True, 0), norms_per_layer=4, qk_norm=True,
          cache_refusal=_GEMMA4_CACHE, defaults={
              **_GEMMA, "vocab_size": 262144, "sliding_window": 1024, "max_position_embeddings": 262144}),
-    _fam("inkling_text", prepare=_inkling_prepare, param_rule=_inkling_params, layer_rule=_inkling_layers,
+    _fam("inkling_text", prepare=_inkling_prepare, param_rule=_inkling_params, layer_rule=_listed("hybrid_sliding"),
          moe=True, experts_keys=("num_local_experts", "n_routed_experts"), moe_layers="interleave",
          shared_expert="deepseek", cache_refusal=_INKLING_CACHE, defaults={
              "vocab_size": 201024, "head_dim": 128, "max_position_embeddings": 131072, "moe_intermediate_size": 3072,
              "n_routed_experts": 256, "num_experts_per_tok": 6, "n_shared_experts": 2}),
-    *(_fam(mt, prepare=_with_defaults({"unpadded_vocab_size": 200058}, _inkling2_prepare), param_rule=_inkling2_params, layer_rule=_inkling_layers, moe=True,
-           experts_keys=("num_local_experts", "n_routed_experts"), cache_refusal=_INKLING2_CACHE, defaults=d)
-      for mt, d in (("inkling2_text", {"vocab_size": 201024, "head_dim": 128, "max_position_embeddings": 1048576,
-                                       "moe_intermediate_size": 2304, "n_routed_experts": 384,
-                                       "num_experts_per_tok": 8}),
-                    ("inkling2_loop_text", {"vocab_size": 201024, "head_dim": 128, "max_position_embeddings": 1048576,
-                                            "moe_intermediate_size": 1152, "n_routed_experts": 128,
-                                            "num_experts_per_tok": 8}))),
-    _fam("dory", prepare=_dory_prepare, param_rule=_dory_params, layer_rule=_dory_layers, cache_refusal=(
-        "the recurrent section runs n_recurrent_loops times and, with recurrent_kv_cache_mode 'per_loop', caches K/V "
-        "once per loop in copies of its layers; vramlab's layer list holds one cache per layer"), defaults={
-        "tie_word_embeddings": False, "attention_bias": False, "mlp_bias": False, "head_dim": 256,
-        "sliding_window": 1024, "max_position_embeddings": 8192}),
+    *(_fam(mt, prepare=_with_defaults({"unpadded_vocab_size": 200058}, _inkling2_prepare), param_rule=_inkling2_params,
+           layer_rule=_listed("hybrid_sliding"), moe=True, experts_keys=("num_local_experts", "n_routed_experts"),
+           cache_refusal=_INKLING2_CACHE, defaults={**_INK2, "moe_intermediate_size": w, "n_routed_experts": e})
+      for mt, w, e in (("inkling2_text", 2304, 384), ("inkling2_loop_text", 1152, 128))),
+    _fam("dory", prepare=_dory_prepare, param_rule=_dory_params, layer_rule=_listed("sliding_attention"),
+         cache_refusal=f"{_LONG} K/V once per loop in copies of its layers; vramlab's layer list holds one cache per "
+         "layer", defaults={"tie_word_embeddings": False, "attention_bias": False, "mlp_bias": False, "head_dim": 256,
+                            "sliding_window": 1024, "max_position_embeddings": 8192}),
     _fam("zaya", param_rule=_zaya_params, layer_rule=_zaya_layers, moe=True, experts_keys=("num_experts",),
          defaults={"tie_word_embeddings": True, "attention_bias": False, "head_dim": 128, "num_experts": 16,
                    "num_experts_per_tok": 1, "moe_intermediate_size": 2048, "max_position_embeddings": 131072}),
@@ -549,6 +584,11 @@ FAMILIES: dict[str, Family] = {f.model_type: f for f in [
          defaults={"tie_word_embeddings": True, "attention_bias": False, "vocab_size": 256000}),
     _fam("rwkv", prepare=_rwkv_prepare, param_rule=_rwkv_params, layer_rule=_rwkv_layers, defaults={
         "tie_word_embeddings": False, "vocab_size": 50277}),
+    _fam("xlstm", prepare=_xlstm_prepare, param_rule=_xlstm_params, layer_rule=_xlstm_layers, defaults={
+        "tie_word_embeddings": False, "vocab_size": 50304}),
+    _fam("hrm_text", prepare=_hrm_prepare, param_rule=_hrm_params, defaults={
+        "tie_word_embeddings": False, "attention_bias": False, "mlp_bias": False, "head_dim": 128,
+        "vocab_size": 151808, "max_position_embeddings": 2048}),
 ]}
 
 #: model_type spellings that name a family of this table.
