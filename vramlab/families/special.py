@@ -191,8 +191,9 @@ def _dots_prepare(cfg: dict) -> None:
         cfg["mlp_layer_types"] = ["sparse" if i >= k and i < len(freq) and freq[i] else "dense" for i in range(n)]
         cfg.pop("moe_layer_freq")
     _mlp_types(cfg, mt, _int(cfg, "first_k_dense_replace", mt, 1, 0), _int(cfg, "moe_layer_freq", mt, 1))
-    width = cfg.get("moe_shared_expert_intermediate_size", cfg.get("shared_experts_intermediate_size"))
-    cfg["shared_intermediate_size"] = _int(cfg, "n_shared_experts", mt) * _int({"w": width}, "w", mt, 1536)
+    key = "moe_shared_expert_intermediate_size"  # the released checkpoints' name, read first (as transformers)
+    key = key if cfg.get(key) is not None else "shared_experts_intermediate_size"
+    cfg["shared_intermediate_size"] = _int(cfg, "n_shared_experts", mt) * _int(cfg, key, mt, 1536)
     use_dsa = cfg.get("use_dsa", None if "per_layer_config" in cfg else True)
     if cfg.get("layer_types") is None:
         full = "full_attention" if use_dsa is False else "indexed_attention"
@@ -302,7 +303,7 @@ def _longcat_params(m: Any, c: Any, std: Any) -> None:
     c["norms"] += 2 * n * norms + 4 * n * h + h
     c["biases"] += 2 * n * bias + n * scored * bool(cfg.get("router_bias"))
     c["mlp"] += 2 * n * 3 * h * m.intermediate_size
-    c["experts"] += n * (scored * 2 + m.num_experts) * h * int(cfg["moe_intermediate_size"])
+    c["experts"] += n * (scored * 2 + m.num_experts) * h * _int(cfg, "moe_intermediate_size", mt)
     c["router"] += n * scored * h
 
 
@@ -411,7 +412,11 @@ def _v4_prepare(cfg: dict) -> None:
         cfg["layer_types"] = [ratio.get(r, str(r)) for r in cfg["compress_ratios"]]
     if cfg.get("layer_types") is None:
         cfg["layer_types"] = [_V4_KINDS[2]] * min(n, 2) + [_V4_KINDS[1 + (i % 2 == 0)] for i in range(max(n - 2, 0))]
-    rates = {_V4_KINDS[1]: 4, _V4_KINDS[2]: 128, **(cfg.get("compress_rates") or {})}
+    given = cfg.get("compress_rates") or {}
+    if not isinstance(given, dict):
+        raise VramlabError(f"config field 'compress_rates' must map {_V4_KINDS[1]} and {_V4_KINDS[2]} to "
+                           f"integers, got {show(given)}", field="compress_rates")
+    rates = {_V4_KINDS[1]: 4, _V4_KINDS[2]: 128, **given}
     for kind, legacy in ((_V4_KINDS[1], "compress_rate_csa"), (_V4_KINDS[2], "compress_rate_hca")):
         rates[kind] = cfg.get(legacy) or rates[kind]  # the legacy scalars win, as in transformers
     cfg["compress_rates"] = rates
