@@ -94,6 +94,22 @@ CASES = {
         "q_lora_rank": 24, "attention_bias": True, "qk_rope_head_dim": 8, "qk_nope_head_dim": 8, "v_head_dim": 12,
         "linear_head_dim": 8, "linear_num_heads": 2, "mlp_layer_types": ["sparse", "dense", "sparse", "dense", "sparse"],
         "tie_word_embeddings": True}, 1, 4),
+    "falcon_mamba: intermediate_size of the file (not expand x hidden), dt rank 3": ({
+        "model_type": "falcon_mamba", "num_hidden_layers": 2, "hidden_size": 48, "intermediate_size": 80,
+        "state_size": 4, "time_step_rank": 3, **_IDS}, 0, 2),
+    "bailing_hybrid: Ring-2.5 spellings, KDA of head_dim 8, MLA every 2nd layer, first layer dense": ({
+        "model_type": "bailing_hybrid", "num_hidden_layers": 4, **_ATT, "num_key_value_heads": 4,
+        "moe_intermediate_size": 16, "num_experts": 4, "num_experts_per_token": 2, "num_shared_experts": 1,
+        "n_group": 1, "topk_group": 1, "kv_lora_rank": 16, "qk_rope_head_dim": 8, "qk_nope_head_dim": 8,
+        "v_head_dim": 8, "head_dim": 8, "short_conv_kernel_size": 3, "layer_group_size": 2,
+        "first_k_dense_replace": 1}, 2, 2),
+    "bailing_hybrid: saved linear_* fields win, compressed queries, biases": ({
+        "model_type": "bailing_hybrid", "num_hidden_layers": 3, **_ATT, "num_key_value_heads": 4,
+        "moe_intermediate_size": 16, "num_local_experts": 4, "num_experts_per_tok": 2, "n_group": 1, "topk_group": 1,
+        "kv_lora_rank": 16, "q_lora_rank": 24, "attention_bias": True, "qk_rope_head_dim": 8, "qk_nope_head_dim": 8,
+        "v_head_dim": 12, "head_dim": 8, "linear_head_dim": 16, "linear_num_heads": 2, "linear_conv_kernel_dim": 2,
+        "layer_types": ["linear_attention", "full_attention", "linear_attention"],
+        "mlp_layer_types": ["sparse", "dense", "sparse"]}, 1, 2),
 }
 
 

@@ -9,7 +9,8 @@ Mixer weights are counted under ``attention`` (the token-mixing part of a layer)
 under ``biases`` and their norms under ``norms``, as :mod:`vramlab.params` does for Jamba.
 
 >>> from vramlab.families.hybrid import FAMILIES
->>> FAMILIES["mamba"].layer_rule({"hidden_size": 768, "expand": 2, "state_size": 16, "conv_kernel": 4}, 1, "mamba")
+>>> FAMILIES["mamba"].layer_rule({"hidden_size": 768, "intermediate_size": 1536, "state_size": 16, "conv_kernel": 4},
+...                              1, "mamba")
 [{'kind': 'mamba', 'conv_state': 6144, 'recurrent_state': 24576}]
 """
 
@@ -37,6 +38,10 @@ def _int(cfg: Mapping[str, Any], key: str, mt: str, default: Any = None, minimum
     return v
 
 
+def _is_count(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and v >= 1
+
+
 def _bool(cfg: Mapping[str, Any], key: str, default: bool) -> bool:
     v = cfg.get(key)
     if v is None:
@@ -61,11 +66,11 @@ def _types(cfg: Mapping[str, Any], n: int, mt: str, kinds: Mapping[str, str], ke
 
 # -- Mamba-1 mixers (transformers 5.24 modeling_mamba.py, modeling_falcon_mamba.py: MambaMixer) ---------
 def _mamba1_dims(cfg: Mapping[str, Any], mt: str) -> dict[str, int]:
-    """I = expand x hidden, state N, conv kernel, dt rank R (``"auto"``: ceil(hidden / 16), MambaConfig)."""
+    """I = ``intermediate_size``, state N, conv kernel, dt rank R (``"auto"``: ceil(hidden / 16), MambaConfig)."""
     h = _int(cfg, "hidden_size", mt)
     rank = cfg.get("time_step_rank")
     rank = -(-h // 16) if rank in (None, "auto") else _int(cfg, "time_step_rank", mt)
-    return {"inner": _int(cfg, "expand", mt) * h, "state": _int(cfg, "state_size", mt),
+    return {"inner": _int(cfg, "intermediate_size", mt), "state": _int(cfg, "state_size", mt),
             "kernel": _int(cfg, "conv_kernel", mt), "rank": rank}
 
 
@@ -89,8 +94,9 @@ def _mamba1_params(m: Any, c: Any, std: Any) -> None:
 
 
 def _mamba_prepare(cfg: dict) -> None:
-    """MambaConfig derives ``intermediate_size`` = expand x hidden; no attention: one nominal head, no K/V."""
-    if cfg.get("hidden_size") is not None and isinstance(cfg.get("expand"), int):
+    """MambaConfig derives ``intermediate_size`` = expand x hidden (a file's own value wins: it is set after,
+    as an extra attribute); no attention: one nominal head, no K/V."""
+    if cfg.get("intermediate_size") is None and _is_count(cfg.get("hidden_size")) and _is_count(cfg.get("expand")):
         cfg["intermediate_size"] = cfg["expand"] * cfg["hidden_size"]
     cfg["num_attention_heads"] = cfg["num_key_value_heads"] = 1  # no attention layer reads them
 
@@ -429,31 +435,32 @@ def _zamba_params(m: Any, c: Any, std: Any) -> None:
         c["attention"] += adapters * 3 * r * 4 * h * _bool(cfg, "use_shared_attention_adapter", False)
 
 
-# -- Kimi Linear: Kimi Delta Attention layers between MLA layers, DeepSeek-style MoE ---------------------------
-def _is_count(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool) and v >= 1
-
-
-def _kimi_prepare(cfg: dict) -> None:
-    """KimiLinearConfig: its attribute_map names (``num_experts``, ``num_experts_per_token``,
-    ``num_shared_experts``, ``model_max_length``); the checkpoint's ``linear_attn_config`` (head_dim,
-    num_heads, short_conv_kernel_size; 1-indexed full_attn_layers / kda_layers) over the flat fields;
-    layer_types else full attention where i and i % 4 == 0; MoE from ``first_k_dense_replace`` (1) on
-    unless ``mlp_layer_types`` says otherwise (read into ``moe_layers``)."""
+# -- Kimi Linear and Bailing (Ring-2.5) hybrids: Kimi Delta Attention layers between MLA layers, DeepSeek MoE ----
+def _kda_prepare(cfg: dict) -> None:
+    """KimiLinearConfig / BailingHybridConfig: their attribute_map names (``num_experts``,
+    ``num_experts_per_token``, ``num_shared_experts``, ``model_max_length``); no tied head (their
+    ``_tied_weights_keys`` are empty). Kimi: the checkpoint's ``linear_attn_config`` (head_dim, num_heads,
+    short_conv_kernel_size; 1-indexed full_attn_layers / kda_layers) over the flat fields, else full attention
+    where i and i % 4 == 0. Bailing: KDA heads are the attention heads of ``head_dim`` (the MLA head width is
+    nope + rope), the conv ``short_conv_kernel_size``, full attention every ``layer_group_size``-th layer.
+    MoE from ``first_k_dense_replace`` (Kimi 1, Bailing 2) on unless ``mlp_layer_types`` says otherwise."""
     for alias, key in (("num_experts_per_token", "num_experts_per_tok"), ("num_shared_experts", "n_shared_experts"),
                        ("model_max_length", "max_position_embeddings")):
         if cfg.get(alias) is not None:
             cfg[key] = cfg[alias]
-    cfg["tie_word_embeddings"] = False  # KimiLinearForCausalLM declares no tied weights (_tied_weights_keys = {})
-    sub = cfg.get("linear_attn_config") or {}
+    cfg["tie_word_embeddings"] = False
+    kimi, n = cfg.get("model_type") == "kimi_linear", cfg.get("num_hidden_layers")
+    sub = cfg.get("linear_attn_config") or {} if kimi else {}
     if not isinstance(sub, Mapping):
         raise VramlabError(f"config field 'linear_attn_config' must be an object, got {show(sub)}",
                            field="linear_attn_config")
     for key, flat in (("head_dim", "linear_head_dim"), ("num_heads", "linear_num_heads"),
                       ("short_conv_kernel_size", "linear_conv_kernel_dim")):
-        if sub.get(key) is not None:
-            cfg[flat] = sub[key]
-    n = cfg.get("num_hidden_layers")
+        if (sub if kimi else cfg).get(key) is not None and (kimi or cfg.get(flat) is None):
+            cfg[flat] = (sub if kimi else cfg)[key]  # Bailing: a saved linear_* field wins (set after __post_init__)
+    if not kimi:
+        cfg["linear_num_heads"] = cfg.get("linear_num_heads") or cfg.get("num_attention_heads")
+        cfg.pop("head_dim", None)
     if not _is_count(n):
         return
     if cfg.get("layer_types") is None and "full_attn_layers" in sub and "kda_layers" in sub:
@@ -464,17 +471,19 @@ def _kimi_prepare(cfg: dict) -> None:
                     types[i - 1] = kind
         cfg["layer_types"] = types
     elif cfg.get("layer_types") is None:
-        cfg["layer_types"] = ["full_attention" if i and i % 4 == 0 else "linear_attention" for i in range(n)]
+        group = _int(cfg, "layer_group_size", "bailing_hybrid", 6) if not kimi else 0
+        full = (lambda i: i and i % 4 == 0) if kimi else (lambda i: (i + 1) % group == 0)
+        cfg["layer_types"] = ["full_attention" if full(i) else "linear_attention" for i in range(n)]
     mlp = cfg.get("mlp_layer_types")
     if mlp is None:
-        k = cfg.get("first_k_dense_replace", 1)
+        k = cfg.get("first_k_dense_replace", 1 if kimi else 2)
         mlp = ["dense" if i < k else "sparse" for i in range(n)] if isinstance(k, int) else None
-    cfg["moe_layers"] = _types({"mlp_layer_types": mlp}, n, cfg.get("model_type", "kimi_linear"),
-                               {"dense": "dense", "sparse": "sparse"}, key="mlp_layer_types")
-    cfg["moe_layers"] = [i for i, t in enumerate(cfg["moe_layers"]) if t == "sparse"]
+    types = _types({"mlp_layer_types": mlp}, n, str(cfg.get("model_type")), {"dense": 0, "sparse": 1},
+                   key="mlp_layer_types")
+    cfg["moe_layers"] = [i for i, t in enumerate(types) if t]
 
 
-def _kimi_layers(cfg: Mapping[str, Any], n: int, mt: str) -> list[dict]:
+def _kda_layers(cfg: Mapping[str, Any], n: int, mt: str) -> list[dict]:
     """KDA layers keep the conv input of q, k and v (3 x heads x d per channel, kernel positions) and one
     d x d state per head (fp32); the MLA layers their latent and RoPE key per token."""
     heads, d = _int(cfg, "linear_num_heads", mt), _int(cfg, "linear_head_dim", mt)
@@ -484,18 +493,22 @@ def _kimi_layers(cfg: Mapping[str, Any], n: int, mt: str) -> list[dict]:
         cfg, n, mt, {"full_attention": "full", "linear_attention": "kda"})]
 
 
-def _kimi_params(m: Any, c: Any, std: Any) -> None:
-    """KimiLinearDecoderLayer: two RMSNorms, MLA (the standard step) or KimiLinearDeltaAttention (q/k/v
-    projections, a conv over them, the forget gate f_a h -> d, f_b d -> H d, dt_bias, A_log per head, b_proj
-    h -> H, output gate g_a / g_b, a gated RMSNorm of d, o_proj), then a dense MLP or the MoE (routed
-    experts, a router, ``n_shared_experts`` shared experts); its router correction bias is a buffer."""
+def _kda_params(m: Any, c: Any, std: Any) -> None:
+    """Two RMSNorms per layer, MLA (the standard step; Bailing: and a per-head output gate g_proj h -> H) or
+    Kimi Delta Attention (q/k/v projections, a conv over them, a forget gate with dt_bias and A_log per head,
+    b_proj h -> H, an output gate, a gated RMSNorm of d, o_proj; Kimi: forget and output gates of rank d,
+    Bailing: full h -> H d), then a dense MLP or the MoE (routed experts, a router, ``n_shared_experts``
+    shared experts; the router's correction bias is a buffer). transformers 5.24 modeling_kimi_linear.py,
+    modeling_bailing_hybrid.py."""
     h, cfg, mt = m.hidden_size, m.config, m.model_type
     n = sum(la.kind == "kda" for la in m.layers)
     heads, d, k = (_int(cfg, key, mt) for key in ("linear_num_heads", "linear_head_dim", "linear_conv_kernel_dim"))
     qkv = heads * d
+    gates = 2 * (h * d + d * qkv) if mt == "kimi_linear" else 2 * h * qkv  # forget gate and output gate
     std.embeddings(m, c)
     std.attention(m, c)
-    c["attention"] += n * (3 * h * qkv + 3 * qkv * k + 2 * (h * d + d * qkv) + qkv + heads + h * heads + qkv * h)
+    c["attention"] += m.num_attention_layers * h * m.num_q_heads * (mt == "bailing_hybrid")
+    c["attention"] += n * (3 * h * qkv + 3 * qkv * k + gates + qkv + heads + h * heads + qkv * h)
     c["norms"] += n * d
     std.mlp(m, c)
     std.norms(m, c)
@@ -552,13 +565,17 @@ FAMILIES: dict[str, Family] = {f.model_type: f for f in [
          param_rule=_zamba_params, layer_rule=_zamba_layers, defaults={
              "tie_word_embeddings": True, "max_position_embeddings": 4096, "mamba_d_state": 64, "mamba_d_conv": 4,
              "mamba_expand": 2}),
-    _fam("kimi_linear", layout="mla", prepare=_own({"linear_head_dim": 128, "linear_num_heads": 32}, _kimi_prepare),
-         param_rule=_kimi_params, layer_rule=_kimi_layers, moe=True, experts_keys=("num_experts", "num_local_experts"),
-         moe_layers="interleave", shared_expert="deepseek", defaults={
-             "tie_word_embeddings": False, "attention_bias": False, "max_position_embeddings": 1048576,
-             "num_local_experts": 256, "num_experts_per_tok": 8, "n_shared_experts": 1, "moe_intermediate_size": 1024,
-             "kv_lora_rank": 512, "q_lora_rank": None, "qk_rope_head_dim": 64, "qk_nope_head_dim": 128,
-             "v_head_dim": 128, "linear_conv_kernel_dim": 4}),
+    *[_fam(mt, layout="mla", prepare=_own(own, _kda_prepare), param_rule=_kda_params, layer_rule=_kda_layers,
+           moe=True, experts_keys=("num_experts", "num_local_experts"), moe_layers="interleave", shared_expert="deepseek",
+           defaults={"tie_word_embeddings": False, "attention_bias": False, "q_lora_rank": None, "n_shared_experts": 1,
+                     "qk_nope_head_dim": 128, "qk_rope_head_dim": 64, "v_head_dim": 128, "kv_lora_rank": 512, **dflt})
+      for mt, own, dflt in [
+          ("kimi_linear", {"linear_head_dim": 128, "linear_num_heads": 32}, {
+              "max_position_embeddings": 1048576, "num_local_experts": 256, "num_experts_per_tok": 8,
+              "moe_intermediate_size": 1024, "linear_conv_kernel_dim": 4}),
+          ("bailing_hybrid", {"short_conv_kernel_size": 4, "layer_group_size": 6}, {
+              "max_position_embeddings": 262144, "num_local_experts": 512, "num_experts_per_tok": 8,
+              "moe_intermediate_size": 768, "head_dim": 128, "first_k_dense_replace": 2})]],
 ]}
 
 #: model_type spellings that name a family of this table.
