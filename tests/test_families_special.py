@@ -207,6 +207,9 @@ def test_aria_text_counts_and_cache():
 def test_jetmoe_counts_and_caches_the_shared_keys_and_values():
     _same_count(_config("jetmoe", num_experts_per_tok=3, num_key_value_heads=4, kv_channels=64,
                         tie_word_embeddings=False, num_local_experts=6))
+    by_alias = _config("jetmoe", head_dim=64)  # transformers' attribute_map: head_dim is kv_channels
+    del by_alias["kv_channels"]
+    _same_count(by_alias)
     spec = _same_cache(_config("jetmoe", **_TINY, num_key_value_heads=2, kv_channels=16, num_local_experts=4,
                                num_experts_per_tok=2))
     assert (spec.num_q_heads, spec.num_kv_heads, spec.head_dim) == (4, 2, 16)

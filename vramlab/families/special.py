@@ -326,7 +326,7 @@ def _aria_prepare(cfg: dict) -> None:
 
 def _jetmoe_prepare(cfg: dict) -> None:
     """JetMoE (configuration_jetmoe.py): ``head_dim`` is ``kv_channels``; query heads are H_kv x experts per token."""
-    cfg["head_dim"] = _int(cfg, "kv_channels", "jetmoe", 128)
+    cfg["head_dim"] = _int(cfg, "kv_channels" if cfg.get("kv_channels") is not None else "head_dim", "jetmoe", 128)
     cfg["num_attention_heads"] = _int(cfg, "num_key_value_heads", "jetmoe") * _int(cfg, "num_experts_per_tok", "jetmoe")
 
 
