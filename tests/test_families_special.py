@@ -285,3 +285,21 @@ def test_deepseek_v4_refuses_its_compressed_cache():
     m = vl.load_model(_config("deepseek_v4", num_hidden_layers=4))
     with pytest.raises(vl.VramlabError, match="compressed KV caches"):
         vl.kv_cache_bytes(m, tokens=16)
+
+
+@pytest.mark.parametrize("model_type, key, value", [
+    ("deepseek_v4", "compress_rates", "x"),
+    ("glm_moe_dsa", "indexer_types", ["full"]),
+    ("glm_moe_dsa", "index_topk_pattern", "FX"),
+    ("dots3_note_text", "per_layer_config", {"2": {"hidden_size": 8}}),
+    ("hy_v4", "hc_mult", 0),
+    ("axk2", "gated_norm_rank", "16"),
+    ("longcat_flash", "zero_expert_num", -1),
+    ("jetmoe", "kv_channels", 1.5),
+])
+def test_bad_fields_of_these_families_are_refused_by_name(model_type, key, value):
+    cfg = _config(model_type, num_hidden_layers=6)
+    cfg[key] = value
+    with pytest.raises(vl.VramlabError) as e:
+        vl.load_model(cfg).param_count()
+    assert e.value.field == key
