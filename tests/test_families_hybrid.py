@@ -167,3 +167,19 @@ def test_bad_mamba2_heads_are_refused():
     with pytest.raises(vl.VramlabError) as e:
         vl.load_model(cfg)
     assert e.value.field == "head_dim"
+
+
+@pytest.mark.parametrize("case, key, value", [
+    ("lfm2: full_attn_idxs, no width adjustment", "layer_types", [["conv"], "conv", "conv", "conv"]),
+    ("zamba2: tied memory blocks, GQA, MLP width given", "layers_block_type", ["hybrid", "attention"]),
+    ("bamba: attention at layer 1 of 3, attention and projection biases", "mamba_n_heads", 0),
+    ("zamba: default block pattern from attn_layer_period 3 / offset 1, untied (a block per hybrid layer)",
+     "attn_layer_offset", {"a": 1}),
+    ("kimi_linear: checkpoint spellings (linear_attn_config, num_experts, num_shared_experts 2)",
+     "linear_attn_config", [1, 2]),
+])
+def test_bad_family_fields_are_refused_by_name(case, key, value):
+    with pytest.raises(vl.VramlabError) as e:
+        m = vl.load_model({**CASES[case][0], key: value})
+        m.param_count()
+    assert e.value.field is not None

@@ -57,7 +57,7 @@ def _types(cfg: Mapping[str, Any], n: int, mt: str, kinds: Mapping[str, str], ke
     if not isinstance(types, (list, tuple)) or len(types) != n:
         raise VramlabError(f"config field {key!r} of model_type {mt!r} must list {n} layer types "
                            f"(num_hidden_layers), got {show(types)}", field=key)
-    bad = [t for t in types if t not in kinds]
+    bad = [t for t in types if not isinstance(t, str) or t not in kinds]
     if bad:
         raise VramlabError(f"config field {key!r} holds {show(bad[0])}, a layer type vramlab does not model for "
                            f"model_type {mt!r}; valid: {', '.join(kinds)}", field=key)
@@ -153,15 +153,15 @@ def _mamba2_params(m: Any, c: Any, std: Any) -> None:
 
 def _mamba2_prepare(cfg: dict) -> None:
     """Mamba2Mixer's inner width is expand x hidden; ``num_heads`` (the SSM heads) stand for the heads."""
-    if cfg.get("hidden_size") is not None and isinstance(cfg.get("expand"), int):
+    if _is_count(cfg.get("hidden_size")) and _is_count(cfg.get("expand")):
         cfg["intermediate_size"] = cfg["expand"] * cfg["hidden_size"]
     cfg["num_key_value_heads"] = cfg.get("num_heads")  # no attention layer reads them
 
 
 def _auto_head(cfg: dict) -> None:
     """BambaConfig / GraniteMoeHybridConfig: ``mamba_d_head`` ``"auto"`` is mamba_expand x hidden / mamba_n_heads."""
-    if cfg.get("mamba_d_head") == "auto" and all(isinstance(cfg.get(k), int) and not isinstance(cfg.get(k), bool)
-                                                 for k in ("mamba_expand", "hidden_size", "mamba_n_heads")):
+    if cfg.get("mamba_d_head") == "auto" and all(_is_count(cfg.get(k)) for k in ("mamba_expand", "hidden_size",
+                                                                                    "mamba_n_heads")):
         cfg["mamba_d_head"] = cfg["mamba_expand"] * cfg["hidden_size"] // cfg["mamba_n_heads"]
 
 
@@ -352,7 +352,7 @@ def _zamba_prepare(cfg: dict) -> None:
         types = list(_ZAMBA2_BLOCKS)
     elif types is None and isinstance(n, int) and not isinstance(n, bool) and n >= 3:
         per, off = cfg.get("attn_layer_period", 6), cfg.get("attn_layer_offset", 4)
-        if all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in (per, off + 1)):
+        if _is_count(per) and isinstance(off, int) and not isinstance(off, bool) and off >= 0:
             types = ["linear_attention"] * 2 + ["hybrid"] + [
                 "hybrid" if i % per == off else "linear_attention" for i in range(n - 3)]
     if isinstance(types, (list, tuple)):
