@@ -127,3 +127,34 @@ def test_latest_names_the_newest_line_in_kv_pool_and_the_cli(capsys):
     assert (p.kv_bytes, p.tokens, p.cuda_graphs) == (q.kv_bytes, q.tokens, q.cuda_graphs) and p.cuda_graphs > 0
     assert cli.main(["pool", LLAMA, "--engine", "latest", "--max-model-len", "8192", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["tokens"] == p.tokens
+
+
+FALCON_H1 = {"model_type": "falcon_h1", "num_hidden_layers": 2, "hidden_size": 64, "intermediate_size": 64,
+             "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 16, "mamba_d_ssm": 32,
+             "mamba_n_heads": 4, "mamba_d_head": 8, "mamba_n_groups": 1, "mamba_d_state": 8, "mamba_d_conv": 4,
+             "vocab_size": 128}
+NEMOTRON_H = {"model_type": "nemotron_h", "hybrid_override_pattern": "ME*-M*", "hidden_size": 64,
+              "intermediate_size": 32, "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 16,
+              "mamba_num_heads": 4, "mamba_head_dim": 8, "n_groups": 2, "ssm_state_size": 8, "conv_kernel": 4,
+              "n_routed_experts": 4, "num_experts_per_tok": 2, "moe_intermediate_size": 16,
+              "moe_shared_expert_intermediate_size": 16, "vocab_size": 128}
+
+
+@pytest.mark.parametrize("engine", ["0.6.4", "0.8.5", "0.10.1", "0.19.0", "latest"])
+@pytest.mark.parametrize("cfg, kind", [(NEMOTRON_H, "'mamba2'"), (FALCON_H1, "'full' with")],
+                         ids=["nemotron_h", "falcon_h1"])
+def test_state_layers_vllm_pages_differently_are_refused_not_counted_as_zero(cfg, kind, engine):
+    import vramlab as vl
+    m = vl.load_model(cfg)
+    # the layers do hold a state: counting it as zero would be silently wrong
+    assert any(la.conv_state + la.recurrent_state > 0 for la in m.layers)
+    with pytest.raises(VramlabError) as err:
+        vl.kv_pool(m, engine=engine, max_model_len=1024)
+    assert err.value.field == "model"
+    assert f"engine {engine_line(engine).name}:" in str(err.value) and f"layer kind {kind}" in str(err.value)
+
+
+def test_modelled_state_layers_still_size_their_pages():
+    import vramlab as vl
+    p = vl.kv_pool("Qwen/Qwen3-Next-80B-A3B-Instruct", tensor_parallel=4, max_model_len=32768, engine="0.19.0")
+    assert p.num_groups > 1 and p.block_size > 16

@@ -208,10 +208,48 @@ def run_dtype(line: EngineLine, m: ModelSpec, dtype: str | DType = "auto") -> DT
     return get_dtype(line_auto_dtype(line, compute_dtype(m).name))
 
 
-#: Layer kinds with a fixed state per sequence instead of K/V per token (vramlab.layers).
+#: Layer kinds with a fixed state per sequence instead of K/V per token (vramlab.layers) whose
+#: vLLM page kv_layout models: linear attention (Gated DeltaNet, ``gated_delta_net_state_shape``;
+#: MiniMax's Lightning, ``linear_attention_state_shape``) and Mamba (``mamba1_state_shape``).
 _STATE = ("linear", "mamba")
 #: Config field holding the conv kernel width of each state kind.
 _KERNEL = {"linear": "linear_conv_kernel_dim", "mamba": "mamba_d_conv"}
+#: Layer kinds kv_layout sizes: attention (K/V per token) and the state kinds above.
+_MODELLED = ("full", "sliding", "chunked") + _STATE
+#: Words for the layer kinds kv_layout refuses.
+_KIND_WORDS = {"mamba2": "Mamba-2", "none": "MLP-only (no mixer)"}
+
+
+def _check_layer_kinds(line: EngineLine, m: ModelSpec) -> None:
+    """Refuse layers whose vLLM cache kv_layout does not model, rather than count them as zero.
+
+    Mamba-2 layers (Nemotron-H; vLLM's ``mamba2_state_shape`` widens the conv's groups to the TP
+    size), layers cacheless in vramlab's pattern (Nemotron-H's MLP and MoE blocks) and attention
+    layers that also hold a state (Falcon-H1: attention and a Mamba-2 mixer in every layer, which
+    vLLM pages as two layers) are refused, naming the engine and the layer kind.
+
+    >>> import vramlab as vl
+    >>> nh = vl.load_model({"model_type": "nemotron_h", "hybrid_override_pattern": "M*", "hidden_size": 64,
+    ...     "intermediate_size": 32, "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 16,
+    ...     "mamba_num_heads": 4, "mamba_head_dim": 8, "n_groups": 2, "ssm_state_size": 8, "conv_kernel": 4,
+    ...     "vocab_size": 128})
+    >>> _check_layer_kinds(engine_line("0.19"), nh)
+    Traceback (most recent call last):
+    ...
+    vramlab.errors.VramlabError: engine 0.19: vramlab does not model vLLM's cache for the Mamba-2 layers (layer kind 'mamba2', 1 of 2 layers) of nemotron_h; valid: models whose layers are attention (full, sliding, chunked), linear attention or Mamba
+    """
+    valid = "valid: models whose layers are attention (full, sliding, chunked), linear attention or Mamba"
+    for la in m.layers:
+        if la.kind not in _MODELLED:
+            n = sum(x.kind == la.kind for x in m.layers)
+            raise VramlabError(f"engine {line.name}: vramlab does not model vLLM's cache for the "
+                               f"{_KIND_WORDS.get(la.kind, la.kind)} layers (layer kind {la.kind!r}, {n} of "
+                               f"{m.num_layers} layers) of {m.name}; {valid}", field="model")
+        if la.is_attention and (la.conv_state or la.recurrent_state):
+            raise VramlabError(f"engine {line.name}: vramlab does not model vLLM's cache for attention layers that "
+                               f"also hold a state (layer kind {la.kind!r} with {la.conv_state + la.recurrent_state:,} "
+                               f"state values per sequence, as Falcon-H1's attention and Mamba-2 mixer) of {m.name}; "
+                               f"{valid}", field="model")
 
 
 def block_groups(line: EngineLine, m: ModelSpec) -> list[tuple[str, int | None, int]]:
@@ -293,6 +331,7 @@ def kv_layout(line: EngineLine, m: ModelSpec, kv_dtype: DType, kv_bytes: int, *,
     >>> kv_layout(engine_line("0.8"), g, vl.get_dtype("bf16"), 54 * 2**30)["num_groups"]
     1
     """
+    _check_layer_kinds(line, m)
     per_layer = kv_bytes_per_layer(m, kv_dtype)
     if m.attention_kind != "MLA":
         per_layer = per_layer * max(1, m.num_kv_heads // tensor_parallel) / m.num_kv_heads
