@@ -76,6 +76,9 @@ COUNT_CASES = {
     "exaone_moe: 2 dense layers, 2 shared experts, GQA, tied": ("exaone_moe", dict(
         num_hidden_layers=6, first_k_dense_replace=2, num_shared_experts=2, num_key_value_heads=8,
         tie_word_embeddings=True)),
+    "exaone_moe: a string sliding_window_pattern beside layer_types": ("exaone_moe", dict(
+        num_hidden_layers=4, sliding_window_pattern="LLLG", num_experts=8,
+        layer_types=["sliding_attention"] * 3 + ["full_attention"])),
     "flex_olmo: biases, GQA, tied": ("flex_olmo", dict(
         num_hidden_layers=4, attention_bias=True, num_key_value_heads=8, num_experts=4, num_experts_per_tok=2,
         tie_word_embeddings=True)),

@@ -147,6 +147,8 @@ def _exaone_moe_prepare(cfg: dict) -> None:
     k = _int(cfg, "first_k_dense_replace", 0, 10_000)
     _moe_from_mlp_types(cfg, _first_dense(k))
     p = cfg.get("sliding_window_pattern")
+    if isinstance(p, str) and cfg.get("layer_types") is not None:  # "LLLG" beside layer_types: the list is read
+        cfg.pop("sliding_window_pattern")
     if cfg.get("sliding_window") is None:
         _layer_types(cfg, lambda i: True)
     elif isinstance(p, int) and not isinstance(p, bool) and p >= 1:  # a string pattern: FIELDS refuses it
