@@ -5,8 +5,10 @@ For every ``model_type`` of the installed transformers' causal-LM mapping, the d
 config of its config class (``AutoConfig.for_model(model_type)``) is read by vramlab and
 the table says what vramlab does with it:
 
-* **exact**: the parameter count equals transformers' (``tests/test_coverage.py`` builds
-  each model on the meta device and checks it);
+* **exact**: the parameter count of the language model (what transformers' causal-LM class
+  builds) equals transformers' (``tests/test_coverage.py`` builds each model on the meta device
+  and checks it); a multimodal config's vision tower is noted (counted for gemma3, mistral3 and
+  llama4, checked by ``tests/test_towers.py``; otherwise the whole checkpoint is ``exact=False``);
 * **approximate**: the generic Llama-like path, within 2 % and flagged ``exact=False``;
 * **refused**: a VramlabError naming what vramlab does not know (the reason is shown);
 * **not checked**: transformers' own default config does not build (``NOT_BUILT``), so no
@@ -50,11 +52,11 @@ def vramlab_status(model_type: str) -> tuple[str, str]:
         return "not checked", f"default config does not validate in transformers ({type(exc).__name__})"
     try:
         m = vl.load_model(cfg)
-        m.param_count()
+        m.param_count(towers=False)
     except vl.VramlabError as exc:
         return "refused", str(exc).replace("|", "/")
     note = "; ".join(w for w in m.warnings if w.startswith("multimodal"))
-    return ("exact" if m.exact else "approximate"), note
+    return ("exact" if m.language_model_exact else "approximate"), note
 
 
 def table() -> str:
@@ -71,7 +73,8 @@ def table() -> str:
         "## Model coverage",
         "",
         f"Every causal-LM `model_type` of transformers {transformers.__version__}, read from its config class's "
-        "defaults: **exact** parameter count (checked against the model built on the meta device), "
+        "defaults: **exact** parameter count of the language model (checked against the model built on the meta "
+        "device; a multimodal config's vision tower is in the note), "
         "**approximate** (within 2 %, flagged `exact=False`) or **refused** with the reason. "
         f"{counts['exact']} exact, {counts['approximate']} approximate, {counts['refused']} refused "
         f"of {len(rows)}. Written by `scripts/coverage.py`; `tests/test_coverage.py` checks every row.",

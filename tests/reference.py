@@ -8,9 +8,16 @@ from __future__ import annotations
 from vramlab.presets import preset_record
 
 
+def checkpoint_params(model_id: str) -> int:
+    """Parameters of the whole checkpoint: the language model and a multimodal checkpoint's vision
+    tower, each counted by transformers on the meta device (the preset's reference figures)."""
+    ref = preset_record(model_id)["reference"]
+    return ref["params_computed_from_config"] + ref.get("vision_tower_params_computed", 0)
+
+
 def bf16_weights(model_id: str) -> int:
-    """Bytes of the weights in 16 bit: 2 per parameter counted from the config by hand."""
-    return 2 * preset_record(model_id)["reference"]["params_computed_from_config"]
+    """Bytes of the weights in 16 bit: 2 per parameter of the checkpoint."""
+    return 2 * checkpoint_params(model_id)
 
 
 def kv_per_token_16bit(model_id: str) -> int:

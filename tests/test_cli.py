@@ -18,6 +18,8 @@ import pytest
 from vramlab import cli
 from vramlab.presets import list_models, preset_record
 
+from .reference import checkpoint_params
+
 ROOT = Path(__file__).resolve().parents[1]
 
 # Published exact counts (transformers on the meta device), quoted in the issue.
@@ -113,7 +115,7 @@ def test_models_json(capsys):
     assert set(data) == set(list_models())
     for model_id, rec in data.items():
         assert rec["kv_bytes_per_token_16bit"] == kv_bytes_per_token_16bit(raw_config(model_id))
-        ref = preset_record(model_id).get("reference", {}).get("params_computed_from_config")
+        ref = checkpoint_params(model_id)  # a multimodal checkpoint's vision tower included
         if model_id == "deepseek-ai/DeepSeek-V3":
             # that reference also counts the router's e_score_correction_bias, a buffer in
             # transformers (not a parameter): n_routed_experts values per MoE layer

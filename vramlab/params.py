@@ -17,6 +17,7 @@ router          MoE gate weights (Qwen2-MoE: also the shared expert's h -> 1 gat
 norms           RMSNorm/LayerNorm weights and LayerNorm biases (incl. q/k norms)
 biases          linear-layer biases (Qwen2 QKV bias, gpt-oss)
 lm_head         output projection, absent when tied to the embeddings
+vision          a multimodal checkpoint's vision encoder and projector (vramlab.families.towers)
 
 >>> from vramlab import load_model
 >>> m = load_model("Qwen/Qwen3-8B")
@@ -41,7 +42,8 @@ __all__ = [
     "embedding_split", "experts_per_token",
 ]
 
-COMPONENTS = ("embeddings", "attention", "mlp", "experts", "shared_experts", "router", "norms", "biases", "lm_head")
+COMPONENTS = ("embeddings", "attention", "mlp", "experts", "shared_experts", "router", "norms", "biases", "lm_head",
+              "vision")
 
 
 def _c(m: ModelSpec, key: str, default: Any = None) -> Any:
@@ -316,6 +318,7 @@ def param_breakdown(m: ModelSpec) -> dict[str, int]:
 
         raise VramlabError(f"m must be a ModelSpec (vl.load_model(...)), got {show(m)}", field="m")
     c: Counter = Counter()
+    c["vision"] = m.tower_params
     rule = family_of(m).param_rule
     if rule is not None:  # a family whose blocks the table's fields do not describe
         rule(m, c, STANDARD_STEPS)
@@ -330,14 +333,15 @@ def param_breakdown(m: ModelSpec) -> dict[str, int]:
     return {k: int(c[k]) for k in COMPONENTS if c[k]}
 
 
-def param_count(m: ModelSpec) -> int:
-    """Total parameters.
+def param_count(m: ModelSpec, towers: bool = True) -> int:
+    """Total parameters; ``towers=False`` leaves out a multimodal checkpoint's vision tower.
 
     >>> from vramlab import load_model
     >>> f"{param_count(load_model('Qwen/QwQ-32B')):,}"
     '32,763,876,352'
     """
-    return sum(param_breakdown(m).values())
+    b = param_breakdown(m)
+    return sum(b.values()) - (0 if towers else b.get("vision", 0))
 
 
 def experts_per_token(m: ModelSpec) -> int:
@@ -382,7 +386,7 @@ def embedding_split(m: ModelSpec) -> dict[str, int]:
     """Parameters in the embeddings, the output head and everything else.
 
     ``non_embedding`` is what model cards call "non-embedding parameters": the decoder
-    layers and the final norm.
+    layers and the final norm (a multimodal checkpoint's vision tower is its own ``vision`` entry).
 
     >>> from vramlab import load_model
     >>> s = embedding_split(load_model("Qwen/Qwen3-8B"))
@@ -392,9 +396,10 @@ def embedding_split(m: ModelSpec) -> dict[str, int]:
     True
     """
     b = param_breakdown(m)
-    emb, head = b["embeddings"], b.get("lm_head", 0)
+    emb, head, vision = b["embeddings"], b.get("lm_head", 0), b.get("vision", 0)
     total = sum(b.values())
-    return {"embeddings": emb, "lm_head": head, "non_embedding": total - emb - head, "total": total}
+    out = {"embeddings": emb, "lm_head": head, "non_embedding": total - emb - head - vision, "total": total}
+    return {**out, "vision": vision} if vision else out
 
 
 # ModelSpec.param_count() and friends call these (spec sits below params and never imports it).

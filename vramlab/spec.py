@@ -29,6 +29,7 @@ from .dtypes import TORCH_DTYPE_NAMES
 from .errors import VramlabError, show
 from .families import (ALIASES, FAMILIES, Family, check_field, get_family, merge_defaults, refusal, validate_fields,
                        weight_format)
+from .families.towers import tower_params
 from .fields import get_field, need_int
 from .layers import ATTENTION_KINDS, STATE_KINDS, LayerAttention, block_types, layer_pattern, mamba_dims  # noqa: F401
 
@@ -70,7 +71,14 @@ class ModelSpec:
         The vramlab weight format its ``quantization_config`` names (``"fp8"``, ``"int4"``,
         ``"nf4"``, ...), None for an unquantized checkpoint.
     exact : bool
-        False for the generic path, whose parameter count is approximate.
+        False for the generic path, whose parameter count is approximate, and for a multimodal
+        checkpoint whose vision tower vramlab does not count: the flag covers the whole checkpoint.
+    tower_params : int
+        Parameters of the vision encoder and projector of a multimodal checkpoint
+        (:mod:`vramlab.families.towers`; 0 for a text model).
+    language_model_exact : bool
+        The language model's count is exact (``exact`` without the vision tower's part: what
+        transformers' causal-LM class of a multimodal family builds).
     config : dict
         The effective text config (defaults of the transformers config class filled in).
     hf_config : dict
@@ -98,6 +106,8 @@ class ModelSpec:
     weight_format: str | None = None
     exact: bool = True
     warnings: tuple[str, ...] = ()
+    tower_params: int = 0
+    language_model_exact: bool = True
     config: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
     hf_config: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
     meta: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
@@ -173,9 +183,12 @@ class ModelSpec:
             raise VramlabError(f"{self.name} ({self.model_type}): vramlab counts its parameters but does not model "
                                f"its cache: {why}", field="model")
 
-    def param_count(self) -> int:
-        """Exact number of parameters (as transformers counts them). See :mod:`vramlab.params`."""
-        return _counter("param_count")(self)
+    def param_count(self, towers: bool = True) -> int:
+        """Exact number of parameters (as transformers counts them). See :mod:`vramlab.params`.
+
+        ``towers=False``: the language model alone, without a multimodal checkpoint's vision tower.
+        """
+        return _counter("param_count")(self, towers=towers)
 
     def param_breakdown(self) -> dict[str, int]:
         """Parameters by component; the values sum to :meth:`param_count`."""
@@ -376,8 +389,9 @@ def _read_family(config: Any) -> tuple[dict[str, Any], dict[str, Any], str, Fami
         raise VramlabError(why, field="model_type")
     family = get_family(mt)
     warnings: list[str] = []
-    if isinstance(raw.get("text_config"), Mapping) and "num_hidden_layers" not in raw:
-        warnings.append("multimodal model: counts are for the language model; the vision tower is excluded")
+    if (isinstance(raw.get("text_config"), Mapping) and "num_hidden_layers" not in raw
+            and raw.get("vision_config") is None):
+        warnings.append("multimodal model without a vision_config: counts are for the language model")
     if not family.exact:
         warnings.append(
             f"model_type {mt!r} is not one of the exact families ({', '.join(EXACT_FAMILIES)}): "
@@ -437,6 +451,12 @@ def from_config(config: Mapping[str, Any], name: str | None = None, meta: Mappin
     g = _geometry(cfg, family, label)
     att = _attention(cfg, family, g, label, warnings)
     n_exp, k_exp = _experts(cfg, given, family, label)
+    tower, what = (0, "") if text is raw else tower_params(raw, g["hidden_size"])
+    if tower is None:
+        warnings.append(f"multimodal model: {what}; counts are for the language model only (approximate)")
+    elif tower:
+        warnings.append(f"multimodal model: the {what} ({tower:,} parameters) are counted with the language "
+                        "model, as vLLM loads them; param_count(towers=False) gives the language model alone")
     return ModelSpec(
         name=label,
         model_type=mt,
@@ -449,8 +469,10 @@ def from_config(config: Mapping[str, Any], name: str | None = None, meta: Mappin
         weight_format=fmt,
         num_experts=n_exp,
         num_experts_per_tok=k_exp,
-        exact=family.exact and not any("MLA fields" in w for w in warnings),
+        exact=family.exact and tower is not None and not any("MLA fields" in w for w in warnings),
         warnings=tuple(warnings),
+        tower_params=tower or 0,
+        language_model_exact=family.exact and not any("MLA fields" in w for w in warnings),
         config=cfg,
         hf_config=raw,
         meta=dict(meta or {}),
