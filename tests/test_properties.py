@@ -62,10 +62,13 @@ def test_kv_linear_in_concurrency(m, t, c1, c2, kv):
 @SETTINGS
 @given(MODELS, TOKENS, CONCURRENCY)
 def test_kv_precision_ratios_are_exact(m, t, c):
-    bf16 = vl.kv_cache_bytes(m, t, c, "bf16")
-    assert vl.kv_cache_bytes(m, t, c, "fp8") * 2 == bf16
-    assert vl.kv_cache_bytes(m, t, c, "int4") * 4 == bf16
-    assert vl.kv_cache_bytes(m, t, c, "fp32") == 2 * bf16
+    def kv(dtype):  # the K/V part: a linear-attention state keeps its own dtype (fp32 recurrent state)
+        return vl.memory.kv_cache_breakdown(m, t, c, dtype)["kv"]
+
+    bf16 = kv("bf16")
+    assert kv("fp8") * 2 == bf16
+    assert kv("int4") * 4 == bf16
+    assert kv("fp32") == 2 * bf16
 
 
 @SETTINGS

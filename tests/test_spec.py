@@ -14,9 +14,14 @@ from vramlab.spec import EXACT_FAMILIES, from_config
 MODELS = vl.list_models()
 
 
+#: GPT-2's spellings of the standard fields (its config class's attribute_map).
+GPT2_NAMES = {"n_layer": "num_hidden_layers", "n_head": "num_attention_heads", "n_embd": "hidden_size"}
+
+
 def text_config(model_id: str) -> dict:
     cfg = preset_record(model_id)["config"]
-    return cfg.get("text_config", cfg)
+    cfg = cfg.get("text_config", cfg)
+    return {GPT2_NAMES.get(k, k): v for k, v in cfg.items()}
 
 
 def expected_head_dim(cfg: dict) -> int:

@@ -17,8 +17,9 @@ _V3 = {"tie_word_embeddings": False, "attention_bias": False, "moe_layer_freq": 
 def _every_layer_indexed(cfg: dict) -> None:
     """DeepSeek-V3.2 without ``layer_types``: every layer has the DSA indexer (transformers 5.24
     configuration_deepseek_v32.py: ``layer_types = ["indexed_attention"] * num_hidden_layers``)."""
-    if cfg.get("layer_types") is None and isinstance(cfg.get("num_hidden_layers"), int):
-        cfg["layer_types"] = ["indexed_attention"] * cfg["num_hidden_layers"]
+    n = cfg.get("num_hidden_layers")
+    if cfg.get("layer_types") is None and isinstance(n, int) and 1 <= n <= 10_000:  # else validation refuses n
+        cfg["layer_types"] = ["indexed_attention"] * n
 
 
 _QWEN = {"tie_word_embeddings": False, "use_sliding_window": False, "max_window_layers": 28}
