@@ -222,3 +222,65 @@ def test_weight_format_refuses_by_name(q, words):
     with pytest.raises(VramlabError, match=words) as exc:
         weight_format(q)
     assert exc.value.field == "quantization_config"
+
+
+def test_mla_head_width_is_nope_plus_rope_whatever_head_dim_says():
+    # transformers 5 saves DeepSeek-V3 configs with head_dim = qk_rope_head_dim (64), the RoPE slice
+    cfg = copy.deepcopy(preset_record("deepseek-ai/DeepSeek-V3")["config"])
+    cfg["head_dim"] = cfg["qk_rope_head_dim"]
+    m = vl.load_model(cfg)
+    assert m.head_dim == cfg["qk_nope_head_dim"] + cfg["qk_rope_head_dim"]
+    assert m.param_count() == vl.load_model("deepseek-ai/DeepSeek-V3").param_count()
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("types", [["dense", "sparse", "sparse", "sparse"], ["dense", "dense", "sparse", "sparse"]])
+def test_deepseek_v32_reads_mlp_layer_types(types):
+    from .oracle import meta_param_count
+
+    from vramlab.oracle import reduced_config
+
+    cfg = reduced_config("deepseek-ai/DeepSeek-V3.2-Exp", num_hidden_layers=4, mlp_layer_types=types,
+                         first_k_dense_replace=3, n_routed_experts=8, hidden_size=256, intermediate_size=512,
+                         moe_intermediate_size=64, num_attention_heads=4, num_key_value_heads=4, vocab_size=1000,
+                         q_lora_rank=64, kv_lora_rank=32, index_n_heads=2)
+    assert vl.load_model(cfg).param_count() == meta_param_count(cfg)
+
+
+def test_deepseek_v32_refuses_mlp_layer_types_it_cannot_place():
+    cfg = copy.deepcopy(preset_record("deepseek-ai/DeepSeek-V3.2-Exp")["config"])
+    cfg.update(num_hidden_layers=4, mlp_layer_types=["dense", "sparse", "dense", "sparse"])
+    with pytest.raises(vl.VramlabError) as exc:
+        vl.load_model(cfg)
+    assert exc.value.field == "mlp_layer_types"
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("model_type,change", [("jetmoe", {}), ("longcat_flash", {}), ("doge", {"is_moe": True}),
+                                               ("gemma4_text", {"enable_moe_block": True, "num_experts": 8,
+                                                                "top_k_experts": 2, "moe_intermediate_size": 64})])
+def test_active_parameters_are_refused_where_not_modelled(model_type, change):
+    from vramlab.oracle import default_config
+
+    cfg = {**default_config(model_type), **change}
+    m = vl.load_model(cfg)
+    assert m.param_count() > 0
+    with pytest.raises(vl.VramlabError) as exc:
+        m.active_param_count()
+    assert exc.value.field == "model" and "active parameters are not modelled" in str(exc.value)
+
+
+@pytest.mark.oracle
+def test_every_layer_kind_the_families_build_is_a_known_kind():
+    from vramlab.layers import ATTENTION_KINDS, STATE_KINDS
+    from vramlab.oracle import causal_lm_model_types, default_config
+
+    seen = set()
+    for mt in causal_lm_model_types():
+        try:
+            m = vl.load_model(default_config(mt))
+        except Exception:  # noqa: BLE001 - refused or not built: tests/test_coverage.py judges those
+            continue
+        seen |= {la.kind for la in m.layers}
+    assert seen <= set(ATTENTION_KINDS) | set(STATE_KINDS), seen - set(ATTENTION_KINDS) - set(STATE_KINDS)
+    assert {"full", "sliding", "linear", "mamba", "mamba2", "conv", "kda"} <= seen

@@ -23,10 +23,11 @@ __all__ = ["ATTENTION_KINDS", "STATE_KINDS", "LayerAttention", "layer_pattern", 
 
 #: Layer kinds: attention caches K/V per token (``"full"``, ``"sliding"``: a window of recent
 #: tokens, ``"chunked"``: the tokens of the current chunk, at most ``window``); ``"linear"``
-#: (linear attention, Gated DeltaNet), ``"mamba"`` and ``"mamba2"`` (selective state space) keep a
-#: fixed state per sequence instead; ``"none"`` layers (Nemotron-H's MLP and MoE blocks) cache nothing.
+#: (linear attention, Gated DeltaNet), ``"kda"`` (Kimi Delta Attention), ``"mamba"`` and ``"mamba2"``
+#: (selective state space) and ``"conv"`` (LFM2's short convolutions) keep a fixed state per sequence
+#: instead; ``"none"`` layers (Nemotron-H's MLP and MoE blocks, Gemma-3n's KV-sharing layers) cache nothing.
 ATTENTION_KINDS = ("full", "sliding", "chunked")
-STATE_KINDS = ("linear", "mamba", "mamba2", "none")
+STATE_KINDS = ("linear", "kda", "mamba", "mamba2", "conv", "none")
 
 
 @dataclass(frozen=True)

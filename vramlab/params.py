@@ -374,12 +374,24 @@ def active_param_count(m: ModelSpec) -> int:
     >>> f"{active_param_count(load_model('Qwen/Qwen3-30B-A3B')):,}"
     '3,353,032,704'
     """
-    total = param_count(m)
-    if not m.is_moe:
+    from .errors import VramlabError
+
+    breakdown = param_breakdown(m)
+    total, experts = sum(breakdown.values()), breakdown.get("experts", 0)
+    why = family_of(m).active_refusal
+    if not why and not m.is_moe and experts:
+        why = "its experts are counted, but which of them one token uses is not modelled"
+    if not m.is_moe and not why:
         return total
-    w, b = params_per_expert(m)
+    w, b = params_per_expert(m) if m.is_moe else (0, 0)
+    layers = moe_layer_indices(m)
+    if not why and len(layers) * m.num_experts * w != experts:
+        why = "its experts are not the routed experts of one width per MoE layer that the active count subtracts"
+    if why:
+        raise VramlabError(f"{m.name} ({m.model_type}): active parameters are not modelled: {why}; the total "
+                           f"({total:,}) counts every expert", field="model")
     idle = m.num_experts - experts_per_token(m)
-    return total - len(moe_layer_indices(m)) * idle * (w + b)
+    return total - len(layers) * idle * (w + b)
 
 
 def embedding_split(m: ModelSpec) -> dict[str, int]:

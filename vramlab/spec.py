@@ -314,8 +314,11 @@ def _attention(cfg: Mapping[str, Any], family: Family, g: Mapping[str, int], lab
     hidden, n_q, n_kv = g["hidden_size"], g["num_q_heads"], g["num_kv_heads"]
     hd = cfg.get("head_dim")  # null: hidden / heads, as transformers derives it
     is_mla = family.layout == "mla" or cfg.get("kv_lora_rank") is not None
-    if hd is None and is_mla:
-        # MLA heads have no hidden/heads width: queries and keys are qk_nope + qk_rope wide
+    if is_mla and family.layout == "mla":
+        # MLA heads have no hidden/heads width: queries and keys are qk_nope + qk_rope wide (configs saved by
+        # transformers 5 write head_dim = qk_rope_head_dim, the RoPE slice, which is not the head's width)
+        hd = get_field(cfg, "qk_nope_head_dim", 128) + get_field(cfg, "qk_rope_head_dim", 64)
+    elif hd is None and is_mla:
         hd = get_field(cfg, "qk_nope_head_dim", 128) + get_field(cfg, "qk_rope_head_dim", 64)
     if hd is None:
         if hidden % n_q:

@@ -173,7 +173,7 @@ def _for_option(option: str | None, fn: Callable[..., Any], *args: Any, **kwargs
         return fn(*args, **kwargs)
     except VramlabError as exc:
         named = option or _ESTIMATE_OPTIONS.get(exc.field or "")
-        if named is None:
+        if named is None or exc.field == "model":  # about the model itself, not the option's value
             raise
         raise VramlabError(f"argument {named}: {exc}", field=exc.field) from None
 

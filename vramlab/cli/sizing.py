@@ -43,14 +43,22 @@ def _params_arguments(p: argparse.ArgumentParser) -> None:
 def _run_params(args: argparse.Namespace) -> int:
     m = load_model(args.model)
     parts = param_breakdown(m)
-    active = active_param_count(m) if m.is_moe else None
+    active, note = None, None
+    if m.is_moe or "experts" in parts:
+        try:
+            active = active_param_count(m)
+        except VramlabError as exc:  # the total is still exact; say why no active figure is shown
+            note = str(exc)
     card = {k: v for k, v in dict((m.meta or {}).get("card") or {}).items() if k.startswith("params_") and v is not None}
     if args.json:
         _print_json({"model": m.name, "model_type": m.model_type, "exact": m.exact, "components": parts,
-                     "total": sum(parts.values()), "active": active, "card": card, "warnings": list(m.warnings)})
+                     "total": sum(parts.values()), "active": active, "card": card,
+                     "warnings": list(m.warnings) + ([note] if note else [])})
     else:
         order = [k for k in COMPONENTS if k in parts] + [k for k in parts if k not in COMPONENTS]
         print(params_text(m, parts, order, active, card))
+        if note:
+            print(f"note: {note}")
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .family import Family
 from .moe import deepseek_v2_prepare, glm4_moe_prepare
+from .special import _mlp_types
 
 _fam = Family  # the table below reads as _fam("llama", ...)
 
@@ -15,11 +16,17 @@ _V3 = {"tie_word_embeddings": False, "attention_bias": False, "moe_layer_freq": 
 
 
 def _every_layer_indexed(cfg: dict) -> None:
-    """DeepSeek-V3.2 without ``layer_types``: every layer has the DSA indexer (transformers 5.24
-    configuration_deepseek_v32.py: ``layer_types = ["indexed_attention"] * num_hidden_layers``)."""
+    """DeepSeek-V3.2 as transformers 5.24 configuration_deepseek_v32.py reads it: without ``layer_types``
+    every layer has the DSA indexer (``["indexed_attention"] * num_hidden_layers``); the MoE layers are
+    those ``mlp_layer_types`` calls "sparse" (by default every layer from ``first_k_dense_replace`` on,
+    ``moe_layer_freq`` unread)."""
     n = cfg.get("num_hidden_layers")
-    if cfg.get("layer_types") is None and isinstance(n, int) and 1 <= n <= 10_000:  # else validation refuses n
+    if not (isinstance(n, int) and 1 <= n <= 10_000):
+        return  # validation refuses the layer count
+    if cfg.get("layer_types") is None:
         cfg["layer_types"] = ["indexed_attention"] * n
+    first = cfg.get("first_k_dense_replace")
+    _mlp_types(cfg, "deepseek_v32", min(first if isinstance(first, int) and first >= 0 else 3, n))
 
 
 _QWEN = {"tie_word_embeddings": False, "use_sliding_window": False, "max_window_layers": 28}

@@ -127,6 +127,9 @@ class Family:
     cache_refusal : str
         Non-empty when vramlab counts the family's parameters but does not model its cache:
         what is unknown (KV-cache and state figures are refused with this reason).
+    active_refusal : str
+        Non-empty when the parameters one token uses are not the total minus the idle routed experts
+        (mixtures of attention heads, zero-computation experts): active-parameter figures are refused.
     """
 
     model_type: str
@@ -172,3 +175,4 @@ class Family:
     param_rule: Callable[..., None] | None = field(default=None, compare=False)
     layer_rule: Callable[..., Any] | None = field(default=None, compare=False)
     cache_refusal: str = ""
+    active_refusal: str = ""

@@ -489,7 +489,9 @@ FAMILIES: dict[str, Family] = {f.model_type: f for f in [
              "moe_intermediate_size": 2048, "head_dim": 192, "v_head_dim": 128, "sliding_window": 129,
              "max_position_embeddings": 131072}),
     _fam("longcat_flash", layout="mla", moe=True, experts_keys=("n_routed_experts", "num_local_experts"),
-         moe_layers="first_k_dense", prepare=_longcat_prepare, param_rule=_longcat_params, defaults={
+         moe_layers="first_k_dense", prepare=_longcat_prepare, param_rule=_longcat_params,
+         active_refusal="zero-computation experts take a share of the tokens (their count per token varies)",
+         defaults={
              "tie_word_embeddings": False, "attention_bias": False, "n_routed_experts": 512, "kv_lora_rank": 512,
              "q_lora_rank": 1536, "qk_rope_head_dim": 64, "qk_nope_head_dim": 128, "v_head_dim": 128,
              "max_position_embeddings": 131072}),
@@ -513,7 +515,8 @@ FAMILIES: dict[str, Family] = {f.model_type: f for f in [
          defaults={"tie_word_embeddings": False, "attention_bias": False, "mlp_bias": False, "moe_num_experts": 8,
                    "moe_num_shared_experts": 2, "intermediate_size": 4096, "max_position_embeddings": 2048}),
     _fam("jetmoe", moe=True, experts_keys=("num_local_experts",), expert_width_key="intermediate_size",
-         prepare=_jetmoe_prepare, param_rule=_jetmoe_params, defaults={
+         prepare=_jetmoe_prepare, param_rule=_jetmoe_params,
+         active_refusal="a mixture of attention heads: the idle attention experts are not subtracted", defaults={
              "tie_word_embeddings": True, "num_local_experts": 8, "num_experts_per_tok": 2,
              "max_position_embeddings": 4096}),
     _fam("doge", layer_pattern="all_sliding", param_rule=_doge_params, defaults={

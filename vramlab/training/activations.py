@@ -223,6 +223,9 @@ def _not_attention(m: ModelSpec) -> list[str]:
 def _check_activation_model(m: ModelSpec, t: int) -> None:
     """Refuse what :func:`activation_breakdown` does not model: MLA, layers that are not attention
     (linear attention, Mamba, Nemotron-H's MLP-only blocks, an SSM beside the attention), an uneven split."""
+    why = families.family_of(m).cache_refusal
+    if why:  # encoders, cross-attention, per-layer K/V widths: not the decoder blocks the formulas describe
+        raise VramlabError(f"training activations of {m.name} ({m.model_type}) are not modelled: {why}", field="model")
     other = _not_attention(m)
     if other:
         n = sum(la.kind not in ATTENTION_KINDS or bool(la.conv_state or la.recurrent_state) for la in m.layers)
