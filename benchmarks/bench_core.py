@@ -170,8 +170,8 @@ def coverage_sweep(seconds: float) -> None:
         for cfg in configs:
             try:
                 m = vl.load_model(cfg)
-                m.param_count()
-                out["exact" if m.exact else "approximate"] += 1
+                m.param_count(towers=False)
+                out["exact" if m.language_model_exact else "approximate"] += 1
             except vl.VramlabError:
                 out["refused"] += 1
         return out

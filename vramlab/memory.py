@@ -223,8 +223,9 @@ def state_bytes_per_sequence(m: Any, state_dtype: str | DType | None = "auto") -
         conv, rec = compute_dtype(m), get_dtype("fp32")
     else:
         conv = rec = resolve_kv_dtype(m, state_dtype)
-    recurrent = sum(la.recurrent_state * (conv if la.state_in_compute_dtype else rec).bytes_per_value
-                    for la in m.layers)  # MiniMax's Lightning state stays in the compute dtype
+    in_compute = sum(la.recurrent_state for la in m.layers if la.state_in_compute_dtype)  # MiniMax's Lightning state
+    recurrent = in_compute * conv.bytes_per_value + (m.state_elements_per_sequence["recurrent"] - in_compute) * (
+        rec.bytes_per_value)
     return {"conv": _ceil(m.state_elements_per_sequence["conv"] * conv.bytes_per_value), "recurrent": _ceil(recurrent)}
 
 
