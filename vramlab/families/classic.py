@@ -21,7 +21,7 @@ from typing import Any
 
 from ..errors import VramlabError, show
 from ..fields import check_field
-from .family import Family
+from .family import Family, config_int
 
 _fam = Family
 
@@ -29,15 +29,7 @@ _fam = Family
 # -- reading a family's own field names --------------------------------------------------------
 def _int(cfg: dict, key: str, default: int | None = None, minimum: int = 1, maximum: int = 10**9) -> int:
     """A family-specific integer field (not in :data:`vramlab.fields.FIELDS`), validated."""
-    v = cfg.get(key)
-    v = default if v is None else v
-    ok = isinstance(v, int) and not isinstance(v, bool)
-    if not ok and isinstance(v, float) and v.is_integer():
-        v, ok = int(v), True
-    if not ok or not minimum <= v <= maximum:
-        raise VramlabError(f"config field {key!r} must be an integer between {minimum} and {maximum:,}, "
-                           f"got {show(v)}", field=key)
-    return int(v)
+    return config_int(cfg, key, default, minimum, maximum)
 
 
 def _bool(cfg: dict, key: str, default: bool) -> bool:

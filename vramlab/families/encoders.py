@@ -22,7 +22,7 @@ from typing import Any, Mapping
 
 from ..errors import VramlabError, show
 from ..fields import FIELDS
-from .family import Family
+from .family import Family, config_int
 
 __all__ = ["FAMILIES", "ALIASES", "UNMODELLED"]
 
@@ -41,12 +41,7 @@ def _get(cfg: Mapping[str, Any], key: str, default: Any = None) -> Any:
 
 def _int(cfg: Mapping[str, Any], key: str, model_type: str, default: Any = None) -> int:
     """A non-negative integer field (its transformers default when absent), else a VramlabError."""
-    v = _get(cfg, key, default)
-    if v is None:
-        raise VramlabError(f"config of {model_type!r} is missing {key!r} (an integer >= 0)", field=key)
-    if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-        raise VramlabError(f"config field {key!r} of {model_type!r} must be an integer >= 0, got {show(v)}", field=key)
-    return v
+    return config_int({key: _get(cfg, key, default)}, key, model_type=model_type)
 
 
 def _ln(width: int) -> int:

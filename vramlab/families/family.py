@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-__all__ = ["Family", "QUANTIZED_COMPONENTS", "MOE_QUANTIZES"]
+from ..errors import VramlabError, show
+
+__all__ = ["Family", "QUANTIZED_COMPONENTS", "MOE_QUANTIZES", "config_int"]
 
 #: Components a weight-only format quantizes by default: the linear layers of the blocks.
 #: Embeddings, lm_head, norms, biases and routers stay 16-bit (GPTQ, AWQ, bitsandbytes,
@@ -176,3 +178,31 @@ class Family:
     layer_rule: Callable[..., Any] | None = field(default=None, compare=False)
     cache_refusal: str = ""
     active_refusal: str = ""
+
+
+def config_int(cfg: Mapping[str, Any], key: str, default: Any = None, minimum: int = 0, maximum: int = 10**9,
+               model_type: str | None = None) -> int:
+    """A family's own integer config field (one :data:`vramlab.fields.FIELDS` does not list).
+
+    ``default`` when the field is absent or null; an integral float (``4096.0``) reads as an int;
+    anything else is a VramlabError naming the field and the valid range.
+
+    >>> config_int({"conv_L_cache": 3.0}, "conv_L_cache", minimum=1)
+    3
+    >>> config_int({}, "conv_L_cache", model_type="lfm2")
+    Traceback (most recent call last):
+    ...
+    vramlab.errors.VramlabError: config of model_type 'lfm2' is missing 'conv_L_cache' (an integer between 0 and 1,000,000,000)
+    """
+    v = cfg.get(key)
+    v = default if v is None else v
+    if v is None:
+        where = f" of model_type {model_type!r}" if model_type else ""
+        raise VramlabError(f"config{where} is missing {key!r} (an integer between {minimum:,} and {maximum:,})",
+                           field=key)
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    if isinstance(v, bool) or not isinstance(v, int) or not minimum <= v <= maximum:
+        raise VramlabError(f"config field {key!r} must be an integer between {minimum:,} and {maximum:,}, "
+                           f"got {show(v)}", field=key)
+    return v

@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from ..errors import VramlabError, show
-from .family import Family
+from .family import Family, config_int
 
 _fam = Family
 
@@ -27,15 +27,7 @@ _fam = Family
 # -- reading the family's own fields ------------------------------------------------------------
 def _int(cfg: Mapping[str, Any], key: str, mt: str, default: Any = None, minimum: int = 1) -> int:
     """An integer config field of the family (``default`` when absent or null), validated."""
-    v = cfg.get(key)
-    v = default if v is None else v
-    if v is None:
-        raise VramlabError(f"config of model_type {mt!r} is missing {key!r} (an integer >= {minimum})", field=key)
-    if isinstance(v, float) and v.is_integer():
-        v = int(v)
-    if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
-        raise VramlabError(f"config field {key!r} must be an integer >= {minimum}, got {show(v)}", field=key)
-    return v
+    return config_int(cfg, key, default, minimum, model_type=mt)
 
 
 def _is_count(v: Any) -> bool:

@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 from ..errors import VramlabError, show
 from ..fields import check_field
-from .family import Family
+from .family import Family, config_int
 
 _fam = Family
 
@@ -26,14 +26,8 @@ _fam = Family
 # -- config helpers: prepare hooks read fields before vramlab.fields validates them ---------------------------------
 def _int(cfg: dict, key: str, minimum: int = 0, maximum: int = 10**8) -> int:
     """A config integer read by a prepare hook, normalised in place (``4096.0`` -> ``4096``)."""
-    v = cfg.get(key)
-    if isinstance(v, float) and not isinstance(v, bool) and v.is_integer():
-        v = int(v)
-    if isinstance(v, bool) or not isinstance(v, int) or not minimum <= v <= maximum:
-        raise VramlabError(f"config field {key!r} must be an integer >= {minimum} and <= {maximum:,}, got {show(v)}",
-                           field=key)
-    cfg[key] = v
-    return v
+    cfg[key] = config_int(cfg, key, None, minimum, maximum)
+    return cfg[key]
 
 
 def _layers(cfg: dict) -> int | None:

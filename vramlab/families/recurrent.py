@@ -18,19 +18,14 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from ..errors import VramlabError, show
-from .family import Family
+from .family import Family, config_int
 
 _fam = Family
 
 
 def _int(cfg: Mapping[str, Any], key: str, default: Any = None, minimum: int = 0) -> int:
     """An integer config field (``default`` when absent or null), refused naming the field when invalid."""
-    v = default if cfg.get(key) is None else cfg[key]
-    if isinstance(v, float) and v.is_integer():
-        v = int(v)
-    if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
-        raise VramlabError(f"config field {key!r} must be an integer >= {minimum}, got {show(v)}", field=key)
-    return v
+    return config_int(cfg, key, default, minimum)
 
 
 def _check_types(cfg: Mapping[str, Any], key: str, n: int, valid: tuple[str, ...]) -> list[str]:

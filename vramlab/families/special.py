@@ -13,7 +13,7 @@ import math
 from typing import Any
 
 from ..errors import VramlabError, show
-from .family import Family
+from .family import Family, config_int
 
 _fam = Family
 
@@ -21,15 +21,7 @@ _fam = Family
 # -- config readers (the fields below are not in vramlab.fields.FIELDS: checked here, naming the field)
 def _int(cfg: dict, key: str, mt: str, default: Any = None, minimum: int = 1) -> int:
     """An integer config field (``default`` when absent or null), refused by name when out of range."""
-    v = cfg.get(key)
-    v = default if v is None else v
-    if v is None:
-        raise VramlabError(f"config of model_type {mt!r} is missing {key!r} (an integer >= {minimum})", field=key)
-    if isinstance(v, float) and v.is_integer():
-        v = int(v)
-    if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
-        raise VramlabError(f"config field {key!r} must be an integer >= {minimum}, got {show(v)}", field=key)
-    return v
+    return config_int(cfg, key, default, minimum, model_type=mt)
 
 
 def _str_list(cfg: dict, key: str, n: int, choices: tuple[str, ...]) -> list[str] | None:
