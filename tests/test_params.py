@@ -157,3 +157,11 @@ def test_non_embedding_reference():
         b = vl.load_model(model_id).param_breakdown()
         text = sum(b.values()) - b.get("vision", 0)  # the reference figure is the language model's
         assert text - b["embeddings"] - b.get("lm_head", 0) == r["non_embedding_computed"], model_id
+
+
+def test_learned_positions_without_their_number_are_refused():
+    cfg = {"model_type": "opt", "num_hidden_layers": 2, "hidden_size": 64, "ffn_dim": 96, "num_attention_heads": 4,
+           "vocab_size": 300, "max_position_embeddings": None}
+    with pytest.raises(vl.VramlabError) as exc:
+        vl.load_model(cfg).param_count()
+    assert exc.value.field == "max_position_embeddings"

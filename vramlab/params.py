@@ -266,7 +266,13 @@ def _embeddings(m: ModelSpec, c: Counter) -> None:
     e = int(_c(m, fam.embed_proj, h)) if fam.embed_proj else h
     c["embeddings"] = V * e
     if fam.positions:
-        c["embeddings"] += (int(_c(m, fam.positions)) + fam.position_offset) * h
+        rows = _c(m, fam.positions)
+        if rows is None:  # learned positions: their number is a size, never guessed
+            from .errors import VramlabError
+
+            raise VramlabError(f"config of {m.name!r} has no {fam.positions!r}, the number of learned position "
+                               "embeddings (an integer >= 1)", field=fam.positions)
+        c["embeddings"] += (int(rows) + fam.position_offset) * h
     if e != h:
         c["embeddings"] += 2 * e * h  # project_in and project_out
     if not m.tie_word_embeddings:
