@@ -56,6 +56,8 @@ def kv_bytes_per_token_16bit(cfg: dict) -> int:
     layers = cfg["num_hidden_layers"]
     if cfg.get("layer_types"):          # linear-attention layers keep a fixed state, no KV per token
         layers = sum(t != "linear_attention" for t in cfg["layer_types"])
+    elif cfg.get("linear_attn_config"):  # Kimi-Linear: the listed full-attention (MLA) layers cache K/V
+        layers = len(cfg["linear_attn_config"]["full_attn_layers"])
     elif cfg.get("full_attention_interval"):   # Qwen3-Next: layer i is full attention when (i + 1) % k == 0
         layers = sum((i + 1) % cfg["full_attention_interval"] == 0 for i in range(layers))
     if cfg.get("kv_lora_rank"):  # MLA: one latent plus the decoupled RoPE key, no factor 2

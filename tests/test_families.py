@@ -66,6 +66,8 @@ def _one_layer_meta_model(config: dict):
     text["num_hidden_layers"] = text.get("full_attention_interval", 2)  # the last layer attends
     for key in ("layer_types", "mlp_only_layers", "no_rope_layers"):  # per-layer lists of the full depth
         text.pop(key, None)
+    if "linear_attn_config" in text:  # Kimi-Linear's 1-based layer lists: one KDA layer, then the MLA one
+        text["linear_attn_config"] = {**text["linear_attn_config"], "kda_layers": [1], "full_attn_layers": [2]}
     text["first_k_dense_replace"] = min(text.get("first_k_dense_replace", 0), 1)
     built = hf_config(cfg)
     if type(built) not in transformers.MODEL_FOR_CAUSAL_LM_MAPPING:  # no causal-LM class: its language model
@@ -262,6 +264,8 @@ def test_deepseek_v32_refuses_mlp_layer_types_it_cannot_place():
 def test_active_parameters_are_refused_where_not_modelled(model_type, change):
     from vramlab.oracle import default_config
 
+    from .oracle import transformers  # noqa: F401  (skips without torch/transformers)
+
     cfg = {**default_config(model_type), **change}
     m = vl.load_model(cfg)
     assert m.param_count() > 0
@@ -274,6 +278,8 @@ def test_active_parameters_are_refused_where_not_modelled(model_type, change):
 def test_every_layer_kind_the_families_build_is_a_known_kind():
     from vramlab.layers import ATTENTION_KINDS, STATE_KINDS
     from vramlab.oracle import causal_lm_model_types, default_config
+
+    from .oracle import transformers  # noqa: F401  (skips without torch/transformers)
 
     seen = set()
     for mt in causal_lm_model_types():

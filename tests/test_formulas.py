@@ -159,7 +159,10 @@ def test_kv_bytes_per_token_from_raw_config(model):
     c = model.config
     if model.attention_kind == "MLA":
         index = c.get("index_head_dim", 0)  # DeepSeek-V3.2: the indexer's key per token and layer
-        assert got == (c["kv_lora_rank"] + c["qk_rope_head_dim"] + index) * c["num_hidden_layers"] * 2
+        raw = preset_record(model.name)["config"]
+        layers = len(raw["linear_attn_config"]["full_attn_layers"]) if "linear_attn_config" in raw else (
+            c["num_hidden_layers"])  # Kimi-Linear: the MLA layers; its KDA layers keep a fixed state
+        assert got == (c["kv_lora_rank"] + c["qk_rope_head_dim"] + index) * layers * 2
     elif model.model_type != "falcon" and "hidden_size" in c:   # (GPT-2 names its fields n_embd, n_head)
         d = c.get("head_dim") or c["hidden_size"] // c["num_attention_heads"]
         h_kv = c.get("num_key_value_heads") or c["num_attention_heads"]

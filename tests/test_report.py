@@ -119,7 +119,7 @@ def test_model_repr_is_one_short_line(model_id):
     assert model_id in r and f"{m.num_layers} layers" in r and f"{m.param_count():,} params" in r
     d = m.describe()
     assert f"num_layers: {m.num_layers}" in d and f"max_position_embeddings: {m.max_position_embeddings!r}" in d
-    assert f"layers 0-{m.num_layers - 1}" in d
+    assert f"layers 0-{m.num_layers - 1}" in d or f", {m.num_layers - 1} " in d  # a cycle, or every run listed
 
 
 def test_model_repr_of_a_long_name_stays_short():

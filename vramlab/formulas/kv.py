@@ -144,7 +144,7 @@ def kv_cache_bytes_for(model: Any):
 
 # -- the fixed state of linear-attention and Mamba layers (registered here, beside the formula that uses them)
 SYMBOLS.update({
-    "L_lin": "linear-attention (Gated DeltaNet) layers",
+    "L_lin": "linear-attention layers (Gated DeltaNet, Kimi Delta Attention)",
     "L_ssm": "Mamba (selective state-space) layers",
     "d_inner": "inner width of a Mamba mixer (mamba_expand x hidden_size)",
     "d_state": "SSM state values per inner channel of a Mamba mixer (mamba_d_state)",
@@ -202,9 +202,10 @@ def state_values(model: Any, state_dtype: Any = "auto") -> dict[str, Any]:
 
     m = load_model(model)
     kinds = {la.kind for la in m.layers if la.conv_state or la.recurrent_state}
-    if kinds not in (set(), {"linear"}, {"mamba"}):
+    if kinds not in (set(), {"linear"}, {"kda"}, {"mamba"}):
         raise VramlabError(f"model {m.name!r} keeps a state in {', '.join(sorted(kinds))} layers; state_bytes "
-                           "describes models whose state layers are all Gated DeltaNet or all Mamba-1", field="model")
+                           "describes models whose state layers are all Gated DeltaNet, all Kimi Delta Attention or "
+                           "all Mamba-1", field="model")
     auto = state_dtype is None or state_dtype == "auto"
     conv = compute_dtype(m) if auto else resolve_kv_dtype(m, state_dtype)
     rec = get_dtype("fp32") if auto else conv
@@ -216,9 +217,12 @@ def state_values(model: Any, state_dtype: Any = "auto") -> dict[str, Any]:
         d = mamba_dims(m.config, m.hidden_size)
         v = {"L_ssm": n, "d_inner": d["inner"], "d_state": d["state"], "K_conv": d["kernel"]}
         per_layer = (v["d_inner"] * v["K_conv"], v["d_inner"] * v["d_state"])
-    else:
+    else:  # Kimi Delta Attention: as many key as value heads, of one width
         keys = {"H_lk": "linear_num_key_heads", "H_lv": "linear_num_value_heads", "d_lk": "linear_key_head_dim",
                 "d_lv": "linear_value_head_dim", "K_conv": "linear_conv_kernel_dim"}
+        if kinds == {"kda"}:
+            keys = {"H_lk": "linear_num_heads", "H_lv": "linear_num_heads", "d_lk": "linear_head_dim",
+                    "d_lv": "linear_head_dim", "K_conv": "linear_conv_kernel_dim"}
         v = {"L_lin": n, **{k: (m.config[f] if n else 0) for k, f in keys.items()}}
         per_layer = ((2 * v["H_lk"] * v["d_lk"] + v["H_lv"] * v["d_lv"]) * v["K_conv"], v["H_lv"] * v["d_lk"] * v["d_lv"])
     if any((la.conv_state, la.recurrent_state) != per_layer for la in m.layers if la.kind in kinds):
