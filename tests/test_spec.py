@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 
@@ -410,3 +411,13 @@ def test_only_regular_files_of_at_most_64_mib_are_read(tmp_path):
         read_config_file(fifo)   # a FIFO would block a plain open()
     with pytest.raises(vl.VramlabError, match="not a regular file"):
         read_config_file(tmp_path)
+
+
+@pytest.mark.parametrize("model_id,key", [("moonshotai/Kimi-Linear-48B-A3B-Instruct", "num_hidden_layers"),
+                                          ("openai-community/gpt2", "n_layer")])
+def test_a_huge_layer_count_is_refused_before_any_per_layer_list_is_built(model_id, key):
+    cfg = copy.deepcopy(preset_record(model_id)["config"])
+    cfg[key] = 10**9   # a family's prepare hook would build a list of that many layers
+    with pytest.raises(vl.VramlabError) as exc:
+        vl.load_model(cfg)
+    assert exc.value.field == key and "10,000" in str(exc.value)

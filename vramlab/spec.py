@@ -27,8 +27,8 @@ from typing import Any, Mapping
 
 from .dtypes import TORCH_DTYPE_NAMES
 from .errors import VramlabError, show
-from .families import (ALIASES, FAMILIES, Family, check_field, get_family, merge_defaults, refusal, validate_fields,
-                       weight_format)
+from .families import (ALIASES, FAMILIES, FIELDS, Family, check_field, get_family, merge_defaults, refusal,
+                       validate_fields, weight_format)
 from .families.towers import tower_params
 from .fields import get_field, need_int
 from .layers import ATTENTION_KINDS, STATE_KINDS, LayerAttention, block_types, layer_pattern, mamba_dims  # noqa: F401
@@ -403,6 +403,24 @@ def _read_family(config: Any) -> tuple[dict[str, Any], dict[str, Any], str, Fami
     return raw, text, (family.model_type if family.exact else mt), family, warnings
 
 
+#: Spellings of the layer count across the families' config classes.
+_LAYER_COUNT_KEYS = ("num_hidden_layers", "n_layer", "n_layers", "num_layers", "decoder_layers", "num_decoder_layers")
+
+
+def _check_layer_counts(cfg: Mapping[str, Any]) -> None:
+    """Refuse a layer count out of range under any of its spellings (1 to 10,000, as :data:`FIELDS` says)."""
+    top = FIELDS["num_hidden_layers"].maximum
+    for key in _LAYER_COUNT_KEYS:
+        v = cfg.get(key)
+        if v is None:
+            continue
+        if isinstance(v, float) and v.is_integer():
+            v = int(v)
+        if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= top:
+            raise VramlabError(f"config field {key!r} (the number of layers) must be an integer between 1 and "
+                               f"{top:,}, got {show(v)}", field=key)
+
+
 def from_config(config: Mapping[str, Any], name: str | None = None, meta: Mapping[str, Any] | None = None) -> ModelSpec:
     """Build a :class:`ModelSpec` from a config.json dict.
 
@@ -440,6 +458,7 @@ def from_config(config: Mapping[str, Any], name: str | None = None, meta: Mappin
     raw, text, mt, family, warnings = _read_family(config)
     label = str(name or raw.get("_name_or_path") or mt)
     cfg = merge_defaults(family, text)
+    _check_layer_counts(cfg)  # under every spelling, before a prepare hook builds per-layer lists from them
     if family.prepare is not None:  # the family's own field names, read into the standard ones
         family.prepare(cfg)
     if family.layer_pattern in ("max_window_layers", "qwen2_moe") and cfg.get("use_sliding_window") is False:
