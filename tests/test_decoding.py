@@ -10,6 +10,8 @@ import vramlab as vl
 from vramlab import decoding
 from vramlab.presets import preset_record
 
+from .reference import FALCON_H1, NEMOTRON_H
+
 
 def qwen3_counts():
     c = preset_record("Qwen/Qwen3-8B")["config"]
@@ -181,15 +183,6 @@ def test_mla_attends_with_its_query_key_and_value_widths():
     assert decoding.decode_work("deepseek-ai/DeepSeek-V3", 7).kv_vectors_cache == c["num_hidden_layers"]
 
 
-FALCON_H1 = {"model_type": "falcon_h1", "num_hidden_layers": 2, "hidden_size": 64, "intermediate_size": 64,
-             "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 16, "mamba_d_ssm": 32,
-             "mamba_n_heads": 4, "mamba_d_head": 8, "mamba_n_groups": 1, "mamba_d_state": 8, "mamba_d_conv": 4,
-             "vocab_size": 128}
-NEMOTRON_H = {"model_type": "nemotron_h", "hybrid_override_pattern": "ME*-M*", "hidden_size": 64,
-              "intermediate_size": 32, "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 16,
-              "mamba_num_heads": 4, "mamba_head_dim": 8, "n_groups": 2, "ssm_state_size": 8, "conv_kernel": 4,
-              "n_routed_experts": 4, "num_experts_per_tok": 2, "moe_intermediate_size": 16,
-              "moe_shared_expert_intermediate_size": 16, "vocab_size": 128}
 
 
 def _state_flops(conv_channels, kernel, state_values):

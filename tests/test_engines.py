@@ -7,6 +7,8 @@ from vramlab.engines import (ENGINE_LINES, engine_line, hybrid_group_size, line_
 from vramlab.errors import VramlabError
 from vramlab.units import GiB
 
+from .reference import FALCON_H1, NEMOTRON_H
+
 LLAMA = "meta-llama/Llama-3.1-8B-Instruct"
 
 
@@ -129,15 +131,6 @@ def test_latest_names_the_newest_line_in_kv_pool_and_the_cli(capsys):
     assert json.loads(capsys.readouterr().out)["tokens"] == p.tokens
 
 
-FALCON_H1 = {"model_type": "falcon_h1", "num_hidden_layers": 2, "hidden_size": 64, "intermediate_size": 64,
-             "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 16, "mamba_d_ssm": 32,
-             "mamba_n_heads": 4, "mamba_d_head": 8, "mamba_n_groups": 1, "mamba_d_state": 8, "mamba_d_conv": 4,
-             "vocab_size": 128}
-NEMOTRON_H = {"model_type": "nemotron_h", "hybrid_override_pattern": "ME*-M*", "hidden_size": 64,
-              "intermediate_size": 32, "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 16,
-              "mamba_num_heads": 4, "mamba_head_dim": 8, "n_groups": 2, "ssm_state_size": 8, "conv_kernel": 4,
-              "n_routed_experts": 4, "num_experts_per_tok": 2, "moe_intermediate_size": 16,
-              "moe_shared_expert_intermediate_size": 16, "vocab_size": 128}
 
 
 @pytest.mark.parametrize("engine", ["0.6.4", "0.8.5", "0.10.1", "0.19.0", "latest"])
