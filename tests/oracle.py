@@ -25,4 +25,13 @@ from vramlab.oracle import (  # noqa: E402  (after the skips)
 )
 
 __all__ = ["torch", "transformers", "TORCH_KV_DTYPES", "hf_config", "meta_param_count", "reduced_config",
-           "build_model", "forward_cache", "cache_layers", "tensor_bytes", "cache_bytes"]
+           "build_model", "forward_cache", "cache_layers", "tensor_bytes", "cache_bytes", "one_torch_thread"]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_torch_thread():
+    """Forward passes on one CPU thread (a module that imports this fixture uses it for all its tests)."""
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(old)

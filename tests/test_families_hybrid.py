@@ -15,6 +15,7 @@ import vramlab as vl
 from vramlab.memory import kv_cache_breakdown
 
 from .oracle import TORCH_KV_DTYPES, build_model, cache_layers, forward_cache, meta_param_count, tensor_bytes, torch
+from .oracle import one_torch_thread  # noqa: F401  (autouse: forward passes on one thread)
 
 pytestmark = pytest.mark.oracle
 
@@ -111,14 +112,6 @@ CASES = {
         "layer_types": ["linear_attention", "full_attention", "linear_attention"],
         "mlp_layer_types": ["sparse", "dense", "sparse"]}, 1, 2),
 }
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
 
 
 @pytest.mark.parametrize("case", list(CASES))

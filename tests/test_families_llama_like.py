@@ -19,6 +19,7 @@ from vramlab.memory import kv_bytes_per_layer
 from vramlab.oracle import default_config
 
 from .oracle import build_model, cache_bytes, cache_layers, forward_cache, meta_param_count, torch, transformers  # noqa: F401
+from .oracle import one_torch_thread  # noqa: F401  (autouse: forward passes on one thread)
 
 pytestmark = pytest.mark.oracle
 
@@ -185,14 +186,6 @@ CACHE_CASES = {
     "youtu": dict(_MLA),
     "modernbert-decoder": dict(_MHA, local_attention=2 * WINDOW, sliding_window=DROP),  # full, slid., slid., full
 }
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
 
 
 def _cache(cfg: dict, tokens: int):

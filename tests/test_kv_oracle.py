@@ -40,6 +40,7 @@ from .oracle import (
     cache_bytes,
     cache_layers,
     forward_cache,
+    one_torch_thread,  # noqa: F401  (autouse: forward passes on one thread)
     reduced_config,
     tensor_bytes,
     torch,
@@ -112,14 +113,6 @@ MLA_CASES = {
          "first_k_dense_replace": 1, **SMALL},
     ),
 }
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
 
 
 def _same_geometry(model_id: str, reduced) -> None:

@@ -307,8 +307,16 @@ def _blocks(m: ModelSpec, c: Counter) -> None:
         c["biases"] += n["moe"] * (int(latent) + h) * bias["mlp_bias"]
 
 
-#: The standard counting steps, handed to a family's ``param_rule`` for the parts that are standard.
-STANDARD_STEPS = SimpleNamespace(embeddings=_embeddings, attention=_attention, mlp=_mlp, norms=_norms)
+def _standard(m: ModelSpec, c: Counter) -> None:
+    """Every standard step: embeddings, attention, MLP, norms."""
+    for step in (_embeddings, _attention, _mlp, _norms):
+        step(m, c)
+
+
+#: The standard counting steps, handed to a family's ``param_rule`` for the parts that are standard
+#: (``std.standard`` runs all four).
+STANDARD_STEPS = SimpleNamespace(embeddings=_embeddings, attention=_attention, mlp=_mlp, norms=_norms,
+                                 standard=_standard)
 
 
 def param_breakdown(m: ModelSpec) -> dict[str, int]:

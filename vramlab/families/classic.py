@@ -21,7 +21,9 @@ from typing import Any
 
 from ..errors import VramlabError, show
 from ..fields import check_field
-from .family import Family, config_int
+from .family import Family, config_bool, config_int
+
+_bool = config_bool
 
 _fam = Family
 
@@ -30,15 +32,6 @@ _fam = Family
 def _int(cfg: dict, key: str, default: int | None = None, minimum: int = 1, maximum: int = 10**9) -> int:
     """A family-specific integer field (not in :data:`vramlab.fields.FIELDS`), validated."""
     return config_int(cfg, key, default, minimum, maximum)
-
-
-def _bool(cfg: dict, key: str, default: bool) -> bool:
-    v = cfg.get(key)
-    if v is None:
-        return default
-    if not isinstance(v, bool):
-        raise VramlabError(f"config field {key!r} must be true or false, got {show(v)}", field=key)
-    return v
 
 
 def _rename(cfg: dict, **names: str) -> None:
@@ -221,16 +214,9 @@ _CPMANT_SIZES = {"prompt_types": 32, "prompt_length": 32, "segment_types": 32, "
 
 
 # -- parameter rules for blocks the table's fields do not describe -----------------------------
-def _standard(m: Any, c: Any, std: Any) -> None:
-    std.embeddings(m, c)
-    std.attention(m, c)
-    std.mlp(m, c)
-    std.norms(m, c)
-
-
 def _neox_japanese_params(m: Any, c: Any, std: Any) -> None:
     """transformers 5.24 modeling_gpt_neox_japanese.py: only the last layer's attention has a dense_bias."""
-    _standard(m, c, std)
+    std.standard(m, c)
     c["biases"] += m.hidden_size
 
 
@@ -238,7 +224,7 @@ def _persimmon_params(m: Any, c: Any, std: Any) -> None:
     """Persimmon blocks; a flat Fuyu config (model_type fuyu, the text fields at the top, as its checkpoints
     save it) builds FuyuForCausalLM: the same model plus vision_embed_tokens, a Linear from one
     patch_size^2 x num_channels patch to hidden (transformers 5.24 modeling_fuyu.py)."""
-    _standard(m, c, std)
+    std.standard(m, c)
     if m.config.get("model_type") == "fuyu":
         c["embeddings"] += m.config["patch_size"] ** 2 * m.config["num_channels"] * m.hidden_size
         c["biases"] += m.hidden_size
@@ -246,7 +232,7 @@ def _persimmon_params(m: Any, c: Any, std: Any) -> None:
 
 def _xielu_params(m: Any, c: Any, std: Any) -> None:
     """transformers 5.24 modeling_apertus.py: the xIELU activation learns alpha_p and alpha_n per layer."""
-    _standard(m, c, std)
+    std.standard(m, c)
     if m.config.get("hidden_act", "xielu") == "xielu":
         c["mlp"] += 2 * m.num_layers
     out = m.config.get("output_vocab_size")

@@ -7,7 +7,7 @@ from typing import Any, Callable, Mapping
 
 from ..errors import VramlabError, show
 
-__all__ = ["Family", "QUANTIZED_COMPONENTS", "MOE_QUANTIZES", "config_int"]
+__all__ = ["Family", "QUANTIZED_COMPONENTS", "MOE_QUANTIZES", "config_int", "config_bool"]
 
 #: Components a weight-only format quantizes by default: the linear layers of the blocks.
 #: Embeddings, lm_head, norms, biases and routers stay 16-bit (GPTQ, AWQ, bitsandbytes,
@@ -120,8 +120,8 @@ class Family:
     param_rule : callable or None
         ``param_rule(m, c, std)`` fills the Counter ``c`` of parameters by component for a family
         whose blocks the fields above do not describe, instead of the standard steps; ``std``
-        holds those steps (``std.embeddings``, ``std.attention``, ``std.mlp``, ``std.norms``) to
-        call for the parts that are standard.
+        holds those steps (``std.embeddings``, ``std.attention``, ``std.mlp``, ``std.norms``, and
+        ``std.standard`` for all four) to call for the parts that are standard.
     layer_rule : callable or None
         ``layer_rule(cfg, n_layers, model_type)`` gives one mapping of
         :class:`vramlab.layers.LayerAttention` fields per layer (kind, window, conv_state,
@@ -205,4 +205,18 @@ def config_int(cfg: Mapping[str, Any], key: str, default: Any = None, minimum: i
     if isinstance(v, bool) or not isinstance(v, int) or not minimum <= v <= maximum:
         raise VramlabError(f"config field {key!r} must be an integer between {minimum:,} and {maximum:,}, "
                            f"got {show(v)}", field=key)
+    return v
+
+
+def config_bool(cfg: Mapping[str, Any], key: str, default: bool) -> bool:
+    """A family's own switch: ``default`` when absent or null, else it must be true or false.
+
+    >>> config_bool({"use_bias": None}, "use_bias", True)
+    True
+    """
+    v = cfg.get(key)
+    if v is None:
+        return default
+    if not isinstance(v, bool):
+        raise VramlabError(f"config field {key!r} must be true or false, got {show(v)}", field=key)
     return v

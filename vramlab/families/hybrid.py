@@ -19,7 +19,9 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from ..errors import VramlabError, show
-from .family import Family, config_int
+from .family import Family, config_bool, config_int
+
+_bool = config_bool
 
 _fam = Family
 
@@ -32,15 +34,6 @@ def _int(cfg: Mapping[str, Any], key: str, mt: str, default: Any = None, minimum
 
 def _is_count(v: Any) -> bool:
     return isinstance(v, int) and not isinstance(v, bool) and v >= 1
-
-
-def _bool(cfg: Mapping[str, Any], key: str, default: bool) -> bool:
-    v = cfg.get(key)
-    if v is None:
-        return default
-    if not isinstance(v, bool):
-        raise VramlabError(f"config field {key!r} must be true or false, got {show(v)}", field=key)
-    return v
 
 
 def _types(cfg: Mapping[str, Any], n: int, mt: str, kinds: Mapping[str, str], key: str = "layer_types") -> list[str]:

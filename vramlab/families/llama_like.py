@@ -151,30 +151,23 @@ def _prepare_mllama(cfg: dict) -> None:
 
 
 # -- parameter rules: the standard steps, then what these blocks add -----------------------------
-def _standard(m: Any, c: Any, std: Any) -> None:
-    std.embeddings(m, c)
-    std.attention(m, c)
-    std.mlp(m, c)
-    std.norms(m, c)
-
-
 def _bitnet_params(m: Any, c: Any, std: Any) -> None:
     """transformers 5.24 modeling_bitnet.py: attn_sub_norm (hidden, one of the 3 norms per layer) and
     ffn_sub_norm over the MLP width before down_proj."""
-    _standard(m, c, std)
+    std.standard(m, c)
     c["norms"] += m.num_layers * m.intermediate_size
 
 
 def _diffllama_params(m: Any, c: Any, std: Any) -> None:
     """transformers 5.24 modeling_diffllama.py: lambda_q1, lambda_k1, lambda_q2, lambda_k2 (head_dim each) per
     layer; the groupnorm has no weights."""
-    _standard(m, c, std)
+    std.standard(m, c)
     c["attention"] += m.num_layers * 4 * m.head_dim
 
 
 def _hyperclovax_params(m: Any, c: Any, std: Any) -> None:
     """transformers 5.24 modeling_hyperclovax.py: with use_post_norm, RMSNorms after attention and after the MLP."""
-    _standard(m, c, std)
+    std.standard(m, c)
     if m.config.get("use_post_norm", True):
         c["norms"] += m.num_layers * 2 * m.hidden_size
 
@@ -182,7 +175,7 @@ def _hyperclovax_params(m: Any, c: Any, std: Any) -> None:
 def _stablelm_params(m: Any, c: Any, std: Any) -> None:
     """transformers 5.24 modeling_stablelm.py: LayerNorms with bias (one per layer with use_parallel_residual);
     qk_layernorm is one bias-free LayerNorm of head_dim per query and per KV head."""
-    _standard(m, c, std)
+    std.standard(m, c)
     if m.config.get("use_parallel_residual"):
         c["norms"] -= m.num_layers * 2 * m.hidden_size
     if m.config.get("qk_layernorm"):
@@ -193,7 +186,7 @@ def _modernbert_decoder_params(m: Any, c: Any, std: Any) -> None:
     """transformers 5.24 modeling_modernbert_decoder.py: a LayerNorm after the embeddings, none before layer 0's
     attention (2 L + 1 norms in all, with bias when norm_bias); the head is dense h x h (classifier_bias), a
     LayerNorm, then the decoder (tied to the embeddings, bias decoder_bias)."""
-    _standard(m, c, std)
+    std.standard(m, c)
     h, cfg = m.hidden_size, m.config
     nb = bool(cfg.get("norm_bias"))
     c["norms"] += (2 * m.num_layers + 1) * h * nb + h * (1 + nb)
@@ -204,7 +197,7 @@ def _modernbert_decoder_params(m: Any, c: Any, std: Any) -> None:
 def _mllama_params(m: Any, c: Any, std: Any) -> None:
     """transformers 5.24 modeling_mllama.py: embed_tokens has vocab_size + 8 rows; each cross-attention layer has
     the same q/k/v/o as a self-attention layer plus q_norm, k_norm (head_dim each) and two tanh gates."""
-    _standard(m, c, std)
+    std.standard(m, c)
     c["embeddings"] += 8 * m.hidden_size
     cross = len({i for i in m.config["cross_attention_layers"] if 0 <= i < m.num_layers})
     c["attention"] += cross * 2
